@@ -1,0 +1,47 @@
+"""Recrubo Dashboard: `create_app` is the only place that knows every part."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Mapping
+
+from flask import Flask
+
+from dashboard import (auth, database, embedded_sandbox, embeds, errors, flow_generations, flow_runs,
+                       flows, health, home, htmx, message_threads, security, settings, users)
+from dashboard.config import PROJECT_ROOT, Config, load
+from dashboard.recrubo import RecruboClient
+
+
+def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
+    """Build the dashboard from a Config, an environment-like mapping, or the process environment."""
+    if not isinstance(config, Config):
+        config = load(config)
+    configure_logging()
+    config.instance_path.mkdir(parents=True, exist_ok=True)
+    app = Flask(__name__, instance_path=str(config.instance_path),
+                template_folder=str(PROJECT_ROOT / "templates"), static_folder=str(PROJECT_ROOT / "static"))
+    app.config["RECRUBO"] = config
+    security.init_app(app, config)
+    htmx.init_app(app)
+    database.init_app(app, config.database_url)
+    users.init_app(app)
+    app.extensions["recrubo"] = RecruboClient(config.recrubo_api_url, config.api_key)
+    errors.init_app(app)
+    auth.init_app(app)
+    for module in (health, home, flows, flow_runs, message_threads, flow_generations, embeds, settings):
+        app.register_blueprint(module.bp)
+    if config.embedded_sandbox:
+        embedded_sandbox.mount(app, config)
+    return app
+
+
+def configure_logging() -> None:
+    """One line per event on stdout, unless the host (gunicorn, pytest) configured logging already."""
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(logging.INFO)

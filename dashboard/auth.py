@@ -1,0 +1,88 @@
+"""Sign-in and sign-out, and the guard that keeps every other page behind a session."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, Flask, current_app, g, redirect, render_template, request, session,
+                   url_for)
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from dashboard import users
+
+log = logging.getLogger(__name__)
+bp = Blueprint("auth", __name__)
+# Endpoints anyone may reach; everything else needs a signed-in session.
+PUBLIC_ENDPOINTS = {"auth.login", "health.healthz", "static"}
+
+
+class LoginForm(FlaskForm):
+    """The sign-in form: fields `email`, `password` and `csrf_token`."""
+
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=320)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to continue to after sign-in; anything pointing off-site becomes the home page."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return url_for("home.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ord(char) < 32 for char in target):
+        return url_for("home.index")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    error = None
+    status = 200
+    if form.validate_on_submit():
+        user = users.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            # A fresh session on sign-in: nothing planted before it survives (no session fixation).
+            session.clear()
+            session.permanent = True
+            session["user_id"] = user.id
+            log.info("sign-in user=%s", user.id)
+            return redirect(safe_next(request.args.get("next")))
+        log.info("sign-in refused for %r", form.email.data[:320])
+        error, status = "That e-mail and password do not match an account.", 401
+    elif request.method == "POST":
+        error, status = "Please fill in your e-mail and password.", 400
+    demo = users.demo_account() if current_app.config["RECRUBO"].embedded_sandbox else None
+    return render_template("auth/login.html", form=form, error=error, demo=demo), status
+
+
+@bp.post("/logout")
+def logout():
+    log.info("sign-out user=%s", session.get("user_id"))
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+def require_session():
+    """Load the signed-in user into `g.user`, or send the visitor to the sign-in page."""
+    g.user = None
+    user_id = session.get("user_id")
+    if user_id is not None:
+        g.user = users.get_user(user_id)
+        if g.user is None:
+            session.clear()  # the account was deleted
+    if g.user is not None or request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    target = url_for("auth.login", next=request.full_path.rstrip("?"))
+    if request.headers.get("HX-Request"):
+        # A redirect would be followed by fetch and the sign-in page swapped into a fragment.
+        return "", 401, {"HX-Redirect": target}
+    return redirect(target)
+
+
+def init_app(app: Flask) -> None:
+    """Register sign-in and guard every request."""
+    app.register_blueprint(bp)
+    app.before_request(require_session)

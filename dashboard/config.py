@@ -1,0 +1,174 @@
+"""The dashboard's settings: the only module that reads the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sandbox.defaults import DEMO_API_KEY, DEMO_WEBHOOK_SECRET
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATABASE_SCHEMES = {"sqlite": "sqlite", "postgres": "postgresql+psycopg",
+                    "postgresql": "postgresql+psycopg", "postgresql+psycopg": "postgresql+psycopg"}
+
+
+class ConfigError(ValueError):
+    """A setting has a value the dashboard cannot start with; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting the dashboard runs with, validated."""
+
+    instance_path: Path
+    secret_key: str
+    database_url: str
+    api_url: str | None  # None = the embedded sandbox
+    api_key: str
+    webhook_secret: str
+    app_origin: str
+    redis_url: str | None
+    frame_ancestors: str
+    port: int
+    web_concurrency: int
+    sandbox_time_scale: float
+
+    @property
+    def embedded_sandbox(self) -> bool:
+        """True when the dashboard talks to its own sandbox rather than a configured API."""
+        return self.api_url is None
+
+    @property
+    def recrubo_api_url(self) -> str:
+        """The API base URL the client uses, over real HTTP even for the embedded sandbox."""
+        return self.api_url or f"http://127.0.0.1:{self.port}/sandbox/public/v2"
+
+
+def load(environ: Mapping[str, str] | None = None, check_services: bool = True) -> Config:
+    """Build a Config from an environment mapping (os.environ by default), or raise ConfigError."""
+    env = os.environ if environ is None else environ
+    instance = Path(env.get("INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
+    redis_url = _redis_url(env.get("REDIS_URL"), check_services)
+    return Config(
+        instance_path=instance,
+        secret_key=env.get("SECRET_KEY") or _stored_secret_key(instance),
+        database_url=_database_url(env.get("DATABASE_URL"), instance),
+        api_url=_api_url(env.get("RECRUBO_API_URL")),
+        api_key=env.get("RECRUBO_API_KEY") or DEMO_API_KEY,
+        webhook_secret=env.get("RECRUBO_WEBHOOK_SECRET") or DEMO_WEBHOOK_SECRET,
+        app_origin=_origin("RECRUBO_APP_ORIGIN", env.get("RECRUBO_APP_ORIGIN") or "https://recrubo.app"),
+        redis_url=redis_url,
+        frame_ancestors=_frame_ancestors(env.get("FRAME_ANCESTORS") or "'self'"),
+        port=_integer("PORT", env.get("PORT") or "8000", 0, 65535),
+        web_concurrency=_integer("WEB_CONCURRENCY", env.get("WEB_CONCURRENCY") or "1", 1, 64),
+        sandbox_time_scale=_positive_float("SANDBOX_TIME_SCALE", env.get("SANDBOX_TIME_SCALE") or "1"),
+    )
+
+
+def load_or_exit(environ: Mapping[str, str] | None = None) -> Config:
+    """Load the settings, or print one line naming the bad variable and exit with status 2."""
+    try:
+        return load(environ)
+    except ConfigError as error:
+        print(f"recrubo-dashboard: configuration error: {error}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
+
+
+def _api_url(value: str | None) -> str | None:
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"RECRUBO_API_URL must be an http(s) URL such as "
+                          f"https://api.recrubo.app/public/v2, got {value!r}")
+    return value.rstrip("/")
+
+
+def _origin(name: str, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        raise ConfigError(f"{name} must be an origin such as https://recrubo.app, got {value!r}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _database_url(value: str | None, instance: Path) -> str:
+    if not value:
+        return f"sqlite:///{instance / 'dashboard.db'}"
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme not in DATABASE_SCHEMES:
+        raise ConfigError(f"DATABASE_URL must start with sqlite:// or postgresql://, got scheme {scheme!r}")
+    if scheme == "sqlite" and rest.startswith("/") is False and rest not in ("", "/:memory:"):
+        # A relative sqlite path is taken inside the instance folder, wherever the server starts.
+        return f"sqlite:///{instance / rest}"
+    return f"{DATABASE_SCHEMES[scheme]}://{rest}"
+
+
+def _redis_url(value: str | None, check: bool) -> str | None:
+    if not value:
+        return None
+    if urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError(f"REDIS_URL must start with redis://, rediss:// or unix://, got {value!r}")
+    if check:
+        import redis
+
+        try:
+            redis.Redis.from_url(value, socket_connect_timeout=2, socket_timeout=2).ping()
+        except (redis.RedisError, OSError) as error:
+            raise ConfigError(f"REDIS_URL {_without_password(value)} is unreachable: {error}") from None
+    return value
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    return url.replace(f":{parts.password}@", ":***@") if parts.password else url
+
+
+def _frame_ancestors(value: str) -> str:
+    for source in value.split():
+        if source not in ("'self'", "'none'") and urlsplit(source).scheme not in ("http", "https"):
+            raise ConfigError(f"FRAME_ANCESTORS must be 'self', 'none' or origins like "
+                              f"https://intranet.example.com separated by spaces, got {source!r}")
+    return value
+
+
+def _integer(name: str, value: str, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or not low <= number <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
+    return number
+
+
+def _positive_float(name: str, value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = 0.0
+    if not number > 0:
+        raise ConfigError(f"{name} must be a positive number, got {value!r}")
+    return number
+
+
+def _stored_secret_key(instance: Path) -> str:
+    """Read the generated key from the instance folder, creating it once (safe across workers)."""
+    path = instance / "secret_key"
+    instance.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        # Written aside and linked into place, so a second worker never reads a half-written key.
+        temporary = instance / f".secret_key.{os.getpid()}"
+        temporary.write_text(secrets.token_hex(32))
+        temporary.chmod(0o600)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+    return path.read_text().strip()

@@ -1,0 +1,52 @@
+"""Readable error pages that are also valid htmx swap content (htmx 4 swaps 4xx and 5xx)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from dashboard import htmx
+from dashboard.recrubo import RecruboError
+
+log = logging.getLogger(__name__)
+RECRUBO_STATUS = {"unreachable": 503, "rejected": 502, "not_found": 404, "invalid": 422, "error": 502}
+
+
+def render_error(title: str, message: str, status: int):
+    """The error as a whole page, or as the fragment alone for a partial htmx request."""
+    html = htmx.render("errors/page.html", "_error.html", title=title, message=message, status=status)
+    return html, status
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers that turn every failure into a readable page."""
+
+    @app.errorhandler(RecruboError)
+    def recrubo_error(error: RecruboError):
+        title = "Recrubo is unreachable" if error.kind == "unreachable" else "Recrubo said no"
+        return render_error(title, error.message, RECRUBO_STATUS.get(error.kind, 502))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        log.warning("csrf refused: %s", error.description)
+        return render_error("This form has expired",
+                            "The page was open too long or the form came from another site. "
+                            "Reload the page and try again.", 400)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        messages = {404: "There is nothing at this address.",
+                    405: "This address does not accept that kind of request.",
+                    413: "What was sent is too large (the limit is 1 MiB)."}
+        return render_error(error.name, messages.get(error.code or 500, error.description or ""),
+                            error.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        log.exception("unhandled error")
+        return render_error("Something went wrong",
+                            "The dashboard hit an unexpected problem. It has been logged; "
+                            "please try again.", 500)

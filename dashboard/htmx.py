@@ -1,0 +1,28 @@
+"""What htmx 4 asked for, and the `<hx-partial>` wrapper that updates a region by its id."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from htmx_flask import Htmx
+from markupsafe import Markup, escape
+
+
+def init_app(app: Flask) -> None:
+    """Give requests `request.htmx` (htmx-flask); htmx 4's own headers are read here."""
+    Htmx(app)
+
+
+def is_partial() -> bool:
+    """True for an htmx request that swaps part of a page rather than loading a whole one."""
+    return request.headers.get("HX-Request-Type") == "partial"
+
+
+def render(page: str, fragment: str, **context) -> str:
+    """Render the fragment for a partial htmx request, else the whole page that includes it."""
+    return render_template(fragment if is_partial() else page, **context)
+
+
+def hx_partial(target_id: str, html: str, swap: str = "outerHTML") -> Markup:
+    """Wrap HTML so htmx applies it to the element with `target_id`, wherever it arrives from."""
+    return Markup(f'<hx-partial hx-target="#{escape(target_id)}" hx-swap="{escape(swap)}">'
+                  f"{html}</hx-partial>")

@@ -1,0 +1,225 @@
+"""The one Recrubo JSON:API client: URLs, headers, documents, pagination, `included` and errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from flask import current_app
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+log = logging.getLogger(__name__)
+MEDIA_TYPE = "application/vnd.api+json"
+# (connect, read) seconds: a dead API is reported quickly, a slow list still loads.
+TIMEOUT = (3.05, 20)
+MAX_PAGE_SIZE = 200
+
+
+class Resource(dict):
+    """A JSON:API resource as a plain mapping: `id`, `type`, its attributes and resolved relationships."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+@dataclass
+class Page:
+    """One page of a list: its resources and the API's `meta` counts."""
+
+    items: list[Resource]
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return int(self.meta.get("total", len(self.items)))
+
+    @property
+    def max_page(self) -> int:
+        return int(self.meta.get("maxPage", 1) or 1)
+
+
+class RecruboError(Exception):
+    """Any failure talking to Recrubo, with a sentence a recruiter can read and the API's `errors`."""
+
+    def __init__(self, message: str, status: int | None = None, errors: list | None = None,
+                 kind: str = "error") -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.errors = errors or []
+        self.kind = kind  # unreachable | rejected | not_found | invalid | error
+
+    def field_errors(self) -> dict[str, str]:
+        """Validation messages keyed by the attribute their `source.pointer` names."""
+        messages = {}
+        for error in self.errors:
+            pointer = (error.get("source") or {}).get("pointer", "") if isinstance(error, dict) else ""
+            if pointer:
+                messages[pointer.rsplit("/", 1)[-1]] = _detail_text(error)
+        return messages
+
+
+def client() -> "RecruboClient":
+    """The current app's client."""
+    return current_app.extensions["recrubo"]
+
+
+class RecruboClient:
+    """A pooled, authenticated session on one Recrubo API base URL."""
+
+    def __init__(self, base_url: str, api_key: str, timeout: tuple[float, float] = TIMEOUT) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.http = requests.Session()
+        self.http.headers.update({"Authorization": f"Bearer {api_key}", "Accept": MEDIA_TYPE})
+        # Only idempotent reads are retried: a retried POST could launch a flow run twice.
+        retries = Retry(total=2, connect=2, read=1, backoff_factor=0.2, allowed_methods={"GET", "HEAD"},
+                        status_forcelist=(502, 503, 504), raise_on_status=False)
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=retries)
+        self.http.mount("http://", adapter)
+        self.http.mount("https://", adapter)
+
+    def get(self, path: str, include: str | None = None) -> Resource:
+        """One resource, with the named relationships resolved from `included`."""
+        document = self._request("GET", path, params={"include": include} if include else None)
+        return _resource(document["data"], _index(document))
+
+    def list(self, path: str, filters: Mapping[str, Any] | None = None, sort: str = "-createdAt",
+             page: int = 1, size: int = 25, include: str | None = None) -> Page:
+        """One page of a list; `filters` keys are field names or `field][op` pairs."""
+        params: dict[str, Any] = {"sort": sort, "page[number]": page, "page[size]": min(size, MAX_PAGE_SIZE)}
+        for name, value in (filters or {}).items():
+            if value not in (None, ""):
+                params[f"filter[{name}]"] = ",".join(value) if isinstance(value, (list, tuple)) else value
+        if include:
+            params["include"] = include
+        document = self._request("GET", path, params=params)
+        index = _index(document)
+        return Page([_resource(item, index) for item in document.get("data") or []], document.get("meta") or {})
+
+    def iterate(self, path: str, filters: Mapping[str, Any] | None = None, sort: str = "createdAt",
+                include: str | None = None, size: int = MAX_PAGE_SIZE) -> Iterator[Resource]:
+        """Every resource of a list, page after page, until `meta.maxPage` or a short page."""
+        number = 1
+        while True:
+            page = self.list(path, filters, sort=sort, page=number, size=size, include=include)
+            yield from page.items
+            if number >= page.max_page or len(page.items) < size:
+                return
+            number += 1
+
+    def create(self, path: str, type_: str, attributes: Mapping[str, Any],
+               relationships: Mapping[str, Any] | None = None) -> Resource:
+        """POST a new resource and return it as created."""
+        data: dict[str, Any] = {"type": type_, "attributes": dict(attributes)}
+        if relationships:
+            data["relationships"] = dict(relationships)
+        return _resource(self._request("POST", path, json={"data": data})["data"], {})
+
+    def update(self, path: str, type_: str, id_: str, attributes: Mapping[str, Any]) -> Resource | None:
+        """PATCH a resource; None when the API answers 204."""
+        document = self._request("PATCH", path, json={"data": {"type": type_, "id": id_,
+                                                              "attributes": dict(attributes)}})
+        return _resource(document["data"], {}) if document.get("data") else None
+
+    def delete(self, path: str) -> None:
+        """DELETE a resource."""
+        self._request("DELETE", path)
+
+    def ping(self) -> None:
+        """Raise RecruboError unless the API answers an authenticated request within seconds."""
+        self._request("GET", "organizations", params={"page[size]": 1}, timeout=(2, 5))
+
+    def post_json(self, path: str, body: Mapping[str, Any]) -> dict:
+        """POST a body that is not a JSON:API resource (e.g. /embed/authenticate) and return the reply."""
+        return self._request("POST", path, json=dict(body))
+
+    def _request(self, method: str, path: str, params: Mapping | None = None, json: Any = None,
+                 timeout: tuple[float, float] | None = None) -> dict:
+        url = f"{self.base_url}/{path.lstrip('/')}"
+        headers = {"Content-Type": MEDIA_TYPE} if json is not None else None
+        try:
+            response = self.http.request(method, url, params=params, json=json, headers=headers,
+                                         timeout=timeout or self.timeout, allow_redirects=False)
+        except requests.Timeout as error:
+            log.warning("recrubo %s %s timed out: %s", method, path, error)
+            raise RecruboError("The Recrubo API did not answer in time. Please try again in a moment.",
+                               kind="unreachable") from None
+        except requests.RequestException as error:
+            log.warning("recrubo %s %s unreachable: %s", method, path, error)
+            raise RecruboError("The Recrubo API can't be reached right now. Your data is safe; "
+                               "please try again in a moment.", kind="unreachable") from None
+        if response.status_code == 204:
+            return {}
+        try:
+            # Parse JSON whatever the Content-Type: the real API is not strict about it.
+            document = response.json()
+        except ValueError:
+            document = None
+        if response.status_code >= 400 or not isinstance(document, dict):
+            raise _error(method, path, response.status_code, document)
+        return document
+
+
+def _error(method: str, path: str, status: int, document: Any) -> RecruboError:
+    errors = document.get("errors", []) if isinstance(document, dict) else []
+    details = "; ".join(_detail_text(error) for error in errors if isinstance(error, dict))
+    log.warning("recrubo %s %s answered %s: %s", method, path, status, details or "no error body")
+    if status in (401, 403):
+        return RecruboError("Recrubo refused the dashboard's API key. An administrator needs to check "
+                            "RECRUBO_API_KEY.", status, errors, "rejected")
+    if status == 404:
+        return RecruboError("That item no longer exists in Recrubo (it may have been deleted).",
+                            status, errors, "not_found")
+    if status in (400, 409, 422):
+        return RecruboError(f"Recrubo did not accept this: {details or 'the request was invalid'}.",
+                            status, errors, "invalid")
+    if status == 429:
+        return RecruboError("Recrubo is busy (too many requests). Please try again in a minute.",
+                            status, errors, "unreachable")
+    if status < 400:
+        return RecruboError("The Recrubo API sent a reply the dashboard could not read.", status, errors)
+    return RecruboError("The Recrubo API had a problem answering. Please try again in a moment.",
+                        status, errors, "unreachable" if status >= 500 else "error")
+
+
+def _detail_text(error: Mapping) -> str:
+    detail = error.get("detail")
+    if isinstance(detail, Mapping):  # provider errors (e.g. Meta) arrive as objects
+        detail = detail.get("message") or str(detail)
+    return str(detail or error.get("title") or "error")
+
+
+def _index(document: Mapping) -> dict[tuple[str, str], Mapping]:
+    return {(item.get("type"), item.get("id")): item for item in document.get("included") or []
+            if isinstance(item, Mapping)}
+
+
+def _resource(data: Mapping, included: Mapping[tuple[str, str], Mapping], depth: int = 0) -> Resource:
+    resource = Resource(data.get("attributes") or {})
+    resource["id"], resource["type"] = data.get("id"), data.get("type")
+    for name, relationship in (data.get("relationships") or {}).items():
+        if name in resource or not isinstance(relationship, Mapping) or "data" not in relationship:
+            continue  # attributes win; links-only relationships stay unresolved
+        linkage = relationship["data"]
+        if isinstance(linkage, list):
+            resource[name] = [_linked(item, included, depth) for item in linkage]
+        elif isinstance(linkage, Mapping):
+            resource[name] = _linked(linkage, included, depth)
+        else:
+            resource[name] = None
+    return resource
+
+
+def _linked(linkage: Mapping, included: Mapping, depth: int) -> Resource:
+    target = included.get((linkage.get("type"), linkage.get("id")))
+    if target is None or depth >= 2:  # depth bound: included resources may point back at each other
+        return Resource(id=linkage.get("id"), type=linkage.get("type"))
+    return _resource(target, included, depth + 1)

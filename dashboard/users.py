@@ -1,0 +1,114 @@
+"""Local accounts: the User table, password checks and the `flask users` commands."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import Boolean, DateTime, String, select
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from dashboard.database import Base, session_scope
+
+DEMO_EMAIL = "demo@recrubo.local"
+
+
+class User(Base):
+    """A person who signs in to the dashboard."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    recrubo_user_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Shown on the sign-in page for the demo account of the embedded sandbox only.
+    demo_password: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 default=lambda: datetime.now(timezone.utc))
+
+
+def normalize_email(email: str) -> str:
+    """The form in which e-mail addresses are stored and compared."""
+    return email.strip().lower()
+
+
+def create_user(email: str, password: str, admin: bool = False,
+                recrubo_user_id: str | None = None, demo: bool = False) -> User:
+    """Store a new account with a hashed password; raise ValueError for a bad or taken e-mail."""
+    email = normalize_email(email)
+    if "@" not in email or len(email) > 320:
+        raise ValueError(f"{email!r} is not an e-mail address")
+    if len(password) < 8:
+        raise ValueError("the password needs at least 8 characters")
+    with session_scope() as session:
+        if session.scalar(select(User).where(User.email == email)):
+            raise ValueError(f"an account for {email} exists already")
+        user = User(email=email, password_hash=generate_password_hash(password), is_admin=admin,
+                    recrubo_user_id=recrubo_user_id, demo_password=password if demo else None)
+        session.add(user)
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The account with this e-mail and password, or None."""
+    with session_scope() as session:
+        user = session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        # Hash anyway so a wrong e-mail takes as long as a wrong password.
+        check_password_hash(generate_password_hash("x"), password)
+        return None
+    return user if check_password_hash(user.password_hash, password) else None
+
+
+def get_user(user_id: int) -> User | None:
+    """The account with this id, or None."""
+    with session_scope() as session:
+        return session.get(User, user_id)
+
+
+def demo_account() -> User | None:
+    """The embedded sandbox's demo account, if it exists."""
+    with session_scope() as session:
+        return session.scalar(select(User).where(User.email == DEMO_EMAIL))
+
+
+def ensure_demo_account() -> User:
+    """Create the demo account with a fresh random password unless it exists; return it."""
+    existing = demo_account()
+    if existing is not None:
+        return existing
+    try:
+        return create_user(DEMO_EMAIL, secrets.token_urlsafe(9), admin=True, demo=True)
+    except ValueError:
+        # Another worker created it between our check and our insert.
+        return demo_account()
+
+
+users_cli = AppGroup("users", help="Manage the dashboard's local accounts.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--password", help="The password; asked for when left out.")
+@click.option("--admin", is_flag=True, help="Allow settings, event log and user management.")
+@click.option("--recrubo-user-id", help="The Recrubo User this account acts as in embeddables.")
+def create_command(email: str, password: str | None, admin: bool, recrubo_user_id: str | None) -> None:
+    """Create a local account."""
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(email, password, admin=admin, recrubo_user_id=recrubo_user_id)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created {'admin' if user.is_admin else 'recruiter'} account {user.email}.")
+
+
+def init_app(app: Flask) -> None:
+    """Register the `flask users` command group."""
+    app.cli.add_command(users_cli)

@@ -1,0 +1,20 @@
+"""gunicorn settings for production and for the test suite's live server (see DESIGN §15)."""
+
+from dashboard.config import load_or_exit
+
+# Validated here, in the master, so a bad variable stops start-up with one line before any worker forks.
+_config = load_or_exit()
+
+bind = f"0.0.0.0:{_config.port}"
+# Each websocket is a greenlet, so open sockets never starve ordinary requests.
+worker_class = "gevent"
+workers = _config.web_concurrency
+# Far above the sockets one worker is expected to hold: at the limit no webhook would be accepted.
+worker_connections = 10000
+timeout = 30
+graceful_timeout = 10
+keepalive = 5
+accesslog = "-"
+errorlog = "-"
+# Several servers (tests, a second app) on one machine must not fight over ~/.gunicorn/gunicorn.ctl.
+control_socket_disable = True

@@ -1,0 +1,148 @@
+"""Fixtures shared by the suite: real servers on ephemeral loopback ports, and a real browser."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from dashboard import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_serving(url: str, process: subprocess.Popen, log: Path, seconds: float = 60) -> None:
+    """Poll `url` until it answers; fail with the server's log when it exits or never answers."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"server exited with {process.returncode}:\n{log.read_text()[-4000:]}")
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.RequestException:
+            time.sleep(0.1)
+    pytest.fail(f"server did not answer {url} within {seconds} s:\n{log.read_text()[-4000:]}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a server the way a platform does: SIGTERM, then SIGKILL if it lingers."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def server_environment(**overrides: str) -> dict[str, str]:
+    """This process's environment without any dashboard or sandbox setting, plus `overrides`."""
+    prefixes = ("RECRUBO_", "SANDBOX_", "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "FRAME_ANCESTORS",
+                "PORT", "INSTANCE_PATH", "WEB_CONCURRENCY")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(prefixes)}
+    env.update(overrides)
+    return env
+
+
+@dataclass
+class Server:
+    """A server started by the suite: its base URL, process, log file and instance folder."""
+
+    url: str
+    process: subprocess.Popen
+    log: Path
+    instance: Path
+
+
+def start_dashboard(tmp: Path, **env: str) -> Server:
+    """Start the dashboard the way production does (gunicorn + gunicorn.conf.py) on a free port."""
+    port = free_port()
+    instance = tmp / "instance"
+    log = tmp / "dashboard.log"
+    environment = server_environment(PORT=str(port), INSTANCE_PATH=str(instance), SANDBOX_TIME_SCALE="20",
+                                     **env)
+    process = subprocess.Popen([str(Path(PYTHON).with_name("gunicorn")), "-c", "gunicorn.conf.py", "wsgi:app"],
+                               cwd=ROOT, env=environment, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    server = Server(f"http://127.0.0.1:{port}", process, log, instance)
+    wait_until_serving(f"{server.url}/healthz", process, log)
+    return server
+
+
+@pytest.fixture(scope="session")
+def sandbox_server(tmp_path_factory):
+    """The sandbox standalone (`python -m sandbox`), as other Recrubo clients would run it."""
+    tmp = tmp_path_factory.mktemp("sandbox")
+    port = free_port()
+    log = tmp / "sandbox.log"
+    environment = server_environment(SANDBOX_DATABASE=str(tmp / "sandbox.db"), SANDBOX_TIME_SCALE="20")
+    process = subprocess.Popen([PYTHON, "-m", "sandbox", "--port", str(port)], cwd=ROOT, env=environment,
+                               stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    server = Server(f"http://127.0.0.1:{port}", process, log, tmp)
+    wait_until_serving(f"{server.url}/public/v2/organizations", process, log)
+    yield server
+    stop(process)
+
+
+@pytest.fixture()
+def app(tmp_path, sandbox_server):
+    """A dashboard in this process, talking to the standalone sandbox over HTTP."""
+    return create_app({"INSTANCE_PATH": str(tmp_path / "instance"),
+                       "RECRUBO_API_URL": f"{sandbox_server.url}/public/v2"})
+
+
+@pytest.fixture()
+def client(app):
+    """Flask's test client for `app`."""
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The dashboard under gunicorn on the embedded default (its own sandbox at /sandbox)."""
+    server = start_dashboard(tmp_path_factory.mktemp("live"))
+    yield server
+    stop(server.process)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Launch Debian's Chromium: Playwright cannot download its own browser on this network."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Debian's chromium is not installed; scripts/test installs it")
+    return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_ARGS}
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token a page embeds in its forms."""
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or \
+        re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def sign_in(client, email: str, password: str):
+    """Sign in through the real form, CSRF token included; return the response."""
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})

@@ -1,0 +1,27 @@
+"""The dashboard as production runs it: gunicorn, gevent, the embedded sandbox over real HTTP."""
+
+from __future__ import annotations
+
+import re
+
+import requests
+
+
+def test_health_reports_every_dependency(live_server):
+    response = requests.get(f"{live_server.url}/healthz", timeout=30)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"status": "ok", "database": "ok", "recrubo_api": "ok", "live_backend": "memory"}
+
+
+def test_demo_account_is_printed_and_shown_on_the_sign_in_page(live_server):
+    page = requests.get(f"{live_server.url}/login", timeout=10).text
+    email = re.search(r'id="demo-email">([^<]+)<', page).group(1)
+    password = re.search(r'id="demo-password">([^<]+)<', page).group(1)
+    log = live_server.log.read_text()
+    assert f"sign in as {email} with password {password}" in log
+    assert f"http://127.0.0.1:{live_server.url.rsplit(':', 1)[1]}" in log
+
+
+def test_embedded_sandbox_answers_under_sandbox(live_server):
+    response = requests.get(f"{live_server.url}/sandbox/public/v2/flows", timeout=10)
+    assert response.status_code == 401 and response.json()["errors"]

@@ -1,0 +1,85 @@
+"""The Recrubo client against the sandbox over real HTTP: documents, pages, includes and errors."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from dashboard.recrubo import RecruboClient, RecruboError
+from sandbox.defaults import DEMO_API_KEY
+from tests.conftest import free_port
+
+
+@pytest.fixture()
+def api(sandbox_server):
+    return RecruboClient(f"{sandbox_server.url}/public/v2", DEMO_API_KEY)
+
+
+def test_list_returns_plain_resources_and_counts(api):
+    page = api.list("flows", size=2)
+    assert page.total >= len(page.items) > 0
+    flow = page.items[0]
+    assert flow.type == "flows" and uuid.UUID(flow.id)
+    assert flow["name"] == flow.name and "createdAt" in flow
+
+
+def test_iterate_follows_every_page(api):
+    total = api.list("message-threads", size=1).total
+    ids = [thread.id for thread in api.iterate("message-threads", size=2)]
+    assert len(ids) == total == len(set(ids))
+
+
+def test_filters_are_sent_as_json_api_filters(api):
+    channel = api.list("message-threads", size=1).items[0].channel
+    page = api.list("message-threads", filters={"channel": channel}, size=200)
+    assert page.items and all(thread.channel == channel for thread in page.items)
+
+
+def test_included_relationships_are_resolved(api):
+    thread = api.list("message-threads", size=1).items[0]
+    shown = api.get(f"message-threads/{thread.id}", include="messages")
+    assert shown.id == thread.id
+    assert isinstance(shown.messages, list)
+    assert all(message.type == "messages" and "payload" in message for message in shown.messages)
+
+
+def test_create_update_and_delete_round_trip(api):
+    vacancy = api.create("vacancy", "vacancies", {"title": "Forklift driver", "description": "Nights, Tilburg."})
+    assert vacancy.title == "Forklift driver"
+    updated = api.update(f"vacancy/{vacancy.id}", "vacancies", vacancy.id, {"title": "Forklift driver (m/f)"})
+    assert updated is None or updated.title == "Forklift driver (m/f)"
+    assert api.get(f"vacancy/{vacancy.id}").title == "Forklift driver (m/f)"
+    api.delete(f"vacancy/{vacancy.id}")
+    with pytest.raises(RecruboError) as raised:
+        api.get(f"vacancy/{vacancy.id}")
+    assert raised.value.kind == "not_found"
+
+
+def test_unknown_id_is_a_readable_not_found(api):
+    with pytest.raises(RecruboError) as raised:
+        api.get(f"flows/{uuid.uuid4()}")
+    assert raised.value.status == 404 and raised.value.kind == "not_found"
+    assert "no longer exists" in raised.value.message
+
+
+def test_rejected_key_is_a_readable_error(sandbox_server):
+    api = RecruboClient(f"{sandbox_server.url}/public/v2", "not-the-key")
+    with pytest.raises(RecruboError) as raised:
+        api.list("flows")
+    assert raised.value.status == 401 and raised.value.kind == "rejected"
+    assert "RECRUBO_API_KEY" in raised.value.message
+
+
+def test_validation_errors_carry_their_field(api):
+    with pytest.raises(RecruboError) as raised:
+        api.create("vacancy", "vacancies", {"description": "no title"})
+    assert raised.value.status == 422 and raised.value.kind == "invalid"
+    assert "title" in raised.value.field_errors()
+
+
+def test_unreachable_api_is_a_readable_error():
+    api = RecruboClient(f"http://127.0.0.1:{free_port()}/public/v2", DEMO_API_KEY, timeout=(1, 1))
+    with pytest.raises(RecruboError) as raised:
+        api.list("flows")
+    assert raised.value.kind == "unreachable" and "can't be reached" in raised.value.message

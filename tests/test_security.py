@@ -1,0 +1,81 @@
+"""The security baseline: CSRF on POSTs, hardened cookies and headers on every response."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard import users
+from tests.conftest import sign_in
+
+
+@pytest.fixture()
+def signed_in(client, app):
+    with app.app_context():
+        users.create_user("guard@example.com", "a long password")
+    sign_in(client, "guard@example.com", "a long password")
+    return client
+
+
+def post_routes(app):
+    """Every route that accepts POST, from the URL map, so a new one cannot forget CSRF."""
+    return sorted(rule.rule for rule in app.url_map.iter_rules()
+                  if "POST" in (rule.methods or ()) and not rule.websocket and not rule.rule.startswith("/webhooks/"))
+
+
+def test_every_post_route_without_a_token_is_refused_readably(signed_in, app):
+    routes = post_routes(app)
+    assert "/login" in routes and "/logout" in routes
+    for route in routes:
+        response = signed_in.post(route, data={"email": "guard@example.com", "password": "a long password"})
+        assert response.status_code == 400, route
+        assert "This form has expired" in response.get_data(as_text=True), route
+
+
+def test_post_with_a_forged_token_is_refused(signed_in):
+    response = signed_in.post("/logout", data={"csrf_token": "forged"})
+    assert response.status_code == 400
+    assert signed_in.get("/settings").status_code == 200
+
+
+def test_htmx_post_carries_the_token_in_its_header(signed_in):
+    page = signed_in.get("/settings").get_data(as_text=True)
+    assert 'hx-headers:inherited=\'{"X-CSRFToken": "' in page
+    token = page.split('"X-CSRFToken": "', 1)[1].split('"', 1)[0]
+    response = signed_in.post("/logout", headers={"X-CSRFToken": token, "HX-Request": "true"})
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("path", ["/login", "/healthz", "/nowhere", "/static/css/dashboard.css"])
+def test_security_headers_on_every_response(client, path):
+    headers = client.get(path).headers
+    policy = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "frame-ancestors 'self'" in policy and "object-src 'none'" in policy
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_session_cookie_is_http_only_and_secure_over_https(app):
+    with app.app_context():
+        users.create_user("https@example.com", "a long password")
+    for base, secure in (("http://localhost", False), ("https://localhost", True)):
+        client = app.test_client()
+        response = sign_in_at(client, base)
+        cookie = response.headers["Set-Cookie"]
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+        assert ("Secure" in cookie) is secure, cookie
+
+
+def sign_in_at(client, base: str):
+    from tests.conftest import csrf_token
+
+    page = client.get("/login", base_url=base).get_data(as_text=True)
+    return client.post("/login", base_url=base, headers={"Referer": f"{base}/login"},
+                       data={"email": "https@example.com", "password": "a long password",
+                             "csrf_token": csrf_token(page)})
+
+
+def test_oversized_body_is_refused_readably(client):
+    response = client.post("/login", data={"email": "x" * (1024 * 1024 + 10)})
+    assert response.status_code == 413
+    assert "too large" in response.get_data(as_text=True)
