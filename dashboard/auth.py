@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Flask, current_app, g, redirect, render_template, request, session,
+from flask import (Blueprint, Flask, abort, current_app, g, redirect, render_template, request, session,
                    url_for)
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
@@ -80,6 +81,18 @@ def require_session():
         # A redirect would be followed by fetch and the sign-in page swapped into a fragment.
         return "", 401, {"HX-Redirect": target}
     return redirect(target)
+
+
+def admin_required(view):
+    """Let only admins through; recruiters get a readable 403."""
+
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        if not (g.user and g.user.is_admin):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return guarded
 
 
 def init_app(app: Flask) -> None:

@@ -63,7 +63,7 @@ def load(environ: Mapping[str, str] | None = None, check_services: bool = True) 
         webhook_secret=env.get("RECRUBO_WEBHOOK_SECRET") or DEMO_WEBHOOK_SECRET,
         app_origin=_origin("RECRUBO_APP_ORIGIN", env.get("RECRUBO_APP_ORIGIN") or "https://recrubo.app"),
         redis_url=redis_url,
-        frame_ancestors=_frame_ancestors(env.get("FRAME_ANCESTORS") or "'self'"),
+        frame_ancestors=parse_frame_ancestors(env.get("FRAME_ANCESTORS") or "'self'"),
         port=_integer("PORT", env.get("PORT") or "8000", 0, 65535),
         web_concurrency=_integer("WEB_CONCURRENCY", env.get("WEB_CONCURRENCY") or "1", 1, 64),
         sandbox_time_scale=_positive_float("SANDBOX_TIME_SCALE", env.get("SANDBOX_TIME_SCALE") or "1"),
@@ -128,12 +128,24 @@ def _without_password(url: str) -> str:
     return url.replace(f":{parts.password}@", ":***@") if parts.password else url
 
 
-def _frame_ancestors(value: str) -> str:
-    for source in value.split():
-        if source not in ("'self'", "'none'") and urlsplit(source).scheme not in ("http", "https"):
+def parse_frame_ancestors(value: str) -> str:
+    """Normalize a space-separated list of CSP framing sources ('self', 'none', origins) or raise ConfigError."""
+    sources = []
+    for source in value.replace(",", " ").split():
+        if source.lower() in ("self", "'self'", "none", "'none'"):
+            sources.append(f"'{source.strip(chr(39)).lower()}'")
+            continue
+        parts = urlsplit(source)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") \
+                or parts.query or any(char in source for char in ";'\""):
             raise ConfigError(f"FRAME_ANCESTORS must be 'self', 'none' or origins like "
                               f"https://intranet.example.com separated by spaces, got {source!r}")
-    return value
+        sources.append(f"{parts.scheme}://{parts.netloc}")
+    if not sources:
+        raise ConfigError("FRAME_ANCESTORS must name at least one source, e.g. 'self'")
+    if "'none'" in sources and len(sources) > 1:
+        raise ConfigError("FRAME_ANCESTORS cannot combine 'none' with other sources")
+    return " ".join(dict.fromkeys(sources))
 
 
 def _integer(name: str, value: str, low: int, high: int) -> int:

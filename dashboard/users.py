@@ -72,6 +72,12 @@ def get_user(user_id: int) -> User | None:
         return session.get(User, user_id)
 
 
+def link_recrubo_user(user_id: int, recrubo_user_id: str) -> None:
+    """Record which Recrubo User this account acts as in embeddables."""
+    with session_scope() as session:
+        session.get(User, user_id).recrubo_user_id = recrubo_user_id
+
+
 def demo_account() -> User | None:
     """The embedded sandbox's demo account, if it exists."""
     with session_scope() as session:
