@@ -14,7 +14,8 @@ worker_connections = 10000
 timeout = 30
 graceful_timeout = 10
 keepalive = 5
-accesslog = "-"
+# The app logs one line per request itself, with its request id; gunicorn logs only its own events.
+accesslog = None
 errorlog = "-"
 # Several servers (tests, a second app) on one machine must not fight over ~/.gunicorn/gunicorn.ctl.
 control_socket_disable = True

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-import sys
 from collections.abc import Mapping
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard import (auth, database, embedded_sandbox, embeds, errors, flow_generations, flow_runs,
-                       flows, health, home, htmx, message_threads, security, settings, users)
+                       flows, health, home, htmx, logs, message_threads, security, settings, users)
 from dashboard.config import PROJECT_ROOT, Config, load
 from dashboard.recrubo import RecruboClient
 
@@ -18,11 +17,16 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     """Build the dashboard from a Config, an environment-like mapping, or the process environment."""
     if not isinstance(config, Config):
         config = load(config)
-    configure_logging()
+    logs.configure_logging()
     config.instance_path.mkdir(parents=True, exist_ok=True)
     app = Flask(__name__, instance_path=str(config.instance_path),
                 template_folder=str(PROJECT_ROOT / "templates"), static_folder=str(PROJECT_ROOT / "static"))
     app.config["RECRUBO"] = config
+    if config.trusted_proxy_count:
+        # Only behind a known number of proxies may X-Forwarded-* decide the client, scheme and host.
+        count = config.trusted_proxy_count
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)
+    logs.init_app(app)
     security.init_app(app, config)
     htmx.init_app(app)
     database.init_app(app, config.database_url)
@@ -36,12 +40,3 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
         embedded_sandbox.mount(app, config)
     return app
 
-
-def configure_logging() -> None:
-    """One line per event on stdout, unless the host (gunicorn, pytest) configured logging already."""
-    root = logging.getLogger()
-    if not root.handlers:
-        handler = logging.StreamHandler(sys.stdout)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(handler)
-    root.setLevel(logging.INFO)

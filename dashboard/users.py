@@ -66,6 +66,21 @@ def authenticate(email: str, password: str) -> User | None:
     return user if check_password_hash(user.password_hash, password) else None
 
 
+def find_or_create_sso_user(email: str) -> User | None:
+    """The account for an e-mail vouched for by the intranet's proxy, made as a recruiter on first visit."""
+    with session_scope() as session:
+        user = session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is not None:
+        return user
+    try:
+        # Such an account signs in only through the proxy: its password is random and never shown.
+        return create_user(email, secrets.token_urlsafe(24))
+    except ValueError:
+        # Created meanwhile by a parallel request, or not an address we accept (then None).
+        with session_scope() as session:
+            return session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
 def get_user(user_id: int) -> User | None:
     """The account with this id, or None."""
     with session_scope() as session:

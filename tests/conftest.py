@@ -112,6 +112,13 @@ def app(tmp_path, sandbox_server):
 
 
 @pytest.fixture()
+def offline_app(tmp_path):
+    """A dashboard in this process whose Recrubo API cannot be reached (nothing listens on its port)."""
+    return create_app({"INSTANCE_PATH": str(tmp_path / "instance"),
+                       "RECRUBO_API_URL": f"http://127.0.0.1:{free_port()}/public/v2"})
+
+
+@pytest.fixture()
 def client(app):
     """Flask's test client for `app`."""
     return app.test_client()

@@ -25,3 +25,10 @@ def test_demo_account_is_printed_and_shown_on_the_sign_in_page(live_server):
 def test_embedded_sandbox_answers_under_sandbox(live_server):
     response = requests.get(f"{live_server.url}/sandbox/public/v2/flows", timeout=10)
     assert response.status_code == 401 and response.json()["errors"]
+
+
+def test_each_request_is_one_log_line_with_its_request_id(live_server):
+    response = requests.get(f"{live_server.url}/login", headers={"X-Request-Id": "router-abc123"}, timeout=10)
+    assert response.headers["X-Request-Id"] == "router-abc123"
+    lines = [line for line in live_server.log.read_text().splitlines() if "[router-abc123]" in line]
+    assert any("GET /login 200" in line for line in lines), lines
