@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dashboard import (auth, database, embedded_sandbox, embeds, errors, flow_generations, flow_runs,
+from dashboard import (accounts, auth, database, embedded_sandbox, embeds, errors, flow_generations, flow_runs,
                        flows, health, home, htmx, logs, message_threads, security, settings, users)
 from dashboard.config import PROJECT_ROOT, Config, load
 from dashboard.recrubo import RecruboClient
@@ -34,7 +34,7 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     app.extensions["recrubo"] = RecruboClient(config.recrubo_api_url, config.api_key)
     errors.init_app(app)
     auth.init_app(app)
-    for module in (health, home, flows, flow_runs, message_threads, flow_generations, embeds, settings):
+    for module in (health, home, flows, flow_runs, message_threads, flow_generations, embeds, settings, accounts):
         app.register_blueprint(module.bp)
     if config.embedded_sandbox:
         embedded_sandbox.mount(app, config)

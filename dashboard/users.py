@@ -93,6 +93,30 @@ def link_recrubo_user(user_id: int, recrubo_user_id: str) -> None:
         session.get(User, user_id).recrubo_user_id = recrubo_user_id
 
 
+def all_users() -> list[User]:
+    """Every account, oldest first."""
+    with session_scope() as session:
+        return list(session.scalars(select(User).order_by(User.id)))
+
+
+def set_admin(user_id: int, admin: bool) -> bool:
+    """Make an account an admin or a recruiter; False when it does not exist."""
+    with session_scope() as session:
+        user = session.get(User, user_id)
+        if user is not None:
+            user.is_admin = admin
+        return user is not None
+
+
+def delete_user(user_id: int) -> bool:
+    """Remove an account (its sessions end at their next request); False when it does not exist."""
+    with session_scope() as session:
+        user = session.get(User, user_id)
+        if user is not None:
+            session.delete(user)
+        return user is not None
+
+
 def demo_account() -> User | None:
     """The embedded sandbox's demo account, if it exists."""
     with session_scope() as session:
