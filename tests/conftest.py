@@ -10,13 +10,15 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
 
-from dashboard import create_app
+from dashboard import create_app, database
+from tests.services import start_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -73,6 +75,7 @@ class Server:
     process: subprocess.Popen
     log: Path
     instance: Path
+    env: dict[str, str] | None = None
 
 
 def start_dashboard(tmp: Path, **env: str) -> Server:
@@ -84,9 +87,15 @@ def start_dashboard(tmp: Path, **env: str) -> Server:
                                      **env)
     process = subprocess.Popen([str(Path(PYTHON).with_name("gunicorn")), "-c", "gunicorn.conf.py", "wsgi:app"],
                                cwd=ROOT, env=environment, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-    server = Server(f"http://127.0.0.1:{port}", process, log, instance)
+    server = Server(f"http://127.0.0.1:{port}", process, log, instance, environment)
     wait_until_serving(f"{server.url}/healthz", process, log)
     return server
+
+
+def run_flask(server: Server, *args: str) -> subprocess.CompletedProcess:
+    """Run `flask --app wsgi ARGS` with a started dashboard's settings, as an operator would."""
+    return subprocess.run([str(Path(PYTHON).with_name("flask")), "--app", "wsgi", *args], cwd=ROOT,
+                          env=server.env, capture_output=True, text=True, timeout=60)
 
 
 @pytest.fixture(scope="session")
@@ -104,18 +113,44 @@ def sandbox_server(tmp_path_factory):
     stop(process)
 
 
+def dispose(app) -> None:
+    """Close an app's pooled database connections (a PostgreSQL server allows only so many)."""
+    with app.app_context():
+        database.engine().dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server for the session (Debian's, started by the suite itself)."""
+    server = start_postgres(free_port())
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    """Each dashboard test runs on SQLite (the default) and on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'dashboard.db'}"
+    return request.getfixturevalue("postgres").fresh_database(f"test_{uuid.uuid4().hex[:16]}")
+
+
 @pytest.fixture()
-def app(tmp_path, sandbox_server):
+def app(tmp_path, sandbox_server, database_url):
     """A dashboard in this process, talking to the standalone sandbox over HTTP."""
-    return create_app({"INSTANCE_PATH": str(tmp_path / "instance"),
-                       "RECRUBO_API_URL": f"{sandbox_server.url}/public/v2"})
+    dashboard = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "DATABASE_URL": database_url,
+                            "RECRUBO_API_URL": f"{sandbox_server.url}/public/v2"})
+    yield dashboard
+    dispose(dashboard)
 
 
 @pytest.fixture()
-def offline_app(tmp_path):
+def offline_app(tmp_path, database_url):
     """A dashboard in this process whose Recrubo API cannot be reached (nothing listens on its port)."""
-    return create_app({"INSTANCE_PATH": str(tmp_path / "instance"),
-                       "RECRUBO_API_URL": f"http://127.0.0.1:{free_port()}/public/v2"})
+    dashboard = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "DATABASE_URL": database_url,
+                            "RECRUBO_API_URL": f"http://127.0.0.1:{free_port()}/public/v2"})
+    yield dashboard
+    dispose(dashboard)
 
 
 @pytest.fixture()
