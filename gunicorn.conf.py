@@ -1,5 +1,6 @@
 """gunicorn settings for production and for the test suite's live server (see DESIGN §15)."""
 
+from dashboard import database
 from dashboard.config import load_or_exit
 
 # Validated here, in the master, so a bad variable stops start-up with one line before any worker forks.
@@ -19,3 +20,10 @@ accesslog = None
 errorlog = "-"
 # Several servers (tests, a second app) on one machine must not fight over ~/.gunicorn/gunicorn.ctl.
 control_socket_disable = True
+
+
+def on_starting(server) -> None:
+    """Migrate the schema once, in the master, before any worker forks: workers never race on it."""
+    engine = database.make_engine(_config.database_url)
+    database.upgrade_schema(engine)
+    engine.dispose()
