@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Blueprint, abort, g, redirect, request, url_for
 from flask_wtf import FlaskForm
@@ -63,6 +64,18 @@ def change_role(user_id: int):
     if not users.set_admin(user_id, request.form.get("admin") == "1"):
         abort(404)
     log.info("account %s role changed by user=%s", user_id, g.user.id)
+    return redirect(url_for("accounts.index")) if not htmx.is_partial() else render_accounts(AccountForm(formdata=None))
+
+
+@bp.post("/<int:user_id>/recrubo-user")
+@admin_required
+def link(user_id: int):
+    value = request.form.get("recrubo_user_id", "").strip()
+    if value and not re.fullmatch(UUID_PATTERN, value):
+        abort(422)
+    if not users.link_recrubo_user(user_id, value or None):
+        abort(404)
+    log.info("account %s linked to recrubo user %s by user=%s", user_id, value or "-", g.user.id)
     return redirect(url_for("accounts.index")) if not htmx.is_partial() else render_accounts(AccountForm(formdata=None))
 
 

@@ -21,6 +21,10 @@ REFRESH_MARGIN = timedelta(minutes=5)
 ASSUMED_LIFETIME = timedelta(minutes=50)
 
 
+NOT_LINKED = ("Your account is not linked to a Recrubo user, so embedded components cannot sign you in. "
+              "An administrator can link it under Settings → Accounts.")
+
+
 @dataclass(frozen=True)
 class EmbedToken:
     """A token for one Recrubo user and one origin, and when it stops working."""
@@ -99,13 +103,11 @@ def linked_recrubo_user_id() -> str | None:
     return None
 
 
-def token_for_current_user() -> EmbedToken:
-    """A token for the signed-in account's Recrubo user, or a RecruboError a recruiter can act on."""
+def token_for_current_user() -> EmbedToken | None:
+    """A token for the signed-in account's Recrubo user; None when the account is not linked to one."""
     recrubo_user_id = linked_recrubo_user_id()
     if not recrubo_user_id:
-        raise RecruboError("Your account is not linked to a Recrubo user, so embedded components cannot "
-                           "sign you in. An administrator can link it with `flask users create "
-                           "--recrubo-user-id`.", kind="invalid")
+        return None
     return current_app.extensions["embed_tokens"].get(recrubo_user_id, page_origin())
 
 
@@ -117,9 +119,10 @@ def index():
 @bp.get("/<slug>")
 def show(slug: str):
     component = COMPONENTS.get(slug) or abort(404)
+    # An unlinked account still gets the page, with what to do instead of a component that cannot sign in.
     return render_template("embeds/show.html", component=component, slug=slug, token=token_for_current_user(),
                            settings=default_settings(component), src=component_url(slug),
-                           origin=component_origin())
+                           origin=component_origin(), not_linked=NOT_LINKED)
 
 
 @bp.post("/<slug>/token")
@@ -127,9 +130,12 @@ def token(slug: str):
     if slug not in COMPONENTS:
         abort(404)
     try:
-        return jsonify(token_for_current_user().as_json())
+        fresh = token_for_current_user()
     except RecruboError as error:
         return jsonify(errors=[{"status": "502", "title": "No embed token", "detail": error.message}]), 502
+    if fresh is None:
+        return jsonify(errors=[{"status": "409", "title": "Account not linked", "detail": NOT_LINKED}]), 409
+    return jsonify(fresh.as_json())
 
 
 @bp.record_once

@@ -87,10 +87,13 @@ def get_user(user_id: int) -> User | None:
         return session.get(User, user_id)
 
 
-def link_recrubo_user(user_id: int, recrubo_user_id: str) -> None:
-    """Record which Recrubo User this account acts as in embeddables."""
+def link_recrubo_user(user_id: int, recrubo_user_id: str | None) -> bool:
+    """Record which Recrubo User this account acts as in embeddables; False when it does not exist."""
     with session_scope() as session:
-        session.get(User, user_id).recrubo_user_id = recrubo_user_id
+        user = session.get(User, user_id)
+        if user is not None:
+            user.recrubo_user_id = recrubo_user_id
+        return user is not None
 
 
 def all_users() -> list[User]:

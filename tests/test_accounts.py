@@ -87,3 +87,16 @@ def test_removed_account_loses_its_session(admin, offline_app):
     assert leaver.get("/settings").status_code == 200
     post(admin, "/settings/users/2/delete")
     assert leaver.get("/settings").status_code == 302
+
+
+def test_admin_links_and_unlinks_an_account_to_a_recrubo_user(admin, offline_app):
+    recrubo_user = "3c1f9a0e-8b2d-4f6a-9c1e-5d7b2a4e6f80"
+    assert post(admin, "/settings/users/1/recrubo-user", recrubo_user_id=recrubo_user).status_code == 200
+    with offline_app.app_context():
+        assert users.get_user(1).recrubo_user_id == recrubo_user
+    assert post(admin, "/settings/users/1/recrubo-user", recrubo_user_id="not-a-uuid").status_code == 422
+    with offline_app.app_context():
+        assert users.get_user(1).recrubo_user_id == recrubo_user
+    assert post(admin, "/settings/users/1/recrubo-user", recrubo_user_id="").status_code == 200
+    with offline_app.app_context():
+        assert users.get_user(1).recrubo_user_id is None
