@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import datetime, timezone
 
@@ -55,13 +56,18 @@ def create_user(email: str, password: str, admin: bool = False,
     return user
 
 
+@functools.cache
+def _timing_hash() -> str:
+    return generate_password_hash(secrets.token_hex(16))
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The account with this e-mail and password, or None."""
     with session_scope() as session:
         user = session.scalar(select(User).where(User.email == normalize_email(email)))
     if user is None:
-        # Hash anyway so a wrong e-mail takes as long as a wrong password.
-        check_password_hash(generate_password_hash("x"), password)
+        # Check against a real hash anyway, so a wrong e-mail takes as long as a wrong password.
+        check_password_hash(_timing_hash(), password)
         return None
     return user if check_password_hash(user.password_hash, password) else None
 
