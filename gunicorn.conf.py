@@ -18,3 +18,10 @@ accesslog = "-"
 errorlog = "-"
 # Several servers (tests, a second app) on one machine must not fight over ~/.gunicorn/gunicorn.ctl.
 control_socket_disable = True
+
+
+def post_worker_init(worker):
+    """On shutdown, close this worker's websockets with 1012 so pages reconnect (to the next worker)."""
+    from dashboard.live import close_sockets_on_exit
+
+    close_sockets_on_exit(worker)

@@ -21,7 +21,7 @@ def init_app(app: Flask, database_url: str) -> None:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     # Models register on Base when imported; import them before create_all sees the metadata.
-    from dashboard import users  # noqa: F401
+    from dashboard import events, users  # noqa: F401
 
     Base.metadata.create_all(engine)
     app.extensions["database"] = sessionmaker(engine, expire_on_commit=False)
