@@ -134,7 +134,7 @@ def watch_channels(value: str | None) -> set[str]:
 
 @sock.route("/live", bp=bp)
 def socket(ws) -> None:
-    channels = watch_channels(request.args.get("watch"))
+    channels = g.live_channels
     since = request.args.get("since", type=int)
     connection = hub().connect(channels)
     current_app.extensions["live_publisher"].start()  # also recovers what a crash left unpublished
@@ -203,13 +203,15 @@ def _allowed_origin(origin: str | None, config: Config) -> bool:
 
 
 def guard_socket():
-    """Refuse a websocket handshake from a foreign Origin before it is accepted, and drop deflate."""
+    """Refuse a websocket handshake from a foreign Origin or with a bad watch list, and drop deflate."""
     rule = request.url_rule
     if rule is None or not rule.websocket:
         return None
     if not _allowed_origin(request.headers.get("Origin"), current_app.config["RECRUBO"]):
         log.warning("websocket refused: Origin %r", request.headers.get("Origin"))
         abort(403)
+    # Validated here: once the handler runs, flask-sock has accepted the handshake already.
+    g.live_channels = watch_channels(request.args.get("watch"))
     # simple-websocket accepts permessage-deflate whenever offered: ~250 KB of zlib state per socket.
     request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
     return None
