@@ -27,3 +27,10 @@ def on_starting(server) -> None:
     engine = database.make_engine(_config.database_url)
     database.upgrade_schema(engine)
     engine.dispose()
+
+
+def post_worker_init(worker):
+    """On shutdown, close this worker's websockets with 1012 so pages reconnect (to the next worker)."""
+    from dashboard.live import close_sockets_on_exit
+
+    close_sockets_on_exit(worker)

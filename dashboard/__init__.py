@@ -8,7 +8,8 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard import (accounts, auth, database, embedded_sandbox, embeds, errors, flow_generations, flow_runs,
-                       flows, health, home, htmx, logs, message_threads, security, settings, users)
+                       flows, health, home, htmx, live, logs, message_threads, security, settings, users,
+                       webhooks)
 from dashboard.config import PROJECT_ROOT, Config, load
 from dashboard.recrubo import RecruboClient
 
@@ -33,7 +34,10 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     users.init_app(app)
     app.extensions["recrubo"] = RecruboClient(config.recrubo_api_url, config.api_key)
     errors.init_app(app)
+    # Before auth: a foreign Origin is refused before anything looks at the session.
+    live.init_app(app, config)
     auth.init_app(app)
+    webhooks.init_app(app)
     for module in (health, home, flows, flow_runs, message_threads, flow_generations, embeds, settings, accounts):
         app.register_blueprint(module.bp)
     if config.embedded_sandbox:

@@ -188,3 +188,71 @@ def sign_in(client, email: str, password: str):
     """Sign in through the real form, CSRF token included; return the response."""
     token = csrf_token(client.get("/login").get_data(as_text=True))
     return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+@pytest.fixture()
+def redis_server(tmp_path):
+    """A real redis-server on a free loopback port, without persistence; stopped after the test."""
+    executable = shutil.which("redis-server")
+    if executable is None:
+        pytest.fail("redis-server is not installed; scripts/test installs it")
+    server = RedisServer(executable, free_port(), tmp_path / "redis.log")
+    server.start()
+    yield server
+    server.stop()
+
+
+@dataclass
+class RedisServer:
+    """A redis-server process the test may stop and start again on the same port."""
+
+    executable: str
+    port: int
+    log: Path
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        """Start (or restart) it and wait until it answers PING."""
+        import redis
+
+        self.process = subprocess.Popen([self.executable, "--port", str(self.port), "--bind", "127.0.0.1",
+                                         "--save", "", "--appendonly", "no"],
+                                        stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                redis.Redis(port=self.port, socket_connect_timeout=1).ping()
+                return
+            except redis.RedisError:
+                time.sleep(0.05)
+        pytest.fail(f"redis-server did not answer on {self.port}:\n{self.log.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        """Stop it (the dashboard sees Redis go away)."""
+        if self.process is not None:
+            stop(self.process)
+
+
+def create_account(server: Server, email: str, password: str, admin: bool = False) -> None:
+    """Add an account to a started dashboard's own database (the same instance folder it runs on)."""
+    from dashboard import users
+
+    environment = {"INSTANCE_PATH": str(server.instance),
+                   "RECRUBO_API_URL": "http://127.0.0.1:9/public/v2"}  # never called: accounts only
+    with create_app(environment).app_context():
+        users.create_user(email, password, admin=admin)
+
+
+def signed_in_session(server: Server, email: str, password: str) -> requests.Session:
+    """A requests session signed in to `server` through the real form."""
+    session = requests.Session()
+    token = csrf_token(session.get(f"{server.url}/login", timeout=10).text)
+    response = session.post(f"{server.url}/login", data={"email": email, "password": password,
+                                                          "csrf_token": token},
+                            allow_redirects=False, timeout=10)
+    assert response.status_code == 302, response.text
+    return session
