@@ -1,0 +1,96 @@
+"""The Recrubo sandbox: a Recrubo-compatible JSON:API server with its async engine and webhooks."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Mapping
+
+from flask import Flask, request
+
+from sandbox import analysis, api, embed, errors, generation, graph, messaging, people, runs, seed, subscriptions  # noqa: F401 - modules register their rules
+from sandbox.engine import Engine
+from sandbox.settings import Settings, load_settings
+from sandbox.store import initialize, transaction, wipe
+
+__all__ = ["create_app", "start_engine", "stop_engine", "reset_database"]
+log = logging.getLogger(__name__)
+MAX_BODY = 1024 * 1024
+
+
+class SandboxState:
+    """What the sandbox app keeps in `app.extensions['sandbox']`."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.engine: Engine | None = None
+        self.first_request_seen = False
+        self.lock = threading.Lock()
+        self.script_root = ""  # the mount point seen by the latest request, for links built by the engine
+
+
+def prepare_database(settings: Settings) -> None:
+    """Create the database, seed an empty one, and apply a changed configured webhook URL or secret."""
+    initialize(settings.database)
+    with transaction(settings.database, context=SandboxState(settings)) as tx:
+        if not tx.all("organizations"):
+            seed.seed(tx, settings)
+        org = tx.all("organizations")[0]
+        changes = {}
+        # The configured values win when they changed since last applied; API edits survive restarts otherwise.
+        if tx.meta("applied_webhook_secret") != settings.webhook_secret:
+            changes["webhookSecret"] = settings.webhook_secret
+            tx.set_meta("applied_webhook_secret", settings.webhook_secret)
+        if settings.webhook_url and tx.meta("applied_webhook_url") != settings.webhook_url:
+            changes["webhookUrl"] = settings.webhook_url
+            tx.set_meta("applied_webhook_url", settings.webhook_url)
+        if changes:
+            tx.replace("organizations", {**org, **changes})
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """The sandbox's Flask app; its engine starts with the first request or `start_engine`, never here."""
+    settings = load_settings(config)
+    prepare_database(settings)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    state = SandboxState(settings)
+    app.extensions["sandbox"] = state
+
+    @app.before_request
+    def start_with_first_request() -> None:
+        state.script_root = request.script_root
+        if not state.first_request_seen:
+            state.first_request_seen = True
+            start_engine(app)
+
+    errors.register(app)
+    app.register_blueprint(api.bp, url_prefix="/public/v2")
+    app.register_blueprint(embed.bp, url_prefix="/public/v2/embed")
+    return app
+
+
+def start_engine(app: Flask) -> None:
+    """Start the app's engine threads, once."""
+    state: SandboxState = app.extensions["sandbox"]
+    with state.lock:
+        if state.engine is None:
+            state.engine = Engine(state)
+            state.engine.start()
+
+
+def stop_engine(app: Flask) -> None:
+    """Stop the app's engine threads and wait for them."""
+    state: SandboxState = app.extensions["sandbox"]
+    with state.lock:
+        engine, state.engine = state.engine, None
+    if engine is not None:
+        engine.stop()
+
+
+def reset_database(config: Mapping[str, Any] | None) -> None:
+    """Erase the sandbox's data and seed it again per SANDBOX_SEED."""
+    settings = load_settings(config)
+    initialize(settings.database)
+    wipe(settings.database)
+    prepare_database(settings)

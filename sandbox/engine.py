@@ -1,0 +1,124 @@
+"""The engine: daemon worker threads that claim due jobs from the job table and carry them out."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import uuid
+
+from sandbox import analysis, generation, jobs, messaging, runs, webhooks
+from sandbox.store import iso, transaction
+
+log = logging.getLogger(__name__)
+WORKERS = {"engine": 1, "webhook": 2}  # webhook workers apart, so a slow receiver never stalls the runs
+ENGINE_LEASE = 60.0
+IDLE_WAIT = 0.25  # longest nap: jobs added by another process are noticed this fast
+
+
+class Engine:
+    """The worker threads of one sandbox app in this process."""
+
+    def __init__(self, state) -> None:
+        self.state = state
+        self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.stopping = threading.Event()
+        self.wakeup = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        """Start the worker threads (daemons, so they never keep the process alive)."""
+        jobs.register_waker(self.wakeup, True)
+        for queue, count in WORKERS.items():
+            for number in range(count):
+                thread = threading.Thread(target=self.work, args=(queue,), daemon=True,
+                                          name=f"sandbox-{queue}-{number}")
+                thread.start()
+                self.threads.append(thread)
+        log.info("sandbox engine %s started on %s", self.owner, self.state.settings.database)
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Ask the workers to stop and wait for them to finish their current job."""
+        self.stopping.set()
+        self.wakeup.set()
+        for thread in self.threads:
+            thread.join(timeout)
+        jobs.register_waker(self.wakeup, False)
+        log.info("sandbox engine %s stopped", self.owner)
+
+    def work(self, queue: str) -> None:
+        """Claim and carry out jobs until asked to stop."""
+        database = self.state.settings.database
+        while not self.stopping.is_set():
+            try:
+                job = jobs.claim(database, queue, self.owner, webhooks.LEASE if queue == "webhook" else ENGINE_LEASE)
+                if job is not None:
+                    self.carry_out(job)
+                    continue
+                due = jobs.next_due(database, queue)
+            except Exception:  # noqa: BLE001 - a worker must survive a locked or vanished database
+                log.exception("sandbox engine worker %s failed; retrying", queue)
+                due = None
+            wait = IDLE_WAIT if due is None else min(IDLE_WAIT, max(0.01, due - time.time()))
+            self.wakeup.wait(wait)
+            self.wakeup.clear()
+
+    def carry_out(self, job: jobs.Job) -> None:
+        """Do one job; a job that raises is dropped with a log line instead of failing forever."""
+        try:
+            if job.queue == "webhook":
+                self.deliver(job)
+            else:
+                with self.transaction() as tx:
+                    if jobs.still_owned(tx, job):
+                        dispatch(tx, job)
+                        jobs.finish(tx, job)
+        except Exception:  # noqa: BLE001
+            log.exception("sandbox job %s %s %s failed and was dropped", job.id, job.kind, job.ref)
+            with self.transaction() as tx:
+                jobs.finish(tx, job)
+
+    def transaction(self, write: bool = True):
+        return transaction(self.state.settings.database, self.state.script_root + "/public/v2", self.state, write)
+
+    def deliver(self, job: jobs.Job) -> None:
+        """Attempt a webhook delivery outside any transaction, then record it."""
+        with self.transaction(write=False) as tx:
+            entry = tx.get("webhookLogs", job.ref)
+            url, secret = webhooks.destination(tx, entry) if entry else (None, "")
+        if entry is None or entry["status"] != "pending":
+            with self.transaction() as tx:
+                jobs.finish(tx, job)
+            return
+        attempt = webhooks.post(url, secret, entry["_payload"]) if url else {
+            "attemptedAt": iso(), "statusCode": None, "error": "no webhookUrl is configured", "responseBody": None,
+            "durationMs": 0}
+        with self.transaction() as tx:
+            if jobs.still_owned(tx, job):
+                current = tx.get("webhookLogs", job.ref)
+                if current is not None:
+                    webhooks.record_attempt(tx, current, attempt, self.state.settings.time_scale)
+                jobs.finish(tx, job)
+
+
+def dispatch(tx, job: jobs.Job) -> None:
+    """Route an engine job to the module that owns its resource."""
+    if job.kind.startswith("run."):
+        run = tx.get("flowRuns", job.ref)
+        if run is not None:
+            runs.handle(tx, job.kind, run, job.payload)
+    elif job.kind == "message.step":
+        message = tx.get("messages", job.ref)
+        if message is not None:
+            messaging.step_delivery(tx, message)
+    elif job.kind == "generation.step":
+        record = tx.get("flowGenerations", job.ref)
+        if record is not None:
+            generation.step(tx, record)
+    elif job.kind == "analysis.step":
+        record = tx.get("vacancyAnalyses", job.ref)
+        if record is not None:
+            analysis.step(tx, record)
+    else:
+        log.warning("sandbox job %s has an unknown kind %s", job.id, job.kind)

@@ -1,0 +1,86 @@
+"""The job table: delayed work claimed with a lease, so several processes never run a job twice."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sandbox.store import Tx, connect
+
+# Engine workers of this process wait on these; a commit that adds a job wakes them early.
+_wakers: set[threading.Event] = set()
+
+
+@dataclass(frozen=True)
+class Job:
+    """A claimed job."""
+
+    id: int
+    queue: str
+    kind: str
+    ref: str
+    payload: dict
+    owner: str
+
+
+def enqueue(tx: Tx, queue: str, kind: str, ref: str, delay: float = 0.0, payload: dict | None = None,
+            lane: str | None = None) -> None:
+    """Add a job due after `delay` seconds; jobs sharing a lane run one at a time, in order."""
+    tx.conn.execute("INSERT INTO jobs (queue, kind, ref, payload, lane, due_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (queue, kind, ref, json.dumps(payload or {}), lane, time.time() + delay))
+    if wake not in tx.after_commit:
+        tx.after_commit.append(wake)
+
+
+def wake() -> None:
+    """Wake this process's engine workers."""
+    for event in list(_wakers):
+        event.set()
+
+
+def register_waker(event: threading.Event, active: bool) -> None:
+    """Add or remove an engine worker's wake-up event."""
+    (_wakers.add if active else _wakers.discard)(event)
+
+
+def claim(path: Path, queue: str, owner: str, lease: float) -> Job | None:
+    """Lease the oldest due job of a queue whose lane is free, or return None."""
+    conn = connect(path)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        now = time.time()
+        row = conn.execute(
+            """SELECT id, kind, ref, payload FROM jobs j
+               WHERE queue = ? AND due_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+                 AND (lane IS NULL OR NOT EXISTS (
+                      SELECT 1 FROM jobs k WHERE k.lane = j.lane AND k.id != j.id AND k.lease_until >= ?))
+               ORDER BY due_at, id LIMIT 1""", (queue, now, now, now)).fetchone()
+        if row:
+            conn.execute("UPDATE jobs SET lease_owner = ?, lease_until = ? WHERE id = ?", (owner, now + lease, row[0]))
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    return Job(row[0], queue, row[1], row[2], json.loads(row[3]), owner) if row else None
+
+
+def finish(tx: Tx, job: Job) -> None:
+    """Drop a done job, in the transaction that did its work, unless its lease went to someone else."""
+    tx.conn.execute("DELETE FROM jobs WHERE id = ? AND lease_owner = ?", (job.id, job.owner))
+
+
+def still_owned(tx: Tx, job: Job) -> bool:
+    """Whether this worker still holds the job's lease (a stalled worker may have lost it)."""
+    row = tx.conn.execute("SELECT 1 FROM jobs WHERE id = ? AND lease_owner = ?", (job.id, job.owner)).fetchone()
+    return row is not None
+
+
+def next_due(path: Path, queue: str) -> float | None:
+    """When the earliest job of a queue falls due, or None when the queue is empty."""
+    conn = connect(path)
+    try:
+        return conn.execute("SELECT min(due_at) FROM jobs WHERE queue = ?", (queue,)).fetchone()[0]
+    finally:
+        conn.close()

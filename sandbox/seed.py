@@ -1,0 +1,34 @@
+"""What a new sandbox database starts with: the organization always, demo data unless SANDBOX_SEED=none."""
+
+from __future__ import annotations
+
+import time
+
+from sandbox import changes
+from sandbox.settings import Settings
+from sandbox.store import Tx
+
+CANDIDATE_STATUSES = ("New", "Contacted", "In conversation", "Screening", "Interview planned", "Hired", "Rejected")
+# Reference §8.5: the subscriptions the dashboard needs, delivered to the organization's webhookUrl.
+RECOMMENDED_SUBSCRIPTIONS = (
+    ("flowRuns", "create", None), ("flowRuns", "update", None), ("flowRuns", "delete", None),
+    ("flowGenerations", "update", ["status"]), ("flows", "create", None),
+    ("messages", "update", ["deliveryStatus"]), ("messages", "create", None),
+    ("vacancyAnalyses", "update", None), ("conversations", "update", None), ("messageThreads", "update", None),
+)
+
+
+def seed(tx: Tx, settings: Settings) -> None:
+    """Fill an empty database: the organization and fixed lists, then the demo data when asked for."""
+    start = time.time() - 45 * 86400 if settings.seed == "demo" else time.time()
+    changes.create(tx, "organizations", {"name": "Acme Recruiting", "webhookUrl": settings.webhook_url,
+                                         "webhookSecret": settings.webhook_secret, "token": None},
+                   at=start, emit=False)
+    for offset, name in enumerate(CANDIDATE_STATUSES):
+        changes.create(tx, "candidateStatuses", {"name": name}, at=start + offset, emit=False)
+    if settings.seed == "demo":
+        from sandbox import demo  # only demo databases need the demo data module
+        for offset, (resource, event, fields) in enumerate(RECOMMENDED_SUBSCRIPTIONS):
+            changes.create(tx, "webhooks", {"resource": resource, "event": event, "fields": fields,
+                                            "webhookUrl": None}, at=start + 60 + offset, emit=False)
+        demo.populate(tx, start + 3600)

@@ -1,0 +1,103 @@
+"""Webhooks out: a delivery per matching subscription (S30–S33), attempted with retries by the engine."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+import requests
+
+from sandbox import jobs
+from sandbox.jsonapi import MEDIA_TYPE, resource_object
+from sandbox.schema import RESOURCES
+from sandbox.store import Tx, iso, new_id
+
+log = logging.getLogger(__name__)
+
+# Waits before retries 1–5 (S32): 5 min, 30 min, 2 h, 5 h, 16 h, divided by the time scale.
+RETRY_WAITS = (300, 1800, 7200, 18000, 57600)
+TIMEOUT = 10
+LEASE = 60
+EXCERPT = 500
+
+
+def organization(tx: Tx) -> dict:
+    """The sandbox's one organization."""
+    return tx.all("organizations")[0]
+
+
+def emit(tx: Tx, rtype: str, event: str, record: dict, fields: list[str] | None) -> None:
+    """Queue one delivery for every subscription matching this event of this resource."""
+    if rtype == "webhookLogs":
+        return
+    subscriptions = tx.all("webhooks", resource=rtype, event=event)
+    if not subscriptions:
+        return
+    org_url = organization(tx).get("webhookUrl")
+    resource = resource_object(RESOURCES[rtype], record, tx.base)
+    for subscription in subscriptions:
+        changed = fields
+        if event == "update" and subscription.get("fields"):
+            changed = [name for name in fields or () if name in subscription["fields"]]
+            if not changed:
+                continue
+        if not (subscription.get("webhookUrl") or org_url):
+            continue
+        log_id = new_id()
+        attributes = {"webhookId": subscription["id"], "event": event, "resource": resource}
+        if event == "update":
+            attributes["fields"] = changed
+        stamp = iso(tx.now)
+        tx.insert("webhookLogs", {
+            "id": log_id, "webhookId": subscription["id"], "event": event, "resourceType": rtype,
+            "resourceId": record["id"], "status": "pending", "attempts": [], "nextAttemptAt": stamp,
+            "createdAt": stamp, "updatedAt": stamp,
+            "_payload": {"data": {"type": "webhookPayload", "id": log_id, "attributes": attributes}}})
+        # One lane per subscription keeps its deliveries in order (S33).
+        jobs.enqueue(tx, "webhook", "webhook.deliver", log_id, lane=f"webhook:{subscription['id']}")
+
+
+def destination(tx: Tx, entry: dict) -> tuple[str | None, str]:
+    """The URL and secret a delivery goes to now: the subscription's URL, else the organization's."""
+    org = organization(tx)
+    subscription = tx.get("webhooks", entry["webhookId"]) or {}
+    return subscription.get("webhookUrl") or org.get("webhookUrl"), org.get("webhookSecret") or ""
+
+
+def post(url: str, secret: str, payload: dict) -> dict:
+    """One delivery attempt; never raises, answers what the attempt log records."""
+    started = time.monotonic()
+    attempt: dict = {"attemptedAt": iso(), "statusCode": None, "error": None, "responseBody": None}
+    try:
+        # Redirects are failures (S32) and only an excerpt of the answer is read, so a huge reply costs nothing.
+        with requests.post(url, data=json.dumps(payload).encode(), timeout=TIMEOUT, allow_redirects=False,
+                           stream=True, headers={"Content-Type": MEDIA_TYPE,
+                                                 "X-Recrubo-Webhook-Secret": secret}) as response:
+            attempt["statusCode"] = response.status_code
+            attempt["responseBody"] = response.raw.read(EXCERPT, decode_content=True).decode("utf-8", "replace")
+            if not 200 <= response.status_code < 300:
+                attempt["error"] = f"HTTP {response.status_code}"
+    except (requests.RequestException, OSError, ValueError) as exc:
+        attempt["error"] = f"{type(exc).__name__}: {exc}"[:EXCERPT]
+    attempt["durationMs"] = round((time.monotonic() - started) * 1000)
+    return attempt
+
+
+def record_attempt(tx: Tx, entry: dict, attempt: dict, time_scale: float) -> dict:
+    """Log an attempt; schedule the next retry or settle the delivery as delivered or failed."""
+    attempts = entry["attempts"] + [attempt]
+    changes: dict = {"attempts": attempts, "updatedAt": iso(tx.now)}
+    if attempt["error"] is None:
+        changes.update(status="delivered", nextAttemptAt=None)
+    elif len(attempts) > len(RETRY_WAITS):
+        changes.update(status="failed", nextAttemptAt=None)
+    else:
+        wait = RETRY_WAITS[len(attempts) - 1] / time_scale
+        changes.update(status="pending", nextAttemptAt=iso(tx.now + wait))
+        jobs.enqueue(tx, "webhook", "webhook.deliver", entry["id"], delay=wait, lane=f"webhook:{entry['webhookId']}")
+    updated = {**entry, **changes}
+    tx.replace("webhookLogs", updated)
+    log.info("webhook %s %s %s.%s attempt %d: %s", entry["id"], updated["status"], entry["resourceType"],
+             entry["event"], len(attempts), attempt["error"] or attempt["statusCode"])
+    return updated
