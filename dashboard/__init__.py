@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from flask import Flask
 
 from dashboard import (auth, database, embedded_sandbox, embeds, errors, flow_generations, flow_runs,
-                       flows, health, home, htmx, message_threads, security, settings, users)
+                       flows, health, home, htmx, message_threads, security, settings, users,
+                       vacancy_analyses)
 from dashboard.config import PROJECT_ROOT, Config, load
 from dashboard.recrubo import RecruboClient
 
@@ -30,7 +31,8 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     app.extensions["recrubo"] = RecruboClient(config.recrubo_api_url, config.api_key)
     errors.init_app(app)
     auth.init_app(app)
-    for module in (health, home, flows, flow_runs, message_threads, flow_generations, embeds, settings):
+    for module in (health, home, flows, flow_runs, message_threads, flow_generations, vacancy_analyses, embeds,
+                   settings):
         app.register_blueprint(module.bp)
     if config.embedded_sandbox:
         embedded_sandbox.mount(app, config)

@@ -17,7 +17,7 @@ def is_partial() -> bool:
     return request.headers.get("HX-Request-Type") == "partial"
 
 
-def render(page: str, fragment: str, **context) -> str:
+def render(page: str, fragment: str, /, **context) -> str:
     """Render the fragment for a partial htmx request, else the whole page that includes it."""
     return render_template(fragment if is_partial() else page, **context)
 
