@@ -109,6 +109,7 @@ class Tx:
         self.base = base  # the API's path prefix for links, e.g. "/sandbox/public/v2"
         self.context = context  # the sandbox state (settings, engine) this work belongs to
         self.now = time.time()
+        self.announce = True  # webhook events on; the seed turns them off for data that is history
         self.after_commit: list[Callable[[], None]] = []
 
     def get(self, rtype: str, rid: Any) -> dict | None:
