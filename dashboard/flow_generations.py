@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
@@ -15,25 +16,21 @@ bp = Blueprint("flow_generations", __name__, url_prefix="/flow-generations")
 STATUSES = {"queued": "Queued", "processing": "Processing", "finished": "Finished", "exception": "Failed"}
 SORTS = {"newest": "-createdAt", "oldest": "createdAt"}
 # A generation usually takes seconds to a minute; past this it is shown as possibly stuck.
-STUCK_AFTER_MINUTES = 10
+STUCK_AFTER = timedelta(minutes=10)
 
 
-@bp.app_template_filter("minutes_ago")
-def minutes_ago(timestamp: str | None) -> float:
-    """How many minutes ago an API timestamp was (0 when missing or unreadable)."""
+@bp.app_template_filter("possibly_stuck")
+def possibly_stuck(generation: Mapping) -> bool:
+    """True when an unfinished generation started longer ago than a generation normally takes."""
+    if generation.get("status") in ("finished", "exception"):
+        return False
     try:
-        moment = datetime.fromisoformat(str(timestamp).replace("Z", "+00:00"))
+        started = datetime.fromisoformat(str(generation.get("createdAt")).replace("Z", "+00:00"))
     except ValueError:
-        return 0
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return (datetime.now(timezone.utc) - moment).total_seconds() / 60
-
-
-@bp.app_context_processor
-def generation_settings() -> dict:
-    """The stuck threshold, for the generation partials wherever they render."""
-    return {"GENERATION_STUCK_AFTER": STUCK_AFTER_MINUTES}
+        return False
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=timezone.utc)
+    return datetime.now(timezone.utc) - started > STUCK_AFTER
 
 
 @bp.get("")

@@ -72,8 +72,8 @@ def build(today: date, started: Counter, finished: Counter, days: int = 14) -> C
     plot = chart.bottom - TOP
     chart.slot = (WIDTH - LEFT - 8) / days
     bar = chart.slot * 0.36
-    for step in range(5):
-        value = round(top * step / 4)
+    step = next(size for size in (1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, top) if top / size <= 5)
+    for value in range(0, top + 1, step):
         chart.ticks.append((chart.bottom - plot * value / top, value))
     for index, day in enumerate(chart.days):
         chart.rows.append((day, started[day], finished[day]))
