@@ -6,7 +6,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from dashboard import htmx, launching, lists, message_threads, run_timeline
 from dashboard.lists import PAGE_SIZE
-from dashboard.recrubo import Resource, client
+from dashboard.recrubo import RecruboError, Resource, client
 
 bp = Blueprint("flow_runs", __name__, url_prefix="/flow-runs")
 STATUSES = {"queued": "Queued", "running": "Running", "finished": "Finished", "timeout": "Timed out",
@@ -84,7 +84,14 @@ def cancel(run_id: str):
 def picker_threads(text: str, chosen: list[str]) -> list[Resource]:
     """The threads the launch form offers: the chosen ones first, then the latest matching the search."""
     api = client()
-    threads = [api.get(f"message-threads/{thread_id}", include="candidate") for thread_id in chosen]
+    threads = []
+    for thread_id in chosen:
+        # A thread deleted meanwhile (or a mistyped id) simply drops out of the choices.
+        try:
+            threads.append(api.get(f"message-threads/{thread_id}", include="candidate"))
+        except RecruboError as error:
+            if error.kind != "not_found":
+                raise
     filters = message_threads.search_filters(text)
     if filters is not None:
         found = api.list("message-threads", filters=filters, sort="-updatedAt", size=PICKER_SIZE,
