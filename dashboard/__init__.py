@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard import (accounts, auth, database, embedded_sandbox, embeds, errors, flow_generations, flow_runs,
                        flows, health, home, htmx, live, logs, message_threads, security, settings, users,
-                       webhooks)
+                       vacancy_analyses, webhooks)
 from dashboard.config import PROJECT_ROOT, Config, load
 from dashboard.recrubo import RecruboClient
 
@@ -38,7 +38,8 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     live.init_app(app, config)
     auth.init_app(app)
     webhooks.init_app(app)
-    for module in (health, home, flows, flow_runs, message_threads, flow_generations, embeds, settings, accounts):
+    for module in (health, home, flows, flow_runs, message_threads, flow_generations, vacancy_analyses, embeds,
+                   settings, accounts):
         app.register_blueprint(module.bp)
     if config.embedded_sandbox:
         embedded_sandbox.mount(app, config)

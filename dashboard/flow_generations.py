@@ -1,17 +1,77 @@
-"""Flow generations: the `flowGenerations` pages."""
+"""Flow generations: the list, one generation's progress and result, and generating a flow from a vacancy."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
 
-from dashboard import htmx
-from dashboard.lists import PAGE_SIZE, page_number
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from dashboard import generating, htmx, lists
+from dashboard.generating import Generation
+from dashboard.lists import PAGE_SIZE
 from dashboard.recrubo import client
 
 bp = Blueprint("flow_generations", __name__, url_prefix="/flow-generations")
+STATUSES = {"queued": "Queued", "processing": "Processing", "finished": "Finished", "exception": "Failed"}
+SORTS = {"newest": "-createdAt", "oldest": "createdAt"}
+# A generation usually takes seconds to a minute; past this it is shown as possibly stuck.
+STUCK_AFTER = timedelta(minutes=10)
+
+
+@bp.app_template_filter("possibly_stuck")
+def possibly_stuck(generation: Mapping) -> bool:
+    """True when an unfinished generation started longer ago than a generation normally takes."""
+    if generation.get("status") in ("finished", "exception"):
+        return False
+    try:
+        started = datetime.fromisoformat(str(generation.get("createdAt")).replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=timezone.utc)
+    return datetime.now(timezone.utc) - started > STUCK_AFTER
 
 
 @bp.get("")
 def index():
-    page = client().list("flow-generations", sort="-createdAt", page=page_number(), size=PAGE_SIZE)
-    return htmx.render("flow_generations/index.html", "flow_generations/_list.html", page=page, number=page_number())
+    state = lists.parse({"status": STATUSES}, SORTS)
+    page = client().list("flow-generations", filters={"status": state.get("status")}, sort=SORTS[state.sort],
+                         page=state.page, size=PAGE_SIZE, include="flow")
+    return htmx.render("flow_generations/index.html", "flow_generations/_list.html", page=page, query=state,
+                       sorts=SORTS, statuses=STATUSES)
+
+
+@bp.get("/<generation_id>")
+def show(generation_id: str):
+    generation = client().get(f"flow-generations/{generation_id}", include="flow")
+    return htmx.render("flow_generations/show.html", "flow_generations/_detail.html", generation=generation)
+
+
+def form_context(generation: Generation, errors: dict[str, str] | None = None) -> dict:
+    """What the generate form shows: the vacancies to pick from, choices and the values entered."""
+    vacancies = client().list("vacancy", sort="-createdAt", size=200).items
+    return {"generation": generation, "errors": errors or {}, "vacancies": vacancies,
+            "languages": generating.LANGUAGES, "required_fields": generating.REQUIRED_FIELDS}
+
+
+@bp.get("/new")
+def new():
+    generation = Generation(source="existing" if request.args.get("vacancyId") else "text",
+                            vacancy_id=request.args.get("vacancyId", ""))
+    return render_template("flow_generations/new.html", **form_context(generation))
+
+
+@bp.post("")
+def create():
+    generation = generating.read(request.form)
+    try:
+        created = generating.start(generation, client())
+    except generating.Rejected as rejected:
+        html = htmx.render("flow_generations/new.html", "flow_generations/_form.html",
+                           **form_context(generation, rejected.errors))
+        return html, 422
+    target = url_for(".show", generation_id=created.id)
+    if not htmx.is_partial():
+        return redirect(target, 303)
+    return "", 201, {"HX-Redirect": target}

@@ -1,17 +1,158 @@
-"""Flow runs: the `flowRuns` pages."""
+"""Flow runs: the filtered list, one run's status and timeline, cancelling, and launching runs."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 
-from dashboard import htmx
-from dashboard.lists import PAGE_SIZE, page_number
-from dashboard.recrubo import client
+from dashboard import htmx, launching, lists, message_threads, run_timeline
+from dashboard.lists import PAGE_SIZE
+from dashboard.recrubo import RecruboError, Resource, client
 
 bp = Blueprint("flow_runs", __name__, url_prefix="/flow-runs")
+STATUSES = {"queued": "Queued", "running": "Running", "finished": "Finished", "timeout": "Timed out",
+            "cancelled": "Cancelled", "exception": "Failed"}
+SORTS = {"newest": "-createdAt", "oldest": "createdAt", "updated": "-updatedAt"}
+RELATED = "flow,messageThread"
+PICKER_SIZE = 15
+
+
+def query() -> lists.ListQuery:
+    """The runs list state from the URL."""
+    return lists.parse({"status": STATUSES, "flow": None, "thread": None}, SORTS)
+
+
+def flow_choices() -> dict[str, str]:
+    """Every flow by name, for pickers (flows are few; runs and threads are many)."""
+    return {flow.id: flow.name or flow.id for flow in client().iterate("flows", sort="name")}
 
 
 @bp.get("")
 def index():
-    page = client().list("flow-runs", sort="-createdAt", page=page_number(), size=PAGE_SIZE)
-    return htmx.render("flow_runs/index.html", "flow_runs/_list.html", page=page, number=page_number())
+    state = query()
+    filters = {"status": state.get("status"), "flowId": state.get("flow"), "messageThreadId": state.get("thread")}
+    page = client().list("flow-runs", filters=filters, sort=SORTS[state.sort], page=state.page, size=PAGE_SIZE,
+                         include=RELATED)
+    # The filter form is only rendered on a full page, so only then are the flows fetched for it.
+    flows = {} if htmx.is_partial() else flow_choices()
+    thread = client().get(f"message-threads/{state.get('thread')}") if state.get("thread") and flows else None
+    return htmx.render("flow_runs/index.html", "flow_runs/_list.html", page=page, query=state, sorts=SORTS,
+                       statuses=STATUSES, flows=flows, thread=thread)
+
+
+def load_run(run_id: str) -> Resource:
+    """One run with its flow and thread."""
+    return client().get(f"flow-runs/{run_id}", include=RELATED)
+
+
+def timeline(run: Resource) -> list[run_timeline.Entry]:
+    """The run's timeline from its thread's messages and its flow's steps."""
+    api = client()
+    messages = api.list("messages", filters=run_timeline.message_filters(run), sort="createdAt", size=200).items
+    nodes = api.iterate("nodes", filters={"flowId": run.flowId}, include="nodeActions") if run.get("flowId") else []
+    return run_timeline.build(run, messages, nodes)
+
+
+@bp.get("/<run_id>")
+def show(run_id: str):
+    run = load_run(run_id)
+    return render_template("flow_runs/show.html", run=run, entries=timeline(run))
+
+
+@bp.get("/<run_id>/status")
+def status(run_id: str):
+    """The run's status block alone, for polling while no live socket is connected."""
+    return render_template("flow_runs/_detail.html", run=load_run(run_id))
+
+
+@bp.get("/<run_id>/timeline")
+def timeline_fragment(run_id: str):
+    """The run's timeline alone, refreshed while the run is active."""
+    run = load_run(run_id)
+    return render_template("flow_runs/_timeline.html", run=run, entries=timeline(run))
+
+
+@bp.post("/<run_id>/cancel")
+def cancel(run_id: str):
+    """Cancel a queued or running run and answer with its updated status block."""
+    api = client()
+    api.update(f"flow-runs/{run_id}", "flowRuns", run_id, {"status": "cancelled"})
+    if not htmx.is_partial():
+        return redirect(url_for(".show", run_id=run_id))
+    return render_template("flow_runs/_detail.html", run=load_run(run_id))
+
+
+def picker_threads(text: str, chosen: list[str]) -> list[Resource]:
+    """The threads the launch form offers: the chosen ones first, then the latest matching the search."""
+    api = client()
+    threads = []
+    for thread_id in chosen:
+        # A thread deleted meanwhile (or a mistyped id) simply drops out of the choices.
+        try:
+            threads.append(api.get(f"message-threads/{thread_id}", include="candidate"))
+        except RecruboError as error:
+            if error.kind != "not_found":
+                raise
+    filters = message_threads.search_filters(text)
+    if filters is not None:
+        found = api.list("message-threads", filters=filters, sort="-updatedAt", size=PICKER_SIZE,
+                         include="candidate").items
+        threads += [thread for thread in found if thread.id not in chosen]
+    return threads
+
+
+def form_context(launch: launching.Launch, errors: dict[str, str] | None = None) -> dict:
+    """Everything the launch form shows: flows, templates, threads and the values entered so far."""
+    templates = client().list("message-templates", sort="name", size=200).items
+    return {"launch": launch, "errors": errors or {}, "flows": flow_choices(), "templates": templates,
+            "threads": picker_threads("", launch.thread_ids), "channels": launching.CHANNELS, "search": ""}
+
+
+@bp.get("/new")
+def new():
+    launch = launching.Launch(flow_id=request.args.get("flowId", ""),
+                              thread_ids=request.args.getlist("messageThreadId")[:launching.MAX_THREADS])
+    return render_template("flow_runs/new.html", **form_context(launch))
+
+
+@bp.get("/new/threads")
+def thread_picker():
+    """The launch form's thread choices for a search, keeping the threads already ticked."""
+    chosen = request.args.getlist("messageThreadId")[:launching.MAX_THREADS]
+    search = request.args.get("threadSearch", "")[:100]
+    return render_template("flow_runs/_thread_picker.html", threads=picker_threads(search, chosen),
+                           launch=launching.Launch(thread_ids=chosen), errors={}, search=search)
+
+
+@bp.post("")
+def create():
+    launch = launching.read(request.form)
+    try:
+        runs = launching.launch_runs(launch, client())
+    except launching.LaunchRejected as rejected:
+        html = htmx.render("flow_runs/new.html", "flow_runs/_launch_form.html",
+                           **form_context(launch, rejected.errors))
+        return html, 422
+    target = url_for(".launched", id=[run.id for run in runs])
+    if not htmx.is_partial():
+        return redirect(target, 303)
+    html = render_template("flow_runs/_launched.html", runs=load_runs([run.id for run in runs]))
+    return html, 201, {"HX-Push-Url": target}
+
+
+@bp.get("/launched")
+def launched():
+    """The runs of one launch with their current status (polled while any is active)."""
+    ids = request.args.getlist("id")[:launching.MAX_THREADS + 1]
+    if not ids:
+        abort(404)
+    return htmx.render("flow_runs/launched.html", "flow_runs/_launched.html", runs=load_runs(ids))
+
+
+def load_runs(ids: list[str]) -> list[Resource]:
+    """Runs of one launch by id: one list of the flow's runs since the first, then single reads for any missed."""
+    first = load_run(ids[0])
+    found = {run.id: run for run in client().list(
+        "flow-runs", filters={"flowId": first.get("flowId"), "createdAt][gte": first.get("createdAt")},
+        sort="createdAt", size=200, include=RELATED).items}
+    found[first.id] = first
+    return [found.get(run_id) or load_run(run_id) for run_id in ids]

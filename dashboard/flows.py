@@ -1,17 +1,68 @@
-"""Flows: the `flows` pages."""
+"""Flows: the list with search, filters and sort, and one flow's graph and runs."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, render_template
 
-from dashboard import htmx
-from dashboard.lists import PAGE_SIZE, page_number
-from dashboard.recrubo import client
+from dashboard import flow_graph, htmx, lists
+from dashboard.lists import PAGE_SIZE
+from dashboard.recrubo import Resource, client
 
 bp = Blueprint("flows", __name__, url_prefix="/flows")
+SORTS = {"newest": "-createdAt", "oldest": "createdAt", "name": "name", "updated": "-updatedAt"}
+TYPES = {"generated": "Generated from a vacancy", "manual": "Built by hand"}
+PUBLISHED = {"published": "Published", "draft": "Never published", "changes": "Has unpublished changes"}
+# How each filter choice reads as API filters: a set foreign key or date is "greater than the smallest value".
+API_FILTERS = {
+    ("type", "generated"): {"flowGenerationId][gte": "0"},
+    ("type", "manual"): {"flowGenerationId": "null"},
+    ("published", "published"): {"publishedAt][gte": "1970-01-01"},
+    ("published", "draft"): {"publishedAt": "null"},
+    ("published", "changes"): {"unpublishedChanges": "true"},
+}
+
+
+def query() -> lists.ListQuery:
+    """The flows list state from the URL."""
+    return lists.parse({"q": None, "type": TYPES, "published": PUBLISHED}, SORTS)
+
+
+def api_filters(state: lists.ListQuery) -> dict[str, str]:
+    """The API filters for a list state."""
+    filters = {"name][prefix": state.get("q")}
+    for name in ("type", "published"):
+        filters.update(API_FILTERS.get((name, state.get(name)), {}))
+    return filters
 
 
 @bp.get("")
 def index():
-    page = client().list("flows", sort="-createdAt", page=page_number(), size=PAGE_SIZE)
-    return htmx.render("flows/index.html", "flows/_list.html", page=page, number=page_number())
+    state = query()
+    page = client().list("flows", filters=api_filters(state), sort=SORTS[state.sort], page=state.page,
+                         size=PAGE_SIZE)
+    return htmx.render("flows/index.html", "flows/_list.html", page=page, query=state, sorts=SORTS,
+                       types=TYPES, published=PUBLISHED)
+
+
+def load(flow_id: str) -> tuple[Resource, list[Resource]]:
+    """A flow and its steps, each with its actions and links."""
+    api = client()
+    flow = api.get(f"flows/{flow_id}")
+    return flow, list(api.iterate("nodes", filters={"flowId": flow_id}, include="nodeActions,nodeTransitions"))
+
+
+@bp.get("/<flow_id>")
+def show(flow_id: str):
+    flow, nodes = load(flow_id)
+    runs = client().list("flow-runs", filters={"flowId": flow_id}, sort="-createdAt", size=10,
+                         include="messageThread")
+    return render_template("flows/show.html", flow=flow, drawing=flow_graph.layout(nodes),
+                           steps=flow_graph.steps(nodes), runs=runs)
+
+
+@bp.get("/<flow_id>/graph")
+def graph(flow_id: str):
+    """A flow's graph alone, e.g. for a generation page once its flow exists."""
+    flow, nodes = load(flow_id)
+    return render_template("flows/_graph_region.html", flow=flow, drawing=flow_graph.layout(nodes),
+                           steps=flow_graph.steps(nodes))

@@ -1,12 +1,52 @@
-"""What every list page reads from its URL: the page number, kept in the URL so it can be shared."""
+"""What every list page reads from its URL (filters, sort, page), so any list state can be shared."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
 from flask import request
 
+from dashboard.recrubo import Page
+
 PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """A list's state as its URL carries it: filter values, a sort key and a page number."""
+
+    filters: dict[str, str] = field(default_factory=dict)
+    sort: str = ""
+    page: int = 1
+
+    def get(self, name: str) -> str:
+        """One filter's value, empty when unset."""
+        return self.filters.get(name, "")
+
+    def args(self, **changes: str | int) -> dict[str, str | int]:
+        """Query-string arguments for this state with `changes` applied; empty values are left out."""
+        values: dict[str, str | int] = {**self.filters, "sort": self.sort, "page": self.page, **changes}
+        return {key: value for key, value in values.items() if value not in ("", None) and
+                not (key == "page" and value == 1)}
 
 
 def page_number() -> int:
     """The `page` query parameter as a page number from 1."""
     return max(1, request.args.get("page", 1, type=int) or 1)
+
+
+def parse(filters: Mapping[str, Iterable[str] | None], sorts: Mapping[str, str]) -> ListQuery:
+    """Read the list state from the request; values outside a filter's choices or an unknown sort are dropped."""
+    values = {}
+    for name, choices in filters.items():
+        value = request.args.get(name, "").strip()[:200]
+        if value and (choices is None or value in choices):
+            values[name] = value
+    sort = request.args.get("sort", "")
+    return ListQuery(values, sort if sort in sorts else next(iter(sorts)), page_number())
+
+
+def empty_page() -> Page:
+    """A list page with nothing on it, for a search that cannot match anything."""
+    return Page([], {"total": 0, "maxPage": 1})

@@ -1,17 +1,91 @@
-"""Message threads: the `messageThreads` pages."""
+"""Message threads: the list with channel filter and search, one conversation, and pausing the chatbot."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import re
 
-from dashboard import htmx
-from dashboard.lists import PAGE_SIZE, page_number
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+
+from dashboard import htmx, lists
+from dashboard.lists import PAGE_SIZE
 from dashboard.recrubo import client
 
 bp = Blueprint("message_threads", __name__, url_prefix="/message-threads")
+CHANNELS = {"whatsapp": "WhatsApp", "facebook-messenger": "Facebook Messenger"}
+SORTS = {"activity": "-updatedAt", "newest": "-createdAt", "oldest": "createdAt"}
+BOT = {"active": "Chatbot active", "paused": "Chatbot paused"}
+# A candidate search asks for at most this many candidates: their ids go into one URL.
+MAX_CANDIDATES = 60
+MESSAGES_SHOWN = 100
+
+
+def query() -> lists.ListQuery:
+    """The threads list state from the URL."""
+    return lists.parse({"q": None, "channel": CHANNELS, "bot": BOT}, SORTS)
+
+
+def search_filters(text: str) -> dict[str, str] | None:
+    """API filters for a search by identifier (digits) or candidate name; None when no candidate matches."""
+    text = text.strip()
+    if not text:
+        return {}
+    digits = re.sub(r"[\s+()-]", "", text)
+    if digits.isdigit():
+        return {"identifier][prefix": digits}
+    # Names are stored capitalised; search both as typed and capitalised, first and last names.
+    spellings = {text, text[:1].upper() + text[1:]}
+    ids: list[str] = []
+    for spelling in spellings:
+        for field in ("firstName", "lastName"):
+            page = client().list("candidates", filters={f"{field}][prefix": spelling}, sort="createdAt",
+                                 size=MAX_CANDIDATES)
+            ids += [candidate.id for candidate in page.items if candidate.id not in ids]
+    return {"candidateId": ",".join(ids[:MAX_CANDIDATES])} if ids else None
+
+
+def api_filters(state: lists.ListQuery) -> dict[str, str] | None:
+    """The API filters for a list state; None when the search cannot match anything."""
+    filters = search_filters(state.get("q"))
+    if filters is None:
+        return None
+    filters["channel"] = state.get("channel")
+    if state.get("bot"):
+        filters["chatbotPaused"] = "true" if state.get("bot") == "paused" else "false"
+    return filters
 
 
 @bp.get("")
 def index():
-    page = client().list("message-threads", sort="-createdAt", page=page_number(), size=PAGE_SIZE)
-    return htmx.render("message_threads/index.html", "message_threads/_list.html", page=page, number=page_number())
+    state = query()
+    filters = api_filters(state)
+    if filters is None:
+        page = lists.empty_page()
+    else:
+        page = client().list("message-threads", filters=filters, sort=SORTS[state.sort], page=state.page,
+                             size=PAGE_SIZE, include="candidate")
+    return htmx.render("message_threads/index.html", "message_threads/_list.html", page=page, query=state,
+                       sorts=SORTS, channels=CHANNELS, bot=BOT)
+
+
+@bp.get("/<thread_id>")
+def show(thread_id: str):
+    api = client()
+    thread = api.get(f"message-threads/{thread_id}", include="candidate")
+    newest = api.list("messages", filters={"messageThreadId": thread_id}, sort="-createdAt", size=MESSAGES_SHOWN)
+    runs = api.list("flow-runs", filters={"messageThreadId": thread_id}, sort="-createdAt", size=10,
+                    include="flow")
+    return render_template("message_threads/show.html", thread=thread, messages=list(reversed(newest.items)),
+                           more_messages=newest.total > MESSAGES_SHOWN, runs=runs)
+
+
+@bp.post("/<thread_id>/chatbot")
+def chatbot(thread_id: str):
+    """Pause or resume the chatbot on a thread and answer with the thread's updated block."""
+    paused = request.form.get("paused")
+    if paused not in ("true", "false"):
+        abort(400)
+    api = client()
+    api.update(f"message-threads/{thread_id}", "messageThreads", thread_id, {"chatbotPaused": paused == "true"})
+    if not htmx.is_partial():
+        return redirect(url_for(".show", thread_id=thread_id))
+    return render_template("message_threads/_detail.html", thread=api.get(f"message-threads/{thread_id}"))

@@ -100,7 +100,7 @@ def _changes_counts(event: Event) -> bool:
 
 def _counts_html() -> str | None:
     try:
-        totals, runs = home.counts()
+        totals, runs = home.current_totals(), home.run_counts()
     except RecruboError as error:
         # The next event renders the counters again; a reconnecting page catches up from the API.
         log.warning("home counters not pushed: %s", error.message)

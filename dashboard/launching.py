@@ -1,0 +1,215 @@
+"""Launching flow runs: read the form, check every input before writing, and undo a launch that fails halfway."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from werkzeug.datastructures import MultiDict
+
+from dashboard.recrubo import RecruboClient, RecruboError, Resource
+
+log = logging.getLogger(__name__)
+MAX_THREADS = 50
+CHANNELS = {"whatsapp": "WhatsApp", "facebook-messenger": "Facebook Messenger"}
+# WhatsApp numbers: international format, country code first, no leading zero, 8 to 15 digits (E.164).
+WHATSAPP_NUMBER = re.compile(r"[1-9][0-9]{7,14}")
+MESSENGER_ID = re.compile(r"[0-9]{5,20}")
+PLACEHOLDER = re.compile(r"\{\{\s*(\d+)\s*\}\}")
+
+
+@dataclass
+class Launch:
+    """What the recruiter asked for: a flow, threads and/or a new candidate, an optional opening template."""
+
+    flow_id: str = ""
+    thread_ids: list[str] = field(default_factory=list)
+    new_channel: str = ""
+    new_identifier: str = ""
+    new_first_name: str = ""
+    new_last_name: str = ""
+    template_id: str = ""
+    template_parameters: list[str] = field(default_factory=list)
+
+    @property
+    def wants_new_thread(self) -> bool:
+        return bool(self.new_channel or self.new_identifier or self.new_first_name or self.new_last_name)
+
+
+class LaunchRejected(Exception):
+    """The launch cannot go ahead; `errors` maps form field names (or `form`) to messages."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = dict(errors)
+
+
+def read(form: MultiDict) -> Launch:
+    """The launch form's values, trimmed; identifiers lose the spaces, dashes and `+` people type."""
+    identifier = re.sub(r"[\s().-]", "", form.get("newIdentifier", ""))
+    parameters = [line.strip() for line in form.get("templateParameters", "").splitlines() if line.strip()]
+    threads = list(dict.fromkeys(value for value in form.getlist("messageThreadId") if value.strip()))
+    return Launch(form.get("flowId", "").strip(), threads, form.get("newChannel", "").strip(),
+                  identifier.removeprefix("+"), form.get("newFirstName", "").strip()[:100],
+                  form.get("newLastName", "").strip()[:100], form.get("templateId", "").strip(), parameters)
+
+
+def identifier_error(channel: str, identifier: str) -> str | None:
+    """Why an identifier does not fit its channel, or None when it does."""
+    if not identifier:
+        return "Enter the candidate's number or profile id."
+    if channel == "whatsapp" and not WHATSAPP_NUMBER.fullmatch(identifier):
+        return ("Enter the WhatsApp number in international format: country code first, digits only "
+                "(e.g. 31612345678).")
+    if channel == "facebook-messenger" and not MESSENGER_ID.fullmatch(identifier):
+        return "A Messenger profile id is 5 to 20 digits."
+    return None
+
+
+def check(launch: Launch, api: RecruboClient) -> None:
+    """Every problem with the launch keyed by field, reading (never writing) the API; raises LaunchRejected."""
+    errors: dict[str, str] = {}
+    if not launch.flow_id:
+        errors["flowId"] = "Pick the flow to run."
+    else:
+        try:
+            api.get(f"flows/{launch.flow_id}")
+        except RecruboError as error:
+            if error.kind != "not_found":
+                raise
+            errors["flowId"] = "That flow no longer exists; pick another."
+    if not launch.thread_ids and not launch.wants_new_thread:
+        errors["messageThreadId"] = "Pick at least one thread, or add a new candidate below."
+    elif len(launch.thread_ids) > MAX_THREADS:
+        errors["messageThreadId"] = f"Launch on at most {MAX_THREADS} threads at once."
+    else:
+        errors.update(_thread_errors(launch, api))
+    if launch.wants_new_thread:
+        errors.update(_new_thread_errors(launch, api))
+    if launch.template_id:
+        problem = _template_error(launch, api)
+        if problem:
+            errors[problem[0]] = problem[1]
+    elif launch.template_parameters:
+        errors["templateParameters"] = "Pick a template first; these values fill its placeholders."
+    if errors:
+        raise LaunchRejected(errors)
+
+
+def _thread_errors(launch: Launch, api: RecruboClient) -> dict[str, str]:
+    if not launch.thread_ids:
+        return {}
+    for thread_id in launch.thread_ids:
+        try:
+            api.get(f"message-threads/{thread_id}")
+        except RecruboError as error:
+            if error.kind != "not_found":
+                raise
+            return {"messageThreadId": "One of the picked threads no longer exists; reload and pick again."}
+    busy = api.list("flow-runs", filters={"messageThreadId": list(launch.thread_ids), "status": "queued,running"},
+                    size=MAX_THREADS).items
+    if busy:
+        names = ", ".join(sorted({run.messageThreadId[:8] for run in busy}))
+        return {"messageThreadId": f"A thread can run one flow at a time; these already have a queued or "
+                                   f"running run: {names}. Unpick them or cancel their runs first."}
+    return {}
+
+
+def _new_thread_errors(launch: Launch, api: RecruboClient) -> dict[str, str]:
+    if launch.new_channel not in CHANNELS:
+        return {"newChannel": "Pick the new candidate's channel."}
+    problem = identifier_error(launch.new_channel, launch.new_identifier)
+    if problem:
+        return {"newIdentifier": problem}
+    existing = api.list("message-threads", filters={"channel": launch.new_channel,
+                                                    "identifier": launch.new_identifier}, size=1).items
+    if existing:
+        return {"newIdentifier": f"There already is a {CHANNELS[launch.new_channel]} thread for "
+                                 f"{launch.new_identifier}: pick it in the thread list instead."}
+    return {}
+
+
+def _template_error(launch: Launch, api: RecruboClient) -> tuple[str, str] | None:
+    try:
+        template = api.get(f"message-templates/{launch.template_id}")
+    except RecruboError as error:
+        if error.kind != "not_found":
+            raise
+        return "templateId", "That template no longer exists; pick another."
+    wanted = placeholders(template)
+    if len(launch.template_parameters) != wanted:
+        return ("templateParameters",
+                          f"This template has {wanted} placeholder{'s' if wanted != 1 else ''}: enter "
+                          f"{wanted} value{'s' if wanted != 1 else ''}, one per line "
+                          f"(you entered {len(launch.template_parameters)}).")
+    return None
+
+
+def placeholders(template: Mapping) -> int:
+    """How many `{{n}}` values a template's body needs."""
+    numbers = [int(number) for component in template.get("components") or [] if isinstance(component, Mapping)
+               for number in PLACEHOLDER.findall(str(component.get("text") or ""))]
+    return max(numbers, default=0)
+
+
+def initial_message(launch: Launch) -> dict:
+    """The run's `initialMessage`: the picked template with its values, or `{}` to send nothing first."""
+    if not launch.template_id:
+        return {}
+    components = []
+    if launch.template_parameters:
+        components.append({"type": "body", "parameters": [{"type": "text", "text": value}
+                                                          for value in launch.template_parameters]})
+    return {"type": "template", "template": {"id": launch.template_id, "components": components}}
+
+
+def launch_runs(launch: Launch, api: RecruboClient) -> list[Resource]:
+    """Create the candidate and thread if asked, then one run per thread; on any refusal undo what was made."""
+    check(launch, api)
+    made: list[tuple[str, str]] = []  # (path, id) of everything created, to undo in reverse
+    try:
+        thread_ids = list(launch.thread_ids)
+        if launch.wants_new_thread:
+            thread_ids.append(_create_thread(launch, api, made))
+        runs = []
+        for thread_id in thread_ids:
+            run = api.create("flow-runs", "flowRuns", {"flowId": launch.flow_id, "messageThreadId": thread_id,
+                                                      "state": {}, "initialMessage": initial_message(launch)})
+            made.append(("flow-runs", run.id))
+            runs.append(run)
+        return runs
+    except RecruboError as error:
+        undo(made, api)
+        fields = {_form_field(name): message for name, message in error.field_errors().items()}
+        raise LaunchRejected(fields or {"form": error.message}) from error
+
+
+def _create_thread(launch: Launch, api: RecruboClient, made: list[tuple[str, str]]) -> str:
+    relationships = None
+    if launch.new_channel == "whatsapp":
+        candidate = api.create("candidates", "candidates", {"firstName": launch.new_first_name or None,
+                                                            "lastName": launch.new_last_name or None,
+                                                            "phone": launch.new_identifier})
+        made.append(("candidates", candidate.id))
+        relationships = {"candidate": {"data": {"type": "candidates", "id": candidate.id}}}
+    thread = api.create("message-threads", "messageThreads",
+                        {"channel": launch.new_channel, "identifier": launch.new_identifier}, relationships)
+    made.append(("message-threads", thread.id))
+    return thread.id
+
+
+def undo(made: list[tuple[str, str]], api: RecruboClient) -> None:
+    """Delete what a failed launch created, newest first; a failed delete is logged, not raised."""
+    for path, resource_id in reversed(made):
+        try:
+            api.delete(f"{path}/{resource_id}")
+        except RecruboError as error:
+            log.error("could not undo %s/%s after a failed launch: %s", path, resource_id, error.message)
+
+
+def _form_field(attribute: str) -> str:
+    return {"channel": "newChannel", "identifier": "newIdentifier", "phone": "newIdentifier",
+            "flowId": "flowId", "messageThreadId": "messageThreadId",
+            "initialMessage": "templateId"}.get(attribute, "form")
