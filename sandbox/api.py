@@ -18,6 +18,7 @@ from sandbox.store import Tx, parse_time, transaction
 bp = Blueprint("sandbox_api", __name__)
 SYNC_TYPES = ("flowGenerations", "vacancyAnalyses")
 SYNC_LIMIT = 60.0
+MAX_DEPTH = 64
 KINDS = {"str": str, "int": int, "bool": bool, "object": dict, "array": list}
 
 
@@ -45,12 +46,29 @@ def read_body() -> dict:
         raise ApiError(415, f"send the body as {MEDIA_TYPE} or application/json")
     raw = request.get_data(cache=True)
     try:
-        body = json.loads(raw)
-    except ValueError:
+        body = json.loads(raw, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
         raise ApiError(400, "the body is not valid JSON", pointer="") from None
     if not isinstance(body, dict):
         raise ApiError(400, "the body must be a JSON object", pointer="")
+    if depth(body) > MAX_DEPTH:
+        raise ApiError(400, f"the body nests deeper than {MAX_DEPTH} levels", pointer="")
     return body
+
+
+def _refuse_constant(name: str) -> None:
+    # NaN and Infinity are not JSON; stored, they would break SQLite's JSON functions for the whole table.
+    raise ValueError(name)
+
+
+def depth(value: object) -> int:
+    """How deeply a parsed JSON value nests (SQLite's JSON functions stop at 1000)."""
+    level, frontier = 0, [value]
+    while frontier:
+        level += 1
+        frontier = [child for item in frontier if isinstance(item, (dict, list))
+                    for child in (item.values() if isinstance(item, dict) else item)]
+    return level - 1
 
 
 def read_resource(spec: Resource, rid: str | None = None) -> tuple[dict, dict]:
