@@ -12,7 +12,7 @@ from sandbox.demo_texts import (CANDIDATE_LINES, DRIVER_PARAMETERS, FIRST_NAMES,
 from sandbox.demo_flows import build_interview_flow, build_screening_flow
 from sandbox.generator import build_flow
 from sandbox.messaging import BOT_NAME, text_payload
-from sandbox.runs import START_DELAY, action_text, canonical_answer, choose_exit, ordered_actions
+from sandbox.walk import START_DELAY, action_text, canonical_answer, choose_exit, ordered_actions
 from sandbox.simulator import answer, opener
 from sandbox.store import Tx, iso
 
