@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import random
 
-from sandbox import jobs, messaging, simulator
+from sandbox import changes, jobs, messaging, simulator
 from sandbox.hooks import hook
 from sandbox.jsonapi import invalid
 from sandbox.schema import ACTIVE_RUN
@@ -38,6 +38,11 @@ def prepare_run(tx: Tx, old: dict | None, attrs: dict) -> None:
             raise invalid("status", f"status can be set to {', '.join(SETTABLE_STATUSES)}")
     if "state" in attrs and attrs.get("status", old["status"]) == "running":
         raise invalid("state", "state cannot change while the run is running")
+    if "state" in attrs and old["status"] == "queued":
+        # The state a queued run starts with is also what a `reset` end node restores.
+        attrs["_rt"] = {**old["_rt"], "initial": copy.deepcopy(attrs["state"] or {})}
+    if "state" in attrs:
+        attrs["state"] = attrs["state"] or {}
 
 
 @hook("after", "flowRuns")
@@ -46,6 +51,16 @@ def after_run(tx: Tx, old: dict | None, run: dict) -> None:
     if old is None:
         jobs.enqueue(tx, "engine", "run.start", run["id"], tx.context.settings.scaled(START_DELAY),
                      lane=f"run:{run['id']}")
+
+
+@hook("after_delete", "messageThreads")
+def end_thread_runs(tx: Tx, thread: dict) -> None:
+    """A deleted thread takes its conversation along and cancels its active run."""
+    for conversation in tx.all("conversations", messageThreadId=thread["id"]):
+        changes.delete(tx, "conversations", conversation)
+    for run in tx.all("flowRuns", messageThreadId=thread["id"]):
+        if run["status"] in ACTIVE_RUN:
+            changes.update(tx, "flowRuns", run, {"status": "cancelled", "_rt": {**run["_rt"], "phase": "done"}})
 
 
 def on_inbound(tx: Tx, message: dict) -> None:

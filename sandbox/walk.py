@@ -87,6 +87,12 @@ class Walk:
         self.touch()
         return self.wait("opening")
 
+    def proceed_from_start(self) -> dict:
+        start = self.start_node()
+        if start is None:
+            return self.end("exception", "the flow has no start node")
+        return self.proceed(start["id"], 0)
+
     def start_node(self) -> dict | None:
         return next((n for n in self.tx.all("nodes", flowId=self.flow["id"]) if n.get("isStartFlow")), None)
 
@@ -94,7 +100,7 @@ class Walk:
         """The candidate wrote: begin at the start node, or store the answer and go on."""
         self.touch()
         if self.rt["phase"] == "opening":
-            return self.proceed(self.start_node()["id"], 0)
+            return self.proceed_from_start()
         if self.rt["phase"] != "ask":
             return self.save()
         action = self.tx.get("nodeActions", self.rt["action"])
@@ -124,8 +130,7 @@ class Walk:
             if node.get("isEndFlow"):
                 if node.get("endFlowType") == "reset":
                     self.state = copy.deepcopy(self.rt["initial"])
-                    node_id, pos = self.start_node()["id"], 0
-                    continue
+                    return self.proceed_from_start()
                 return self.end("finished", node.get("endFlowType") or "")
             try:
                 chosen = choose_exit(self.tx, node_id, self.state)

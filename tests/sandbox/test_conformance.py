@@ -214,3 +214,21 @@ def test_vacancy_includes_its_empty_locations(api):
     vacancy = api.create("vacancies", "/vacancy", {"title": "Florist", "description": "Bouquets in Aalsmeer."})
     body = api.get(f"/vacancy/{vacancy['id']}?include=locations").json()
     assert body["data"]["relationships"]["locations"]["data"] == [] and body["included"] == []
+
+
+def test_documented_message_filter_and_page_examples(api):
+    body = api.get("/messages?filter[delivery_status]=sent,accepted&filter[created_at][gt]=2022-02-05").json()
+    assert all(m["attributes"]["deliveryStatus"] in ("sent", "accepted") for m in body["data"])
+    page = api.get("/messages?page[size]=25&page[number]=1").json()
+    assert set(page["meta"]) == {"total", "totalUnfiltered", "currentSize", "currentPage", "maxPage"}
+    assert page["meta"]["currentSize"] == 25 and page["meta"]["currentPage"] == 1 and len(page["data"]) == 25
+
+
+def test_deleted_node_takes_its_actions_and_links_along(api):
+    flow = build_licence_flow(api)
+    nodes = {n["attributes"]["name"]: n["id"] for n in api.all(f"/nodes?filter[flowId]={flow['id']}")}
+    assert api.request("DELETE", f"/nodes/{nodes['Licence']}").status_code == 204
+    assert api.all(f"/node-actions?filter[nodeId]={nodes['Licence']}") == []
+    assert api.all(f"/node-transitions?filter[nodeId]={nodes['Licence']}") == []
+    assert api.all(f"/node-transitions?filter[exitNodeId]={nodes['Licence']}") == []
+    assert len(api.all(f"/node-transitions?filter[nodeId]={nodes['Welcome']}")) == 1
