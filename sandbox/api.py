@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, request
 
@@ -33,7 +34,8 @@ def unit(write: bool = True) -> Iterator[Tx]:
         yield tx
 
 
-def list_view(spec: Resource):
+def list_view(spec: Resource) -> Callable[[], Response]:
+    """The GET handler of a collection: filter, sort, page and include (S5–S8)."""
     def view() -> Response:
         query = parse_list_query(spec, request.args)
         pushed = {name: values[0] for name, op, values in query.filters
@@ -43,16 +45,24 @@ def list_view(spec: Resource):
             page, meta = apply_list_query(spec, records, query)
             meta["totalUnfiltered"] = tx.count(spec.type)
             objects, included = compound(tx, spec, page, query.include)
-        link = f"{tx.base}/{spec.path}?page[size]={query.size}&page[number]="
         body = {"data": objects, "meta": meta,
-                "links": {"self": link + str(query.number), "first": link + "1", "last": link + str(meta["maxPage"])}}
+                "links": {name: page_link(tx.base, spec, query.size, number)
+                          for name, number in (("self", query.number), ("first", 1), ("last", meta["maxPage"]))}}
         if query.include:
             body["included"] = included
         return reply(body)
     return view
 
 
-def show_view(spec: Resource):
+def page_link(base: str, spec: Resource, size: int, number: int) -> str:
+    """This request's list URL with its filters and sort, at another page."""
+    params = [(k, v) for k, v in request.args.items(multi=True) if not k.startswith("page[")]
+    params += [("page[size]", str(size)), ("page[number]", str(number))]
+    return f"{base}/{spec.path}?{urlencode(params, safe='[],')}"
+
+
+def show_view(spec: Resource) -> Callable[[str], Response]:
+    """The GET handler of one resource, with `include`."""
     def view(rid: str) -> Response:
         include = parse_include(spec, request.args)
         with unit(write=False) as tx:
@@ -60,7 +70,8 @@ def show_view(spec: Resource):
     return view
 
 
-def create_view(spec: Resource):
+def create_view(spec: Resource) -> Callable[[], Response]:
+    """The POST handler: 201 with the resource as created, or as settled with `?sync=true` (S25)."""
     def view() -> Response:
         attrs, to_many = read_resource(spec)
         with unit() as tx:
@@ -88,7 +99,8 @@ def wait_until_settled(spec: Resource, rid: str) -> dict:
         time.sleep(0.05)
 
 
-def update_view(spec: Resource):
+def update_view(spec: Resource) -> Callable[..., Response]:
+    """The PATCH handler: 200 with the updated resource."""
     def view(rid: str | None = None) -> Response:
         with unit() as tx:
             if rid is None:  # PATCH /organizations without an id means the own organization (S10)
@@ -104,7 +116,8 @@ def update_view(spec: Resource):
     return view
 
 
-def delete_view(spec: Resource):
+def delete_view(spec: Resource) -> Callable[[str], Response]:
+    """The DELETE handler: 204, or 422 when a rule keeps the resource."""
     def view(rid: str) -> Response:
         with unit() as tx:
             record = find(tx, spec, rid)

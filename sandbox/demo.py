@@ -99,6 +99,7 @@ def generated_flow(tx: Tx, vacancy: dict, parameters: dict, at: float) -> dict:
 
 
 def make_candidate(tx: Tx, index: int, users: list, statuses: dict, rng: random.Random, at: float) -> dict:
+    """The index-th demo candidate, new and assigned to a recruiter."""
     first, last = FIRST_NAMES[index % len(FIRST_NAMES)], LAST_NAMES[(index * 7) % len(LAST_NAMES)]
     mail_name = f"{first}.{last}".lower().replace(" ", "").replace("ë", "e").replace("é", "e").replace("ã", "a")
     return changes.create(tx, "candidates", {
@@ -109,6 +110,7 @@ def make_candidate(tx: Tx, index: int, users: list, statuses: dict, rng: random.
 
 
 def make_thread(tx: Tx, index: int, person: dict, at: float) -> dict:
+    """A candidate's thread (WhatsApp, or Messenger for every third-ish one) with its conversation."""
     messenger = index % 10 in (3, 6, 9)
     thread = changes.create(tx, "messageThreads", {
         "channel": "facebook-messenger" if messenger else "whatsapp",
@@ -136,6 +138,7 @@ def chat(tx: Tx, thread: dict, person: dict, user: dict, rng: random.Random, at:
 
 
 def full_name(person: dict) -> str:
+    """How a candidate signs their messages."""
     return f"{person['firstName']} {person['lastName']}"
 
 

@@ -7,9 +7,10 @@ import os
 import threading
 import time
 import uuid
+from typing import ContextManager
 
 from sandbox import analysis, generation, jobs, messaging, runs, webhooks
-from sandbox.store import transaction
+from sandbox.store import Tx, transaction
 
 log = logging.getLogger(__name__)
 WORKERS = {"engine": 1, "webhook": 2}  # webhook workers apart, so a slow receiver never stalls the runs
@@ -79,7 +80,8 @@ class Engine:
             with self.transaction() as tx:
                 jobs.finish(tx, job)
 
-    def transaction(self, write: bool = True):
+    def transaction(self, write: bool = True) -> ContextManager[Tx]:
+        """A transaction whose links use the mount point the app was last reached at."""
         return transaction(self.state.settings.database, self.state.script_root + "/public/v2", self.state, write)
 
     def deliver(self, job: jobs.Job) -> None:

@@ -37,15 +37,18 @@ class Walk:
         return self.run
 
     def later(self, kind: str, delay: float, **payload) -> None:
+        """Schedule an engine job of this run."""
         jobs.enqueue(self.tx, "engine", kind, self.run["id"], self.settings.scaled(delay), payload,
                      lane=f"run:{self.run['id']}")
 
     def end(self, status: str, reason: str = "") -> dict:
+        """End the run with a status, logged with the reason."""
         self.status, self.rt["phase"] = status, "done"
         log.info("flow run %s %s%s", self.run["id"], status, f": {reason}" if reason else "")
         return self.save()
 
     def say(self, payload: dict) -> None:
+        """Send a bot message; each one costs a credit (S22)."""
         messaging.send(self.tx, self.thread, payload)
         self.cost += 1
 
@@ -88,12 +91,14 @@ class Walk:
         return self.wait("opening")
 
     def proceed_from_start(self) -> dict:
+        """Enter the start node, or fail when the flow has none."""
         start = self.start_node()
         if start is None:
             return self.end("exception", "the flow has no start node")
         return self.proceed(start["id"], 0)
 
     def start_node(self) -> dict | None:
+        """The flow's start node, if it has one."""
         return next((n for n in self.tx.all("nodes", flowId=self.flow["id"]) if n.get("isStartFlow")), None)
 
     def receive(self, text: str) -> dict:
@@ -109,6 +114,7 @@ class Walk:
         return self.proceed(self.rt["node"], self.rt["pos"] + 1)
 
     def ask(self, node_id: str, pos: int, action: dict) -> dict:
+        """Send a question and wait for its answer."""
         self.say(messaging.text_payload(action_text(action)))
         self.rt.update(node=node_id, pos=pos, action=action["id"], var=action["variableName"],
                        last_ask=[node_id, pos])

@@ -79,6 +79,8 @@ def test_pagination_meta_counts_pages(api, tagged):
     past = api.get(f"/candidates?filter[postalCode]={tag}&page[size]=2&page[number]=9").json()
     assert past["data"] == [] and past["meta"]["maxPage"] == 2
     assert api.get("/candidates?page[size]=5000").json()["meta"]["currentSize"] == 200
+    links = api.get(f"/candidates?filter[postalCode]={tag}&sort=phone&page[size]=2").json()["links"]
+    assert links["last"] == f"/public/v2/candidates?filter[postalCode]={tag}&sort=phone&page[size]=2&page[number]=2"
     empty = api.get("/candidates?filter[postalCode]=nobody-lives-here").json()["meta"]
     assert empty["total"] == 0 and empty["maxPage"] == 1
 
