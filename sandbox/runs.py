@@ -122,5 +122,4 @@ def simulate(tx: Tx, run: dict, payload: dict) -> None:
         text = simulator.opener(rng)
     else:
         text = simulator.answer(tx.get("nodeActions", run["_rt"]["action"]) or {}, candidate, thread, rng)
-    name = " ".join(filter(None, [(candidate or {}).get("firstName"), (candidate or {}).get("lastName")])) or "Candidate"
-    messaging.send(tx, thread, messaging.text_payload(text), send_by=name, origin="inbound")
+    messaging.send(tx, thread, messaging.text_payload(text), send_by=simulator.signature(candidate), origin="inbound")
