@@ -34,7 +34,7 @@ def populate(tx: Tx, start: float) -> None:
     rng = random.Random(4)
     users = [changes.create(tx, "users", {
         "firstName": first, "lastName": last, "fullName": f"{first} {last}", "email": email, "phone": phone,
-        "timeZone": "Europe/Amsterdam", "externalId": f"acme-{n + 1}", "organizationId": tx.all("organizations")[0]["id"]},
+        "timeZone": "Europe/Amsterdam", "externalId": f"acme-{n + 1}", "organizationId": tx.org},
         at=start + n * 3600) for n, (first, last, email, phone) in enumerate(USERS)]
     vacancies = [changes.create(tx, "vacancies", {"title": title, "url": url, "description": text,
                                                   "externalId": f"V-{100 + n}", "deletedAt": None},
@@ -106,7 +106,7 @@ def make_candidate(tx: Tx, index: int, users: list, statuses: dict, rng: random.
         "firstName": first, "lastName": last, "email": f"{mail_name}@example.com",
         "phone": f"316{20000000 + index * 7919:08d}", "postalCode": rng.choice(POSTAL_CODES),
         "candidateStatusId": statuses["New"], "userId": users[0 if index % 4 else 1]["id"],
-        "organizationId": tx.all("organizations")[0]["id"], "deletedAt": None}, at=at)
+        "organizationId": tx.org, "deletedAt": None}, at=at)
 
 
 def make_thread(tx: Tx, index: int, person: dict, at: float) -> dict:

@@ -109,23 +109,20 @@ class Engine:
                 jobs.finish(tx, job)
 
 
-def dispatch(tx, job: jobs.Job) -> None:
-    """Route an engine job to the module that owns its resource."""
-    if job.kind.startswith("run."):
-        run = tx.get("flowRuns", job.ref)
-        if run is not None:
-            runs.handle(tx, job.kind, run, job.payload)
-    elif job.kind == "message.step":
-        message = tx.get("messages", job.ref)
-        if message is not None:
-            messaging.step_delivery(tx, message)
-    elif job.kind == "generation.step":
-        record = tx.get("flowGenerations", job.ref)
-        if record is not None:
-            generation.step(tx, record)
-    elif job.kind == "analysis.step":
-        record = tx.get("vacancyAnalyses", job.ref)
-        if record is not None:
-            analysis.step(tx, record)
-    else:
+HANDLERS = {"run": ("flowRuns", lambda tx, job, run: runs.handle(tx, job.kind, run, job.payload)),
+            "message": ("messages", lambda tx, job, message: messaging.step_delivery(tx, message)),
+            "generation": ("flowGenerations", lambda tx, job, record: generation.step(tx, record)),
+            "analysis": ("vacancyAnalyses", lambda tx, job, record: analysis.step(tx, record))}
+
+
+def dispatch(tx: Tx, job: jobs.Job) -> None:
+    """Route an engine job to the module that owns its resource, inside that resource's organization."""
+    handler = HANDLERS.get(job.kind.split(".")[0])
+    if handler is None:
         log.warning("sandbox job %s has an unknown kind %s", job.id, job.kind)
+        return
+    rtype, handle = handler
+    record = tx.get(rtype, job.ref)
+    if record is not None:
+        tx.org = record["_org"]
+        handle(tx, job, record)

@@ -60,7 +60,7 @@ def prepare_user(tx: Tx, old: dict | None, attrs: dict) -> None:
             raise invalid("timeZone", "timeZone must be an IANA time zone such as Europe/Amsterdam") from None
     if old is None:
         attrs["timeZone"] = attrs.get("timeZone") or "Europe/Amsterdam"
-        attrs["organizationId"] = tx.all("organizations")[0]["id"]
+        attrs["organizationId"] = tx.org
     merged = {**(old or {}), **attrs}
     attrs["fullName"] = f"{merged['firstName']} {merged['lastName']}"
 
@@ -79,7 +79,7 @@ def prepare_candidate(tx: Tx, old: dict | None, attrs: dict) -> None:
         if attrs.get(name) is not None and tx.get(rtype, attrs[name]) is None:
             raise invalid(name, f"no {rtype} with id {attrs[name]}")
     if old is None:
-        attrs["organizationId"] = tx.all("organizations")[0]["id"]
+        attrs["organizationId"] = tx.org
 
 
 @hook("after_delete", "users")

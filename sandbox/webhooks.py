@@ -22,19 +22,20 @@ LEASE = 60
 EXCERPT = 500
 
 
-def organization(tx: Tx) -> dict:
-    """The sandbox's one organization."""
-    return tx.all("organizations")[0]
+def organization(tx: Tx, record: dict) -> dict:
+    """The organization a record belongs to."""
+    return json.loads(tx.conn.execute("SELECT data FROM resources WHERE type = 'organizations' AND id = ?",
+                                      (record["_org"],)).fetchone()[0])
 
 
 def emit(tx: Tx, rtype: str, event: str, record: dict, fields: list[str] | None) -> None:
     """Queue one delivery for every subscription matching this event of this resource."""
     if rtype == "webhookLogs" or not tx.announce:
         return
-    subscriptions = tx.all("webhooks", resource=rtype, event=event)
+    subscriptions = [s for s in tx.all("webhooks", resource=rtype, event=event) if s.get("_org") == record["_org"]]
     if not subscriptions:
         return
-    org_url = organization(tx).get("webhookUrl")
+    org_url = organization(tx, record).get("webhookUrl")
     resource = resource_object(RESOURCES[rtype], record, tx.base)
     for subscription in subscriptions:
         changed = fields
@@ -52,7 +53,7 @@ def emit(tx: Tx, rtype: str, event: str, record: dict, fields: list[str] | None)
         tx.insert("webhookLogs", {
             "id": log_id, "webhookId": subscription["id"], "event": event, "resourceType": rtype,
             "resourceId": record["id"], "status": "pending", "attempts": [], "nextAttemptAt": stamp,
-            "createdAt": stamp, "updatedAt": stamp,
+            "createdAt": stamp, "updatedAt": stamp, "_org": record["_org"],
             "_payload": {"data": {"type": "webhookPayload", "id": log_id, "attributes": attributes}}})
         # One lane per subscription keeps its deliveries in order (S33).
         jobs.enqueue(tx, "webhook", "webhook.deliver", log_id, lane=f"webhook:{subscription['id']}")
@@ -60,7 +61,7 @@ def emit(tx: Tx, rtype: str, event: str, record: dict, fields: list[str] | None)
 
 def destination(tx: Tx, entry: dict) -> tuple[str | None, str]:
     """The URL and secret a delivery goes to now: the subscription's URL, else the organization's."""
-    org = organization(tx)
+    org = organization(tx, entry)
     subscription = tx.get("webhooks", entry["webhookId"])
     if subscription is None:
         return None, ""
