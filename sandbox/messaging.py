@@ -34,7 +34,7 @@ def prepare_thread(tx: Tx, old: dict | None, attrs: dict) -> None:
         identifier = attrs["identifier"].strip()
         if attrs["channel"] != "facebook-messenger":
             identifier = identifier.lstrip("+")
-            if not re.fullmatch(r"\d{6,15}", identifier):
+            if not re.fullmatch(r"[0-9]{6,15}", identifier):
                 raise invalid("identifier", "a WhatsApp or SMS identifier is a phone number in digits only")
         elif not identifier:
             raise invalid("identifier", "identifier cannot be blank")

@@ -95,7 +95,7 @@ def test_include_adds_linkage_and_included_resources(api, tagged):
     body = api.get(f"/candidates/{created[0]['id']}?include=candidateStatus").json()
     assert body["data"]["relationships"]["candidateStatus"]["data"] == {"type": "candidateStatuses", "id": status["id"]}
     assert [(r["type"], r["id"]) for r in body["included"]] == [("candidateStatuses", status["id"])]
-    thread = api.create("messageThreads", "/message-threads", {"channel": "whatsapp", "identifier": "31600000001",
+    thread = api.create("messageThreads", "/message-threads", {"channel": "sms", "identifier": "31600000001",
                                                                "candidateId": created[0]["id"]})
     api.create("messages", "/messages", {"sendBy": "Sam", "messageThreadId": thread["id"],
                                          "payload": {"type": "text", "attributes": {"value": "Hey! Lets start the chat"}}})
