@@ -7,10 +7,13 @@ import os
 import threading
 import time
 import uuid
-from typing import ContextManager
+from typing import TYPE_CHECKING, ContextManager
 
 from sandbox import analysis, generation, jobs, messaging, runs, webhooks
 from sandbox.store import Tx, transaction
+
+if TYPE_CHECKING:
+    from sandbox import SandboxState
 
 log = logging.getLogger(__name__)
 WORKERS = {"engine": 1, "webhook": 2}  # webhook workers apart, so a slow receiver never stalls the runs
@@ -21,7 +24,7 @@ IDLE_WAIT = 0.25  # longest nap: jobs added by another process are noticed this 
 class Engine:
     """The worker threads of one sandbox app in this process."""
 
-    def __init__(self, state) -> None:
+    def __init__(self, state: SandboxState) -> None:
         self.state = state
         self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.stopping = threading.Event()
