@@ -234,3 +234,11 @@ def test_deleted_node_takes_its_actions_and_links_along(api):
     assert api.all(f"/node-transitions?filter[nodeId]={nodes['Licence']}") == []
     assert api.all(f"/node-transitions?filter[exitNodeId]={nodes['Licence']}") == []
     assert len(api.all(f"/node-transitions?filter[nodeId]={nodes['Welcome']}")) == 1
+
+
+def test_new_start_node_takes_over_from_the_old_one(api):
+    flow = build_licence_flow(api)
+    old = next(n for n in api.all(f"/nodes?filter[flowId]={flow['id']}") if n["attributes"]["isStartFlow"])
+    new = api.create("nodes", "/nodes", {"flowId": flow["id"], "name": "New start", "isStartFlow": True})
+    starts = [n["id"] for n in api.all(f"/nodes?filter[flowId]={flow['id']}&filter[isStartFlow]=true")]
+    assert starts == [new["id"]] and api.attrs(f"/nodes/{old['id']}")["isStartFlow"] is False
