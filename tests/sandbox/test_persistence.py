@@ -84,3 +84,14 @@ def test_concurrent_claims_lease_each_job_to_one_worker(tmp_path):
         results = list(pool.map(drain, ["a", "b", "c", "d"]))
     claimed = [ref for taken in results for ref in taken]
     assert sorted(claimed, key=int) == [str(n) for n in range(120)]
+
+
+def test_restart_with_a_new_key_and_secret_applies_them(tmp_path):
+    config = {"SANDBOX_DATABASE": str(tmp_path / "keys.db"), "SANDBOX_SEED": "none"}
+    sandbox.create_app(config)
+    app = sandbox.create_app({**config, "SANDBOX_API_KEY": "operator-key", "SANDBOX_WEBHOOK_SECRET": "operator-secret"})
+    client = app.test_client()
+    assert client.get("/public/v2/organizations", headers={"Authorization": "Bearer sandbox-demo-key"}).status_code == 401
+    response = client.get("/public/v2/organizations", headers={"Authorization": "Bearer operator-key"})
+    assert response.get_json(force=True)["data"][0]["attributes"]["webhookSecret"] == "operator-secret"
+    sandbox.stop_engine(app)
