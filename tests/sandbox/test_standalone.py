@@ -15,9 +15,14 @@ from sandbox.defaults import DEMO_API_KEY
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def environment(**settings: str) -> dict[str, str]:
+    """This process's environment without any SANDBOX_* setting, plus `settings`."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("SANDBOX_")}, **settings}
+
+
 def test_standalone_server_prints_its_url_and_key_and_serves_demo_data(tmp_path):
-    env = {**os.environ, "SANDBOX_DATABASE": str(tmp_path / "standalone" / "sandbox.db"), "SANDBOX_TIME_SCALE": "50",
-           "PYTHONUNBUFFERED": "1"}
+    env = environment(SANDBOX_DATABASE=str(tmp_path / "standalone" / "sandbox.db"), SANDBOX_TIME_SCALE="50",
+                      PYTHONUNBUFFERED="1")
     process = subprocess.Popen([sys.executable, "-m", "sandbox", "--port", "0"], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
@@ -36,7 +41,7 @@ def test_standalone_server_prints_its_url_and_key_and_serves_demo_data(tmp_path)
 
 
 def test_standalone_server_refuses_a_bad_setting_with_one_line(tmp_path):
-    env = {**os.environ, "SANDBOX_DATABASE": str(tmp_path / "bad.db"), "SANDBOX_SEED": "lots"}
+    env = environment(SANDBOX_DATABASE=str(tmp_path / "bad.db"), SANDBOX_SEED="lots")
     result = subprocess.run([sys.executable, "-m", "sandbox", "--port", "0"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "configuration error" in result.stderr and "SANDBOX_SEED" in result.stderr
