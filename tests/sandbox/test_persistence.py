@@ -53,6 +53,7 @@ def test_two_engines_on_one_database_never_do_a_job_twice(tmp_path):
         stop_one()
         stop_two()
         server.shutdown()
+        server.server_close()
 
 
 def test_reset_wipes_the_data_and_seeds_again(tmp_path):
