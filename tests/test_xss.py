@@ -91,6 +91,6 @@ def test_no_script_runs_from_candidate_data_in_a_real_browser(page: Page, live_s
     # A new hostile message arrives live, through the sandbox's webhook and the socket.
     api.create("messages", "messages", {"sendBy": SURNAME, "messageThreadId": thread.id,
                                         "payload": {"type": "text", "text": {"value": TEXT + " (live)"}}})
-    page.locator(f"#message-thread-{thread.id}-messages").get_by_text("(live)").wait_for(timeout=20000)
+    page.locator(f"#message-thread-{thread.id}-messages").get_by_text("(live)").wait_for(timeout=60000)
     assert dialogs == []
     assert page.locator(f"#message-thread-{thread.id}-messages b").count() == 0
