@@ -1,0 +1,122 @@
+"""Flow runs advance through their graphs: by the simulator, by injected replies, by cancel and timeout."""
+
+from __future__ import annotations
+
+from tests.sandbox.conftest import poll
+from tests.sandbox.flows import build_licence_flow, new_thread, reply, thread_texts
+
+
+def start_run(api, flow: dict, thread: dict, **attributes) -> dict:
+    run = api.create("flowRuns", "/flow-runs", {"flowId": flow["id"], "messageThreadId": thread["id"],
+                                                "state": {}, **attributes})
+    assert run["attributes"]["status"] == "queued" and run["attributes"]["cost"] == 0
+    return run
+
+
+def status_of(api, run: dict) -> str:
+    return api.attrs(f"/flow-runs/{run['id']}")["status"]
+
+
+def wait_for_bot(api, thread: dict, text: str) -> None:
+    poll(lambda: text in thread_texts(api, thread["id"], "outbound"), timeout=10)
+
+
+def test_simulated_candidate_finishes_a_run_by_itself(api):
+    flow, thread = build_licence_flow(api), new_thread(api)
+    run = start_run(api, flow, thread)
+    poll(lambda: status_of(api, run) == "finished", timeout=15)
+    attributes = api.attrs(f"/flow-runs/{run['id']}")
+    assert set(attributes["state"]) == {"name", "age", "licence"}
+    assert attributes["state"]["licence"] == "yes" and attributes["state"]["name"] == "Noor Hendriks"
+    bot = thread_texts(api, thread["id"], "outbound")
+    assert bot[-1] == "Great, we will call you."
+    assert attributes["cost"] == len(bot)
+
+
+def test_run_with_wrong_answer_ends_declined(api):
+    flow, thread = build_licence_flow(api), new_thread(api, simulated=False)
+    run = start_run(api, flow, thread, initialMessage={"type": "text", "text": {"value": "Hi Noor, got a minute?"}})
+    poll(lambda: status_of(api, run) == "running")
+    wait_for_bot(api, thread, "Hi Noor, got a minute?")
+    reply(api, thread["id"], "Sure")
+    wait_for_bot(api, thread, "What is your name?")
+    reply(api, thread["id"], "Jan")
+    wait_for_bot(api, thread, "How old are you?")
+    reply(api, thread["id"], "30")
+    wait_for_bot(api, thread, "Do you have a driving licence?\n1. yes\n2. no")
+    reply(api, thread["id"], "No")
+    poll(lambda: status_of(api, run) == "finished")
+    attributes = api.attrs(f"/flow-runs/{run['id']}")
+    assert attributes["state"] == {"name": "Jan", "age": "30", "licence": "no"}
+    assert thread_texts(api, thread["id"], "outbound")[-1] == "Sorry, a licence is required."
+
+
+def test_unmatched_answer_repeats_the_last_question(api):
+    flow, thread = build_licence_flow(api), new_thread(api, simulated=False)
+    run = start_run(api, flow, thread)
+    poll(lambda: status_of(api, run) == "running")
+    for text, question in (("Hello", "What is your name?"), ("Kim", "How old are you?")):
+        reply(api, thread["id"], text)
+        wait_for_bot(api, thread, question)
+    reply(api, thread["id"], "16")  # `session.age >= 18` fails and there is no other way on
+    poll(lambda: thread_texts(api, thread["id"], "outbound").count("How old are you?") == 2)
+    reply(api, thread["id"], "19")
+    wait_for_bot(api, thread, "Do you have a driving licence?\n1. yes\n2. no")
+    reply(api, thread["id"], "1")
+    poll(lambda: status_of(api, run) == "finished")
+    assert api.attrs(f"/flow-runs/{run['id']}")["state"] == {"name": "Kim", "age": "19", "licence": "yes"}
+
+
+def test_cancelled_run_stops_and_refuses_further_status_changes(api):
+    flow, thread = build_licence_flow(api), new_thread(api, simulated=False)
+    run = start_run(api, flow, thread)
+    poll(lambda: status_of(api, run) == "running")
+    assert api.patch("flowRuns", f"/flow-runs/{run['id']}", {"state": {"x": 1}}).status_code == 422
+    response = api.patch("flowRuns", f"/flow-runs/{run['id']}", {"status": "cancelled"})
+    assert response.status_code == 200 and response.json()["data"]["attributes"]["status"] == "cancelled"
+    reply(api, thread["id"], "Hello?")
+    assert api.patch("flowRuns", f"/flow-runs/{run['id']}", {"status": "finished"}).status_code == 422
+    erased = api.patch("flowRuns", f"/flow-runs/{run['id']}", {"state": {}})
+    assert erased.status_code == 200 and status_of(api, run) == "cancelled"
+    assert thread_texts(api, thread["id"], "outbound") == []
+
+
+def test_silent_candidate_times_the_run_out(api):
+    flow, thread = build_licence_flow(api, session_timeout=1), new_thread(api, simulated=False)
+    run = start_run(api, flow, thread)
+    poll(lambda: status_of(api, run) == "timeout", timeout=15)
+
+
+def test_reminder_follows_silence_after_the_first_answer(api):
+    flow, thread = build_licence_flow(api, session_timeout=600, reminder_interval=1), new_thread(api, simulated=False)
+    run = start_run(api, flow, thread)
+    poll(lambda: status_of(api, run) == "running")
+    reply(api, thread["id"], "Hi")
+    wait_for_bot(api, thread, "What is your name?")
+    reply(api, thread["id"], "Lena")
+    wait_for_bot(api, thread, "Still there?")
+    assert thread_texts(api, thread["id"], "outbound").count("Still there?") == 1
+
+
+def test_second_active_run_on_a_thread_is_refused(api):
+    flow, thread = build_licence_flow(api), new_thread(api, simulated=False)
+    start_run(api, flow, thread)
+    response = api.request("POST", "/flow-runs", json={"data": {"type": "flowRuns", "attributes": {
+        "flowId": flow["id"], "messageThreadId": thread["id"]}}})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["source"]["pointer"] == "/data/attributes/messageThreadId"
+
+
+def test_whatsapp_free_text_outside_the_window_ends_in_exception(api):
+    flow, thread = build_licence_flow(api), new_thread(api, simulated=False, channel="whatsapp")
+    run = start_run(api, flow, thread, initialMessage={"type": "text", "text": {"value": "Hi!"}})
+    poll(lambda: status_of(api, run) == "exception")
+
+
+def test_busy_flow_cannot_be_deleted_until_its_run_ends(api):
+    flow, thread = build_licence_flow(api), new_thread(api, simulated=False)
+    run = start_run(api, flow, thread)
+    assert api.request("DELETE", f"/flows/{flow['id']}").status_code == 422
+    api.patch("flowRuns", f"/flow-runs/{run['id']}", {"status": "cancelled"})
+    assert api.request("DELETE", f"/flows/{flow['id']}").status_code == 204
+    assert api.all(f"/nodes?filter[flowId]={flow['id']}") == []

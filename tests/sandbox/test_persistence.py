@@ -1,0 +1,86 @@
+"""Data survives a restart; two engines on one database never do the same job twice."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import sandbox
+from tests.sandbox.conftest import poll, serve, start_receiver
+from tests.sandbox.flows import build_licence_flow, new_thread, thread_texts
+
+
+def test_data_survives_a_restart(tmp_path):
+    first, stop = serve(tmp_path, SANDBOX_SEED="none")
+    vacancy = first.create("vacancies", "/vacancy", {"title": "Cook", "description": "Hot kitchen."})
+    stop()
+    second, stop = serve(tmp_path, SANDBOX_SEED="none")
+    try:
+        assert second.attrs(f"/vacancy/{vacancy['id']}")["title"] == "Cook"
+        assert len(second.all("/organizations")) == 1
+    finally:
+        stop()
+
+
+def test_two_engines_on_one_database_never_do_a_job_twice(tmp_path):
+    receiver, server = start_receiver()
+    one, stop_one = serve(tmp_path, SANDBOX_SEED="none", SANDBOX_WEBHOOK_URL=receiver.url + "/both")
+    two, stop_two = serve(tmp_path, SANDBOX_SEED="none")
+    try:
+        one.create("webhooks", "/webhooks", {"resource": "flowRuns", "event": "update"})
+        flow = build_licence_flow(one)
+        runs = []
+        for index in range(6):
+            api = one if index % 2 else two
+            thread = new_thread(api)
+            runs.append((thread, api.create("flowRuns", "/flow-runs", {"flowId": flow["id"],
+                                                                       "messageThreadId": thread["id"]})))
+        poll(lambda: all(one.attrs(f"/flow-runs/{run['id']}")["status"] == "finished" for _, run in runs), timeout=30)
+        for thread, run in runs:
+            bot = thread_texts(one, thread["id"], "outbound")
+            assert bot == ["Hi! A few questions.", "What is your name?", "How old are you?",
+                           "Do you have a driving licence?\n1. yes\n2. no", "Great, we will call you."]
+            assert len(thread_texts(one, thread["id"], "inbound")) == 4
+            assert one.attrs(f"/flow-runs/{run['id']}")["cost"] == len(bot)
+        poll(lambda: one.pending_jobs() == 0 or all(
+            log["attributes"]["status"] != "pending" for log in one.all("/webhook-logs")), timeout=15)
+        ids = Counter(d.body["data"]["id"] for d in receiver.received("/both"))
+        logs = one.all("/webhook-logs")
+        assert logs and set(ids) == {log["id"] for log in logs} and max(ids.values()) == 1
+    finally:
+        stop_one()
+        stop_two()
+        server.shutdown()
+
+
+def test_reset_wipes_the_data_and_seeds_again(tmp_path):
+    config = {"SANDBOX_DATABASE": str(tmp_path / "reset.db"), "SANDBOX_SEED": "none"}
+    app = sandbox.create_app(config)
+    client = app.test_client()
+    headers = {"Authorization": "Bearer sandbox-demo-key"}
+    created = client.post("/public/v2/vacancy", headers=headers, json={"data": {"type": "vacancies", "attributes": {
+        "title": "Gardener", "description": "Outdoors."}}})
+    assert created.status_code == 201
+    sandbox.stop_engine(app)
+    sandbox.reset_database(config)
+    body = client.get("/public/v2/vacancy", headers=headers).get_json(force=True)
+    assert body["data"] == [] and len(client.get("/public/v2/organizations", headers=headers).get_json(force=True)["data"]) == 1
+
+
+def test_concurrent_claims_lease_each_job_to_one_worker(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+    from sandbox import jobs
+    from sandbox.store import initialize, transaction
+    database = tmp_path / "jobs.db"
+    initialize(database)
+    with transaction(database) as tx:
+        for number in range(120):
+            jobs.enqueue(tx, "engine", "test.job", str(number))
+    def drain(owner: str) -> list[str]:
+        taken = []
+        while (job := jobs.claim(database, "engine", owner, lease=60)) is not None:
+            taken.append(job.ref)
+        return taken
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(drain, ["a", "b", "c", "d"]))
+    claimed = [ref for taken in results for ref in taken]
+    assert sorted(claimed, key=int) == [str(n) for n in range(120)]
