@@ -220,10 +220,11 @@ def create_view(spec: Resource):
             record = changes.create(tx, spec.type, attrs)
             assign_to_many(tx, spec, record, to_many)
             hooks.run("after", spec.type, tx, None, record)
+            created = document(tx, spec, record)  # the state as created, before the engine moves it on
         if spec.type in SYNC_TYPES and request.args.get("sync") == "true":
-            record = wait_until_settled(spec, record["id"])
-        with unit(write=False) as tx:
-            return reply(document(tx, spec, tx.get(spec.type, record["id"]) or record), 201)
+            with unit(write=False) as tx:
+                created = document(tx, spec, wait_until_settled(spec, record["id"]) or record)
+        return reply(created, 201)
     return view
 
 

@@ -9,7 +9,7 @@ from sandbox.schema import RESOURCES
 from sandbox.store import Tx, iso, new_id
 
 
-def create(tx: Tx, rtype: str, attrs: dict, at: float | None = None, emit: bool = True) -> dict:
+def create(tx: Tx, rtype: str, attrs: dict, at: float | None = None) -> dict:
     """Store a new resource with defaults and timestamps, and announce it."""
     spec = RESOURCES[rtype]
     moment = tx.now if at is None else at
@@ -19,8 +19,7 @@ def create(tx: Tx, rtype: str, attrs: dict, at: float | None = None, emit: bool 
     record.update(attrs)
     record["createdAt"] = record["updatedAt"] = iso(moment)
     tx.insert(rtype, record)
-    if emit:
-        webhooks.emit(tx, rtype, "create", record, None)
+    webhooks.emit(tx, rtype, "create", record, None)
     return record
 
 

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sandbox.store import Tx, connect
+from sandbox.store import Tx, pooled
 
 # Engine workers of this process wait on these; a commit that adds a job wakes them early.
 _wakers: set[threading.Event] = set()
@@ -48,8 +48,7 @@ def register_waker(event: threading.Event, active: bool) -> None:
 
 def claim(path: Path, queue: str, owner: str, lease: float) -> Job | None:
     """Lease the oldest due job of a queue whose lane is free, or return None."""
-    conn = connect(path)
-    try:
+    with pooled(path) as conn:
         conn.execute("BEGIN IMMEDIATE")
         now = time.time()
         row = conn.execute(
@@ -61,8 +60,6 @@ def claim(path: Path, queue: str, owner: str, lease: float) -> Job | None:
         if row:
             conn.execute("UPDATE jobs SET lease_owner = ?, lease_until = ? WHERE id = ?", (owner, now + lease, row[0]))
         conn.execute("COMMIT")
-    finally:
-        conn.close()
     return Job(row[0], queue, row[1], row[2], json.loads(row[3]), owner) if row else None
 
 
@@ -79,8 +76,5 @@ def still_owned(tx: Tx, job: Job) -> bool:
 
 def next_due(path: Path, queue: str) -> float | None:
     """When the earliest job of a queue falls due, or None when the queue is empty."""
-    conn = connect(path)
-    try:
+    with pooled(path) as conn:
         return conn.execute("SELECT min(due_at) FROM jobs WHERE queue = ?", (queue,)).fetchone()[0]
-    finally:
-        conn.close()

@@ -150,9 +150,6 @@ class Walk:
         self.rt["answered"] = True
         return self.proceed(self.rt["node"], self.rt["pos"] + 1)
 
-    def actions(self, node_id: str) -> list[dict]:
-        return sorted(self.tx.all("nodeActions", nodeId=node_id), key=lambda a: (a.get("index") or 0, a["id"]))
-
     def ask(self, node_id: str, pos: int, action: dict) -> dict:
         self.say(messaging.text_payload(action_text(action)))
         self.rt.update(node=node_id, pos=pos, action=action["id"], var=action["variableName"],
@@ -165,7 +162,7 @@ class Walk:
             node = self.tx.get("nodes", node_id)
             if node is None:
                 return self.end("exception", "a node of its flow is gone")
-            for index, action in enumerate(self.actions(node_id)[pos:], start=pos):
+            for index, action in enumerate(ordered_actions(self.tx, node_id)[pos:], start=pos):
                 if action.get("subType") == "set-variable":
                     self.state[action["variableName"]] = (action.get("value") or {}).get("value")
                 elif action["actionType"] == "ask":
@@ -178,21 +175,31 @@ class Walk:
                     node_id, pos = self.start_node()["id"], 0
                     continue
                 return self.end("finished", node.get("endFlowType") or "")
-            links = sorted(self.tx.all("nodeTransitions", nodeId=node_id), key=lambda t: (t.get("index") or 0, t["id"]))
             try:
-                chosen = next((t for t in links if holds(t.get("condition"), self.state)), None)
+                chosen = choose_exit(self.tx, node_id, self.state)
             except ConditionError as exc:
                 return self.end("exception", f"unreadable condition: {exc}")
             if chosen is None:
                 if not self.rt.get("last_ask"):
                     return self.end("exception", "no transition holds and nothing was asked")
                 node_id, pos = self.rt["last_ask"]  # ask the last question again (S27)
-                action = self.actions(node_id)[pos] if pos < len(self.actions(node_id)) else None
-                if action is None:
+                actions = ordered_actions(self.tx, node_id)
+                if pos >= len(actions):
                     return self.end("exception", "the question to repeat is gone")
-                return self.ask(node_id, pos, action)
-            node_id, pos = chosen["exitNodeId"], 0
+                return self.ask(node_id, pos, actions[pos])
+            node_id, pos = chosen, 0
         return self.end("exception", "the flow loops without asking anything")
+
+
+def ordered_actions(tx: Tx, node_id: str) -> list[dict]:
+    """A node's actions in `index` order."""
+    return sorted(tx.all("nodeActions", nodeId=node_id), key=lambda a: (a.get("index") or 0, a["id"]))
+
+
+def choose_exit(tx: Tx, node_id: str, state: dict) -> str | None:
+    """The exit node of the first transition, in `index` order, whose condition holds (§7.2)."""
+    links = sorted(tx.all("nodeTransitions", nodeId=node_id), key=lambda t: (t.get("index") or 0, t["id"]))
+    return next((t["exitNodeId"] for t in links if holds(t.get("condition"), state)), None)
 
 
 def action_text(action: dict) -> str:

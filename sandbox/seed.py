@@ -20,15 +20,16 @@ RECOMMENDED_SUBSCRIPTIONS = (
 
 def seed(tx: Tx, settings: Settings) -> None:
     """Fill an empty database: the organization and fixed lists, then the demo data when asked for."""
+    tx.announce = False  # seeded data is history, not news for webhook receivers
     start = time.time() - 45 * 86400 if settings.seed == "demo" else time.time()
     changes.create(tx, "organizations", {"name": "Acme Recruiting", "webhookUrl": settings.webhook_url,
                                          "webhookSecret": settings.webhook_secret, "token": None},
-                   at=start, emit=False)
+                   at=start)
     for offset, name in enumerate(CANDIDATE_STATUSES):
-        changes.create(tx, "candidateStatuses", {"name": name}, at=start + offset, emit=False)
+        changes.create(tx, "candidateStatuses", {"name": name}, at=start + offset)
     if settings.seed == "demo":
         from sandbox import demo  # only demo databases need the demo data module
         for offset, (resource, event, fields) in enumerate(RECOMMENDED_SUBSCRIPTIONS):
             changes.create(tx, "webhooks", {"resource": resource, "event": event, "fields": fields,
-                                            "webhookUrl": None}, at=start + 60 + offset, emit=False)
+                                            "webhookUrl": None}, at=start + 60 + offset)
         demo.populate(tx, start + 3600)

@@ -90,6 +90,31 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+_idle: dict[str, list[sqlite3.Connection]] = {}
+_idle_lock = threading.Lock()
+IDLE_CONNECTIONS = 8
+
+
+@contextmanager
+def pooled(path: Path) -> Iterator[sqlite3.Connection]:
+    """A reused connection; reuse matters because closing the last one checkpoints the whole WAL."""
+    with _idle_lock:
+        idle = _idle.setdefault(str(path), [])
+        conn = idle.pop() if idle else None
+    conn = conn or connect(path)
+    try:
+        yield conn
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        with _idle_lock:
+            keep = len(idle) < IDLE_CONNECTIONS
+            if keep:
+                idle.append(conn)
+        if not keep:
+            conn.close()
+
+
 def initialize(path: Path) -> None:
     """Create the database file, its folder and its tables, in WAL mode so readers never wait."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -109,6 +134,7 @@ class Tx:
         self.base = base  # the API's path prefix for links, e.g. "/sandbox/public/v2"
         self.context = context  # the sandbox state (settings, engine) this work belongs to
         self.now = time.time()
+        self.announce = True  # webhook events on; the seed turns them off for data that is history
         self.after_commit: list[Callable[[], None]] = []
 
     def get(self, rtype: str, rid: Any) -> dict | None:
@@ -163,18 +189,11 @@ class Tx:
 @contextmanager
 def transaction(path: Path, base: str = "/public/v2", context: Any = None, write: bool = True) -> Iterator[Tx]:
     """Run a unit of work in one transaction; writers take the lock up front so checks stay true."""
-    conn = connect(path)
-    try:
+    with pooled(path) as conn:
         conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         tx = Tx(conn, base, context)
-        try:
-            yield tx
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        yield tx  # an exception here leaves the transaction open, and `pooled` rolls it back
         conn.execute("COMMIT")
-    finally:
-        conn.close()
     for callback in tx.after_commit:
         callback()
 

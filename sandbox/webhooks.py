@@ -29,7 +29,7 @@ def organization(tx: Tx) -> dict:
 
 def emit(tx: Tx, rtype: str, event: str, record: dict, fields: list[str] | None) -> None:
     """Queue one delivery for every subscription matching this event of this resource."""
-    if rtype == "webhookLogs":
+    if rtype == "webhookLogs" or not tx.announce:
         return
     subscriptions = tx.all("webhooks", resource=rtype, event=event)
     if not subscriptions:
