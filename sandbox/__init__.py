@@ -8,7 +8,7 @@ from typing import Any, Mapping
 
 from flask import Flask, request
 
-from sandbox import analysis, api, embed, errors, generation, graph, messaging, people, runs, seed, subscriptions  # noqa: F401 - modules register their rules
+from sandbox import analysis, api, embed, embeddables, errors, generation, graph, messaging, people, runs, seed, subscriptions  # noqa: F401 - modules register their rules
 from sandbox.engine import Engine
 from sandbox.settings import Settings, load_settings
 from sandbox.store import initialize, transaction, wipe
@@ -67,6 +67,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.register(app)
     app.register_blueprint(api.bp, url_prefix="/public/v2")
     app.register_blueprint(embed.bp, url_prefix="/public/v2/embed")
+    app.register_blueprint(embeddables.bp)
     return app
 
 

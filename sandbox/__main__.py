@@ -12,7 +12,7 @@ from werkzeug.serving import make_server
 import sandbox
 
 ENV_KEYS = ("SANDBOX_DATABASE", "SANDBOX_API_KEY", "SANDBOX_WEBHOOK_SECRET", "SANDBOX_WEBHOOK_URL",
-            "SANDBOX_TIME_SCALE", "SANDBOX_SEED")
+            "SANDBOX_TIME_SCALE", "SANDBOX_SEED", "SANDBOX_EMBED_TOKEN_SECONDS")
 
 
 def main(argv: list[str] | None = None) -> int:
