@@ -8,7 +8,7 @@ import time
 import pytest
 from playwright.sync_api import FrameLocator, Page, expect
 
-from tests.browser.embed_hosts import Hosting, sign_in_page, start_hosting
+from tests.browser.embed_hosts import SNIPPET, Hosting, Intranet, sign_in_page, start_hosting
 
 pytestmark = pytest.mark.browser
 
@@ -19,6 +19,17 @@ def hosting(tmp_path_factory):
     hosting = start_hosting(tmp_path_factory.mktemp("embeds"))
     yield hosting
     hosting.stop()
+
+
+@pytest.fixture(scope="module")
+def intranet(tmp_path_factory, hosting: Hosting):
+    """The README's snippet on a page of a third origin (http://localhost:R), plus a forging page."""
+    folder = tmp_path_factory.mktemp("intranet")
+    (folder / "portal.html").write_text(SNIPPET.format(url=hosting.dashboard.url))
+    (folder / "elsewhere.html").write_text("<!doctype html><title>Somewhere else</title><p>Not the component.</p>")
+    site = Intranet(folder)
+    yield site
+    site.close()
 
 
 @pytest.fixture()
@@ -83,3 +94,201 @@ def test_inbox_initializes_shows_threads_and_the_inspector_shows_the_handshake(s
     assert stored["attributes"]["payload"]["text"]["value"] == "Could you come by on Thursday at ten?"
     assert stored["attributes"]["origin"] == "outbound" and stored["attributes"]["sendBy"] == "Sanne de Vries"
     page.locator("#embed-inbox").screenshot(path=tmp_path / "inbox.png")
+
+
+def event_logged(page: Page, slug: str, name: str):
+    return page.locator(f"#embed-{slug} [data-inspector-log] li.inspector-accepted", has_text=f'"event":"{name}"')
+
+
+def test_bot_studio_shows_a_flows_steps_and_saves_an_edit(signed_in: Page, hosting: Hosting, tmp_path):
+    page = signed_in
+    studio = open_component(page, hosting, "bot-studio")
+    expect(studio.locator("[data-step-id]").first).to_be_visible()
+    assert studio.locator("[data-step-id]").count() >= 3
+    studio.locator("[data-flow-id]").nth(1).click()
+    expect(event_logged(page, "bot-studio", "flowSelected")).to_have_count(1)
+    first_action = studio.locator("[data-action-id]").first
+    first_action.get_by_role("button", name="Edit").click()
+    studio.get_by_label("Step text").fill("Hi! Thanks for applying at Acme.")
+    studio.get_by_role("button", name="Save").click()
+    expect(event_logged(page, "bot-studio", "flowChanged")).to_have_count(1)
+    expect(studio.locator("[data-action-id]").first).to_contain_text("Hi! Thanks for applying at Acme.")
+    page.locator("#embed-bot-studio").screenshot(path=tmp_path / "bot-studio.png")
+
+
+def test_generate_flow_starts_a_generation_and_watches_it_finish(signed_in: Page, hosting: Hosting, tmp_path):
+    page = signed_in
+    wizard = open_component(page, hosting, "generate-flow")
+    wizard.get_by_label("Vacancy title").fill("Order picker, night shift")
+    wizard.get_by_label("Vacancy text").fill("Pick orders in our Tilburg warehouse, 22:00 to 06:00, from €16 an hour.")
+    wizard.get_by_label("Must have (one per line)").fill("Available for night shifts\nWork permit for the Netherlands")
+    wizard.get_by_label("Nice to have (one per line)").fill("Reach truck certificate")
+    wizard.get_by_role("button", name="Generate flow").click()
+    expect(event_logged(page, "generate-flow", "flowGenerationCreated")).to_have_count(1)
+    expect(event_logged(page, "generate-flow", "flowGenerated")).to_have_count(1, timeout=20000)
+    flow_id = wizard.locator("[data-generated-flow]").get_attribute("data-generated-flow")
+    assert hosting.api(f"/flows/{flow_id}")["data"]["attributes"]["name"] == "Order picker, night shift"
+    page.locator("#embed-generate-flow").screenshot(path=tmp_path / "generate-flow.png")
+
+
+def test_whatsapp_connect_signs_up_and_cancels(signed_in: Page, hosting: Hosting, tmp_path):
+    page = signed_in
+    button = open_component(page, hosting, "whatsapp-connect")
+    button.get_by_role("button", name="Connect WhatsApp").click()
+    page.locator("#embed-whatsapp-connect").screenshot(path=tmp_path / "whatsapp-connect-dialog.png")
+    button.get_by_role("button", name="Cancel").click()
+    expect(event_logged(page, "whatsapp-connect", "whatsappConnectCancelled")).to_have_count(1)
+    button.get_by_role("button", name="Connect WhatsApp").click()
+    button.get_by_role("button", name="Finish").click()
+    expect(event_logged(page, "whatsapp-connect", "whatsappConnected")).to_contain_text('"phoneNumber":"31205550142"')
+    expect(button.get_by_text("Connected: +31205550142")).to_be_visible()
+    page.locator("#embed-whatsapp-connect").screenshot(path=tmp_path / "whatsapp-connect.png")
+
+
+def test_schedule_form_creates_an_appointment_the_table_lists(signed_in: Page, hosting: Hosting, tmp_path):
+    page = signed_in
+    form = open_component(page, hosting, "schedule-form")
+    form.get_by_label("What").fill("Intake call with the night shift lead")
+    form.get_by_label("Candidate").select_option(index=2)
+    form.get_by_label("Starts").fill("2031-05-06T10:00")
+    form.get_by_label("Ends").fill("2031-05-06T10:30")
+    form.get_by_role("button", name="Schedule").click()
+    expect(event_logged(page, "schedule-form", "scheduleCreated")).to_have_count(1)
+    expect(form.get_by_text("Scheduled.")).to_be_visible()
+    page.locator("#embed-schedule-form").screenshot(path=tmp_path / "schedule-form.png")
+
+    table = open_component(page, hosting, "schedule-table")
+    row = table.locator("tr", has_text="Intake call with the night shift lead")
+    expect(row).to_contain_text("10:00–10:30")  # entered and shown in the user's time zone
+    row.click()
+    expect(event_logged(page, "schedule-table", "scheduleSelected")).to_have_count(1)
+    page.locator("#embed-schedule-table").screenshot(path=tmp_path / "schedule-table.png")
+
+
+def test_messages_not_from_the_frame_are_rejected_and_listed(signed_in: Page, hosting: Hosting, intranet: Intranet):
+    page = signed_in
+    open_component(page, hosting, "inbox")
+    frame = page.locator("#embed-inbox iframe")
+    height = frame.evaluate("f => f.style.height")
+    for origin in (intranet.url, hosting.sandbox_origin):  # a foreign site, then the component's own origin
+        with page.expect_popup() as opened:
+            page.evaluate("url => { window.open(url, '_blank'); }", f"{origin}/elsewhere.html"
+                          if origin == intranet.url else f"{origin}/embeddables/inbox")
+        forger = opened.value
+        forger.wait_for_load_state()
+        forger.evaluate("""() => {
+            window.opener.postMessage({event: 'resize', data: {height: 3999}}, '*');
+            window.opener.postMessage({event: 'error', data: {code: 'origin_mismatch', message: 'forged'}}, '*');
+        }""")
+        rejected = page.locator("#embed-inbox [data-inspector-log] li.inspector-rejected", has_text=f"from {origin} ")
+        expect(rejected).to_have_count(2)
+        expect(rejected.first).to_contain_text("not from this component's frame")
+        forger.close()
+    assert frame.evaluate("f => f.style.height") == height
+    expect(page.locator("#embed-inbox [data-embed-status]")).to_have_text("Connected.")
+
+
+def content_height(page: Page, slug: str) -> int:
+    return component(page, slug).locator("#component").evaluate("e => Math.ceil(e.getBoundingClientRect().height)")
+
+
+def frame_height(page: Page, slug: str) -> int:
+    return page.locator(f"#embed-{slug} iframe").evaluate("f => f.clientHeight")
+
+
+def test_frame_height_follows_the_content_and_settings_apply_live(signed_in: Page, hosting: Hosting):
+    page = signed_in
+    inbox = open_component(page, hosting, "inbox")
+    expect(inbox.locator("[data-conversation-id]").first).to_be_visible()
+    wait_for(lambda: frame_height(page, "inbox") == content_height(page, "inbox"), what="frame fits the inbox")
+    tall = frame_height(page, "inbox")
+    page.locator("[data-embed-controls=embed-inbox] [data-setting=showTopBar]").uncheck()
+    expect(inbox.locator(".rc-bar")).to_have_count(0)
+    wait_for(lambda: frame_height(page, "inbox") == content_height(page, "inbox") < tall, what="frame shrinks")
+    page.locator("[data-embed-controls=embed-inbox] [data-setting=showCandidateDetails]").check()
+    inbox.locator("[data-conversation-id]").first.click()
+    expect(inbox.locator(".rc-details")).to_be_visible()
+    wait_for(lambda: frame_height(page, "inbox") == content_height(page, "inbox") > tall - 60, what="frame grows")
+    page.locator("[data-embed-controls=embed-inbox] [data-setting='theme.primary']").fill("#7a1fa2")
+    expect(inbox.locator("button.rc-button", has_text="Send")).to_have_css("background-color", "rgb(122, 31, 162)")
+
+
+@pytest.fixture(scope="module")
+def short_tokens(tmp_path_factory):
+    """A second pair whose sandbox issues embed tokens that live two seconds (SANDBOX_EMBED_TOKEN_SECONDS)."""
+    hosting = start_hosting(tmp_path_factory.mktemp("short"), SANDBOX_EMBED_TOKEN_SECONDS="2")
+    yield hosting
+    hosting.stop()
+
+
+def test_an_expired_token_is_refreshed_without_a_reload_keeping_the_view(page: Page, short_tokens: Hosting):
+    sign_in_page(page, short_tokens.dashboard.url, short_tokens.email)
+    page.goto(f"{short_tokens.dashboard.url}/embeds/inbox")
+    log = inspector(page, "inbox").locator("li")
+    inbox = component(page, "inbox")
+    inbox.locator("[data-conversation-id]").first.click()
+    selected = inbox.locator("[data-conversation-id]").first.get_attribute("data-conversation-id")
+    inbox.locator("textarea[name=message]").fill("A draft that outlives its token")
+    page.evaluate("window.notReloaded = true")
+
+    def refreshed_after_expiry() -> bool:
+        texts = log.all_inner_texts()
+        expired = [i for i, text in enumerate(texts) if '"code":"token_expired"' in text and "accepted" in text]
+        fresh = [i for i, text in enumerate(texts) if "fresh token" in text and expired and i > expired[0]]
+        return bool(fresh) and any('"event":"initialized"' in text for text in texts[fresh[0]:])
+    wait_for(refreshed_after_expiry, seconds=20, what="token_expired, then a fresh token, then initialized")
+    assert page.evaluate("window.notReloaded") is True
+    expect(inbox.locator("textarea[name=message]")).to_have_value("A draft that outlives its token")
+    expect(inbox.locator(f"[data-conversation-id='{selected}']")).to_have_attribute("aria-current", "true")
+    expect(inbox.locator("#rc-messages .rc-message").first).to_be_visible()
+
+
+def test_dashboard_framed_by_an_allowed_intranet_signs_in_and_sizes_the_frame(
+        signed_in: Page, browser, hosting: Hosting, intranet: Intranet):
+    admin = signed_in
+    admin.goto(f"{hosting.dashboard.url}/settings")
+    admin.fill("#frame-ancestors", f"'self' {intranet.url}")
+    admin.locator("#framing button[type=submit]").click()
+    expect(admin.locator("#frame-ancestors")).to_have_value(f"'self' {intranet.url}")
+
+    visitor = browser.new_context()
+    portal = visitor.new_page()
+    dashboard = portal.frame_locator("#recrubo-dashboard")
+
+    def dashboard_in_frame() -> bool:
+        # Each worker re-reads the allowlist within seconds (stored_settings.CACHE_SECONDS).
+        portal.goto(f"{intranet.url}/portal.html")
+        try:
+            dashboard.locator("#email").wait_for(timeout=2000)
+            return True
+        except Exception:
+            return False
+    wait_for(dashboard_in_frame, seconds=20, what="the dashboard's login page inside the portal")
+    dashboard.locator("#email").fill(hosting.email)
+    dashboard.locator("#password").fill("a long embed password")
+    dashboard.locator("#sign-in").click()
+    expect(dashboard.locator("#account-email")).to_have_text(hosting.email)
+    frame = portal.locator("#recrubo-dashboard")
+    inner = frame.element_handle().content_frame()
+    wait_for(lambda: frame.evaluate("f => f.style.height") ==
+             f"{inner.evaluate('Math.ceil(document.documentElement.getBoundingClientRect().height)')}px",
+             what="the portal sized the frame from the dashboard's height message")
+    assert frame.evaluate("f => f.clientHeight") > 200
+    visitor.close()
+
+
+def test_dashboard_framed_by_an_unlisted_origin_is_blocked_by_the_browser(page: Page, hosting: Hosting, tmp_path):
+    (tmp_path / "portal.html").write_text(SNIPPET.format(url=hosting.dashboard.url))
+    stranger = Intranet(tmp_path)
+    messages: list[str] = []
+    page.on("console", lambda message: messages.append(message.text))
+    try:
+        page.goto(f"{stranger.url}/portal.html")
+        wait_for(lambda: any("frame-ancestors" in text and hosting.dashboard.url in text for text in messages),
+                 what="Chromium's CSP frame-ancestors refusal")
+        inner = page.locator("#recrubo-dashboard").element_handle().content_frame()
+        assert not inner.url.startswith(hosting.dashboard.url)
+        assert inner.locator("#email").count() == 0
+        assert page.locator("#recrubo-dashboard").evaluate("f => f.style.height") == ""
+    finally:
+        stranger.close()

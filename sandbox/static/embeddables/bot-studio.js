@@ -51,8 +51,8 @@
     var edit = !ctx.settings().readOnlyMode && action.subType !== "set-variable" ? h("button", {
       class: "rc-button rc-quiet rc-small", type: "button", text: "Edit",
       onclick: function (event) { event.stopPropagation(); editAction(ctx, action, block); }}) : null;
-    var block = h("div", {class: "rc-action", "data-action-id": action.id}, [h("span", {class: "rc-label", text: label}),
-      text, action.variableName ? h("span", {class: "rc-badge", text: "→ " + action.variableName}) : null, " ", edit]);
+    var block = h("div", {class: "rc-action", "data-action-id": action.id}, [edit, h("span", {class: "rc-label", text: label}),
+      text, " ", action.variableName ? h("span", {class: "rc-badge", text: "→ " + action.variableName}) : null]);
     return block;
   }
 
@@ -85,7 +85,7 @@
       flow.unpublishedChanges ? h("span", {class: "rc-badge rc-bad", text: "unpublished changes"}) : null])]
       .concat(flow.steps.map(function (step) {
         return h("article", {class: "rc-step", "data-step-id": step.id, "aria-selected": String(state.selected === step.id),
-          onclick: function () { state.selected = step.id; renderFlow(ctx); }}, [
+          onclick: function (event) { if (!event.target.closest("form, button")) selectStep(step.id); }}, [
           h("h3", {}, [step.name, step.isStartFlow ? h("span", {class: "rc-badge rc-strong", text: "start"}) : null,
             step.isEndFlow ? h("span", {class: "rc-badge " + (step.endFlowType === "declined" ? "rc-bad" : "rc-good"),
               text: "end: " + step.endFlowType}) : null])]
@@ -95,6 +95,14 @@
           })) : null]));
       })));
     renderPreview(ctx);
+  }
+
+  // Selecting only moves the highlight: re-rendering would throw away an edit in progress.
+  function selectStep(id) {
+    state.selected = id;
+    parts.canvas.querySelectorAll("[data-step-id]").forEach(function (step) {
+      step.setAttribute("aria-selected", String(step.dataset.stepId === id));
+    });
   }
 
   // The chat emulator: the bot's lines along the first link of each step, as a candidate would see them.

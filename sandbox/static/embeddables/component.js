@@ -137,17 +137,19 @@
         session.user = body.user;
         session.organization = body.organization;
         errorBox.hidden = true;
-        settings = merge(first ? merge({}, definition.defaults) : settings, message.settings || {});
+        var next = merge(first ? merge({}, definition.defaults) : settings, message.settings || {});
+        var changed = JSON.stringify(next) !== JSON.stringify(settings);
+        settings = next;
         applyTheme();
         waiting.hidden = true;
         view.hidden = false;
         post("initialized", {component: root.dataset.component});
         scheduleExpiring();
-        // A re-initialize with a fresh token keeps the view as it is (S36).
+        // A re-initialize with a fresh token keeps the view as it is, drafts included (S36).
         if (!started) {
           started = true;
           definition.start(context);
-        } else if (message.settings && definition.settingsChanged) {
+        } else if (changed && definition.settingsChanged) {
           definition.settingsChanged(context, message.settings);
         }
         reportHeight();
