@@ -59,6 +59,13 @@ def wait_for(check, seconds: float = 15.0, what: str = "condition"):
         time.sleep(0.1)
 
 
+def shoot(page: Page, slug: str, path) -> None:
+    """A screenshot of the hosted component and its inspector, in a viewport tall enough to paint the frame."""
+    page.set_viewport_size({"width": 1280, "height": 1600})
+    page.locator(f"#embed-{slug}").screenshot(path=path)
+    page.set_viewport_size({"width": 1280, "height": 720})
+
+
 def open_component(page: Page, hosting: Hosting, slug: str) -> FrameLocator:
     """Go to the component's embed page and wait until the component reported `initialized`."""
     page.goto(f"{hosting.dashboard.url}/embeds/{slug}")
@@ -93,7 +100,7 @@ def test_inbox_initializes_shows_threads_and_the_inspector_shows_the_handshake(s
     stored = hosting.api(f"/messages?filter[messageThreadId]={thread_id}&sort=-createdAt&page[size]=1")["data"][0]
     assert stored["attributes"]["payload"]["text"]["value"] == "Could you come by on Thursday at ten?"
     assert stored["attributes"]["origin"] == "outbound" and stored["attributes"]["sendBy"] == "Sanne de Vries"
-    page.locator("#embed-inbox").screenshot(path=tmp_path / "inbox.png")
+    shoot(page, "inbox", tmp_path / "inbox.png")
 
 
 def event_logged(page: Page, slug: str, name: str):
@@ -113,7 +120,7 @@ def test_bot_studio_shows_a_flows_steps_and_saves_an_edit(signed_in: Page, hosti
     studio.get_by_role("button", name="Save").click()
     expect(event_logged(page, "bot-studio", "flowChanged")).to_have_count(1)
     expect(studio.locator("[data-action-id]").first).to_contain_text("Hi! Thanks for applying at Acme.")
-    page.locator("#embed-bot-studio").screenshot(path=tmp_path / "bot-studio.png")
+    shoot(page, "bot-studio", tmp_path / "bot-studio.png")
 
 
 def test_generate_flow_starts_a_generation_and_watches_it_finish(signed_in: Page, hosting: Hosting, tmp_path):
@@ -128,21 +135,21 @@ def test_generate_flow_starts_a_generation_and_watches_it_finish(signed_in: Page
     expect(event_logged(page, "generate-flow", "flowGenerated")).to_have_count(1, timeout=20000)
     flow_id = wizard.locator("[data-generated-flow]").get_attribute("data-generated-flow")
     assert hosting.api(f"/flows/{flow_id}")["data"]["attributes"]["name"] == "Order picker, night shift"
-    page.locator("#embed-generate-flow").screenshot(path=tmp_path / "generate-flow.png")
+    shoot(page, "generate-flow", tmp_path / "generate-flow.png")
 
 
 def test_whatsapp_connect_signs_up_and_cancels(signed_in: Page, hosting: Hosting, tmp_path):
     page = signed_in
     button = open_component(page, hosting, "whatsapp-connect")
     button.get_by_role("button", name="Connect WhatsApp").click()
-    page.locator("#embed-whatsapp-connect").screenshot(path=tmp_path / "whatsapp-connect-dialog.png")
+    shoot(page, "whatsapp-connect", tmp_path / "whatsapp-connect-dialog.png")
     button.get_by_role("button", name="Cancel").click()
     expect(event_logged(page, "whatsapp-connect", "whatsappConnectCancelled")).to_have_count(1)
     button.get_by_role("button", name="Connect WhatsApp").click()
     button.get_by_role("button", name="Finish").click()
     expect(event_logged(page, "whatsapp-connect", "whatsappConnected")).to_contain_text('"phoneNumber":"31205550142"')
     expect(button.get_by_text("Connected: +31205550142")).to_be_visible()
-    page.locator("#embed-whatsapp-connect").screenshot(path=tmp_path / "whatsapp-connect.png")
+    shoot(page, "whatsapp-connect", tmp_path / "whatsapp-connect.png")
 
 
 def test_schedule_form_creates_an_appointment_the_table_lists(signed_in: Page, hosting: Hosting, tmp_path):
@@ -155,14 +162,14 @@ def test_schedule_form_creates_an_appointment_the_table_lists(signed_in: Page, h
     form.get_by_role("button", name="Schedule").click()
     expect(event_logged(page, "schedule-form", "scheduleCreated")).to_have_count(1)
     expect(form.get_by_text("Scheduled.")).to_be_visible()
-    page.locator("#embed-schedule-form").screenshot(path=tmp_path / "schedule-form.png")
+    shoot(page, "schedule-form", tmp_path / "schedule-form.png")
 
     table = open_component(page, hosting, "schedule-table")
     row = table.locator("tr", has_text="Intake call with the night shift lead")
     expect(row).to_contain_text("10:00–10:30")  # entered and shown in the user's time zone
     row.click()
     expect(event_logged(page, "schedule-table", "scheduleSelected")).to_have_count(1)
-    page.locator("#embed-schedule-table").screenshot(path=tmp_path / "schedule-table.png")
+    shoot(page, "schedule-table", tmp_path / "schedule-table.png")
 
 
 def test_messages_not_from_the_frame_are_rejected_and_listed(signed_in: Page, hosting: Hosting, intranet: Intranet):
@@ -292,3 +299,18 @@ def test_dashboard_framed_by_an_unlisted_origin_is_blocked_by_the_browser(page: 
         assert page.locator("#recrubo-dashboard").evaluate("f => f.style.height") == ""
     finally:
         stranger.close()
+
+
+def test_embedded_default_serves_working_components_under_its_sandbox_mount(page: Page, live_server):
+    page.goto(f"{live_server.url}/login")
+    page.fill("#email", page.locator("#demo-email").inner_text())
+    page.fill("#password", page.locator("#demo-password").inner_text())
+    page.click("#sign-in")
+    expect(page.locator("#account-email")).to_be_visible()
+    page.goto(f"{live_server.url}/embeds/inbox")
+    log = inspector(page, "inbox")
+    expect(log.locator("li", has_text='"event":"initialized"')).to_contain_text(f"from {live_server.url} · accepted")
+    inbox = component(page, "inbox")
+    expect(inbox.locator("[data-conversation-id]").first).to_be_visible()
+    frame = page.locator("#embed-inbox iframe").element_handle().content_frame()
+    assert frame.url == f"{live_server.url}/sandbox/embeddables/inbox"
