@@ -13,6 +13,7 @@ API = "/embeddables/api"
 
 
 def flow_summary(tx: Tx, flow: dict) -> dict:
+    """A flow as the BotStudio list shows it."""
     return {"id": flow["id"], "name": flow["name"], "generated": bool(flow.get("flowGenerationId")),
             "unpublishedChanges": bool(flow.get("unpublishedChanges")), "updatedAt": flow["updatedAt"],
             "steps": len(tx.all("nodes", flowId=flow["id"]))}
@@ -33,6 +34,7 @@ def step_view(tx: Tx, node: dict, names: dict[str, str]) -> dict:
 
 
 def visible_flow(tx: Tx, flow_id: str) -> dict:
+    """A flow by id, or 404 in the component error shape."""
     flow = tx.get("flows", flow_id)
     if flow is None:
         raise EmbedRefused(404, "not_found", "This flow does not exist (any more).")
@@ -41,6 +43,7 @@ def visible_flow(tx: Tx, flow_id: str) -> dict:
 
 @bp.get(f"{API}/flows")
 def flows() -> Response:
+    """Every flow, the most recently changed first."""
     with unit(write=False) as tx:
         current_user(tx)
         summaries = [flow_summary(tx, flow) for flow in tx.all("flows")]
@@ -78,6 +81,7 @@ def edit_action(action_id: str) -> Response:
 
 
 def generation_view(tx: Tx, generation: dict) -> dict:
+    """A generation with the name of the flow it made, if any."""
     created = tx.get("flows", generation["flowId"]) if generation.get("flowId") else None
     return {"id": generation["id"], "status": generation["status"], "flowId": generation.get("flowId"),
             "flowName": created["name"] if created else None, "error": generation.get("error"),
@@ -86,6 +90,7 @@ def generation_view(tx: Tx, generation: dict) -> dict:
 
 @bp.get(f"{API}/vacancies")
 def vacancies() -> Response:
+    """The vacancies a generation may start from (the `vacancyId` setting)."""
     with unit(write=False) as tx:
         current_user(tx)
         found = [{"id": v["id"], "title": v["title"]} for v in tx.all("vacancies") if changes.visible(v)]
@@ -94,6 +99,7 @@ def vacancies() -> Response:
 
 @bp.get(f"{API}/generations")
 def generations() -> Response:
+    """The eight most recent generations."""
     with unit(write=False) as tx:
         current_user(tx)
         views = [generation_view(tx, g) for g in tx.all("flowGenerations")]
@@ -102,6 +108,7 @@ def generations() -> Response:
 
 @bp.get(f"{API}/generations/<generation_id>")
 def generation(generation_id: str) -> Response:
+    """One generation, polled by the wizard until it finishes or fails."""
     with unit(write=False) as tx:
         current_user(tx)
         record = tx.get("flowGenerations", generation_id)

@@ -22,6 +22,7 @@ def message_text(tx: Tx, payload: dict) -> str:
 
 
 def candidate_view(candidate: dict | None) -> dict | None:
+    """What the Inbox shows of a candidate: a display name and contact details."""
     if candidate is None:
         return None
     name = " ".join(part for part in (candidate.get("firstName"), candidate.get("lastName")) if part)
@@ -54,6 +55,7 @@ def conversation_view(tx: Tx, conversation: dict, with_messages: bool = False) -
 
 
 def find_conversation(tx: Tx, conversation_id: str) -> dict:
+    """A conversation by id, or 404 in the component error shape."""
     conversation = tx.get("conversations", conversation_id)
     if conversation is None:
         raise EmbedRefused(404, "not_found", "This conversation does not exist (any more).")
@@ -72,6 +74,7 @@ def conversations() -> Response:
 
 @bp.get(f"{API}/conversations/<conversation_id>")
 def conversation(conversation_id: str) -> Response:
+    """One conversation with its messages, the WhatsApp window and the templates to send."""
     with unit(write=False) as tx:
         current_user(tx)
         return jsonify(conversation=conversation_view(tx, find_conversation(tx, conversation_id), True))

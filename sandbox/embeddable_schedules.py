@@ -21,6 +21,7 @@ TITLE_LIMIT = 120
 
 
 def schedule_view(tx: Tx, record: dict) -> dict:
+    """An appointment with its candidate's name."""
     candidate = tx.get("candidates", record.get("candidateId")) if record.get("candidateId") else None
     name = " ".join(p for p in ((candidate or {}).get("firstName"), (candidate or {}).get("lastName")) if p)
     return {**record, "candidateName": name or None}
@@ -66,12 +67,14 @@ def schedules() -> Response:
 
 @bp.get(f"{API}/schedules/<schedule_id>")
 def schedule(schedule_id: str) -> Response:
+    """One of the token user's appointments (the Schedule form's `scheduleId`)."""
     with unit(write=False) as tx:
         return jsonify(schedule=schedule_view(tx, own_schedule(tx, current_user(tx), schedule_id)))
 
 
 @bp.post(f"{API}/schedules")
 def create_schedule() -> Response:
+    """Store a new appointment for the token user."""
     body = json_body()
     with unit() as tx:
         user = current_user(tx)
@@ -84,6 +87,7 @@ def create_schedule() -> Response:
 
 @bp.post(f"{API}/schedules/<schedule_id>")
 def update_schedule(schedule_id: str) -> Response:
+    """Change one of the token user's appointments."""
     body = json_body()
     with unit() as tx:
         old = own_schedule(tx, current_user(tx), schedule_id)
@@ -94,6 +98,7 @@ def update_schedule(schedule_id: str) -> Response:
 
 @bp.delete(f"{API}/schedules/<schedule_id>")
 def delete_schedule(schedule_id: str) -> Response:
+    """Delete one of the token user's appointments."""
     with unit() as tx:
         tx.remove(TYPE, own_schedule(tx, current_user(tx), schedule_id)["id"])
     return jsonify(deleted=schedule_id)

@@ -42,6 +42,7 @@ class EmbedRefused(Exception):
 
 @bp.errorhandler(EmbedRefused)
 def refused(error: EmbedRefused) -> tuple[Response, int]:
+    """A refusal as `{error: {code, message}}`, the shape component scripts read."""
     return jsonify(error={"code": error.code, "message": error.message}), error.status
 
 

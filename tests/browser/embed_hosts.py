@@ -44,6 +44,7 @@ class Hosting:
         return response.json()
 
     def stop(self) -> None:
+        """Stop the dashboard, then the sandbox."""
         stop(self.dashboard.process)
         stop(self.sandbox.process)
 
@@ -98,6 +99,7 @@ class Intranet:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self) -> None:
+        """Stop serving and free the port."""
         self.server.shutdown()
         self.server.server_close()
 

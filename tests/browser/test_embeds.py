@@ -314,3 +314,29 @@ def test_embedded_default_serves_working_components_under_its_sandbox_mount(page
     expect(inbox.locator("[data-conversation-id]").first).to_be_visible()
     frame = page.locator("#embed-inbox iframe").element_handle().content_frame()
     assert frame.url == f"{live_server.url}/sandbox/embeddables/inbox"
+
+
+def test_host_actions_and_protocol_errors_show_in_words(signed_in: Page, hosting: Hosting):
+    page = signed_in
+    inbox = open_component(page, hosting, "inbox")
+    target = inbox.locator("[data-conversation-id]").nth(2)
+    conversation_id = target.get_attribute("data-conversation-id")
+    page.fill("#embed-action-inbox", conversation_id)
+    page.locator("[data-embed-controls=embed-inbox] [data-action=setConversation]").click()
+    expect(target).to_have_attribute("aria-current", "true")
+    page.evaluate("origin => document.querySelector('#embed-inbox iframe').contentWindow"
+                  ".postMessage({action: 'archiveEverything'}, origin)", hosting.sandbox_origin)
+    expect(page.locator("#embed-inbox [data-embed-status]")).to_have_text("The component does not know that action.")
+    expect(page.locator("#embed-inbox [data-inspector-log] li.inspector-accepted",
+                        has_text='"code":"unknown_action"')).to_have_count(1)
+
+
+def test_token_is_refreshed_when_the_network_comes_back(signed_in: Page, hosting: Hosting):
+    page = signed_in
+    open_component(page, hosting, "inbox")
+    page.context.set_offline(True)
+    page.context.set_offline(False)
+    log = page.locator("#embed-inbox [data-inspector-log] li")
+    expect(log.filter(has_text="fresh token")).to_have_count(1)
+    expect(log.filter(has_text='"event":"initialized"')).to_have_count(2)
+    expect(page.locator("#embed-inbox [data-embed-status]")).to_have_text("Connected.")

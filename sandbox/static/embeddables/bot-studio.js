@@ -105,7 +105,7 @@
     });
   }
 
-  // The chat emulator: the bot's lines along the first link of each step, as a candidate would see them.
+  // The chat emulator: the bot's lines along the happy path, as a candidate would see them.
   function renderPreview(ctx) {
     if (!parts.preview) return;
     var h = ctx.h;
@@ -121,7 +121,9 @@
         if (action.actionType === "ask") lines.push(h("li", {class: "rc-message rc-inbound"}, h("p", {class: "rc-muted",
           text: (action.options && action.options[0]) || "…"})));
       });
-      step = step.links.length ? byId[step.links[0].exitNodeId] : null;
+      // The happy path: the first link without a condition, else the first link.
+      var next = step.links.filter(function (link) { return !link.condition; })[0] || step.links[0];
+      step = next ? byId[next.exitNodeId] : null;
     }
     parts.preview.replaceChildren(h("h2", {text: "Preview"}), h("ol", {class: "rc-messages"}, lines));
   }
