@@ -59,6 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.before_request
     def start_with_first_request() -> None:
+        """Remember the mount point for the engine's links, and start the engine on the first request."""
         state.script_root = request.script_root
         if not state.first_request_seen:
             state.first_request_seen = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 from sandbox import changes, jobs
@@ -11,6 +12,7 @@ from sandbox.jsonapi import invalid
 from sandbox.people import valid_http_url
 from sandbox.store import Tx
 
+log = logging.getLogger(__name__)
 QUEUED_SECONDS, PROCESSING_SECONDS = 1.0, 3.0
 HARD_SKILLS = {
     r"forklift|heftruck": "forklift driving", r"reach ?truck": "reach truck driving",
@@ -72,11 +74,11 @@ def step(tx: Tx, analysis: dict) -> None:
         jobs.enqueue(tx, "engine", "analysis.step", analysis["id"], tx.context.settings.scaled(PROCESSING_SECONDS))
     elif analysis["status"] == "processing":
         if FAIL_MARK in analysis["inputText"]:
-            changes.update(tx, "vacancyAnalyses", analysis, {"status": "exception",
-                                                             "error": "the analyser could not read this text"})
+            outcome = {"status": "exception", "error": "the analyser could not read this text"}
         else:
-            changes.update(tx, "vacancyAnalyses", analysis, {"status": "finished",
-                                                             "analyzeResult": analyze(analysis["inputText"])})
+            outcome = {"status": "finished", "analyzeResult": analyze(analysis["inputText"])}
+        changes.update(tx, "vacancyAnalyses", analysis, outcome)
+        log.info("vacancy analysis %s %s", analysis["id"], outcome["status"])
 
 
 def sentences(text: str) -> list[str]:

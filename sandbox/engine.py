@@ -7,9 +7,10 @@ import os
 import threading
 import time
 import uuid
+from typing import ContextManager
 
 from sandbox import analysis, generation, jobs, messaging, runs, webhooks
-from sandbox.store import iso, transaction
+from sandbox.store import Tx, transaction
 
 log = logging.getLogger(__name__)
 WORKERS = {"engine": 1, "webhook": 2}  # webhook workers apart, so a slow receiver never stalls the runs
@@ -79,26 +80,32 @@ class Engine:
             with self.transaction() as tx:
                 jobs.finish(tx, job)
 
-    def transaction(self, write: bool = True):
+    def transaction(self, write: bool = True) -> ContextManager[Tx]:
+        """A transaction whose links use the mount point the app was last reached at."""
         return transaction(self.state.settings.database, self.state.script_root + "/public/v2", self.state, write)
 
     def deliver(self, job: jobs.Job) -> None:
         """Attempt a webhook delivery outside any transaction, then record it."""
         with self.transaction(write=False) as tx:
             entry = tx.get("webhookLogs", job.ref)
-            url, secret = webhooks.destination(tx, entry) if entry else (None, "")
+            subscribed = entry is not None and tx.get("webhooks", entry["webhookId"]) is not None
+            url, secret = webhooks.destination(tx, entry) if subscribed else (None, "")
         if entry is None or entry["status"] != "pending":
             with self.transaction() as tx:
                 jobs.finish(tx, job)
             return
-        attempt = webhooks.post(url, secret, entry["_payload"]) if url else {
-            "attemptedAt": iso(), "statusCode": None, "error": "no webhookUrl is configured", "responseBody": None,
-            "durationMs": 0}
+        if not subscribed:
+            attempt = webhooks.failed_attempt("the subscription was deleted")
+        elif url is None:
+            attempt = webhooks.failed_attempt("no webhookUrl is configured")
+        else:
+            attempt = webhooks.post(url, secret, entry["_payload"])
         with self.transaction() as tx:
             if jobs.still_owned(tx, job):
                 current = tx.get("webhookLogs", job.ref)
                 if current is not None:
-                    webhooks.record_attempt(tx, current, attempt, self.state.settings.time_scale)
+                    webhooks.record_attempt(tx, current, attempt, self.state.settings.time_scale,
+                                            final=not subscribed)
                 jobs.finish(tx, job)
 
 

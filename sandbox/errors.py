@@ -8,7 +8,7 @@ import logging
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from sandbox.api import reply
+from sandbox.documents import reply
 from sandbox.jsonapi import ERROR_CODES, ApiError
 
 log = logging.getLogger(__name__)

@@ -49,8 +49,11 @@ def register_waker(event: threading.Event, active: bool) -> None:
 def claim(path: Path, queue: str, owner: str, lease: float) -> Job | None:
     """Lease the oldest due job of a queue whose lane is free, or return None."""
     with pooled(path) as conn:
-        conn.execute("BEGIN IMMEDIATE")
         now = time.time()
+        # A lock-free look first, so idle workers never queue for the write lock.
+        if conn.execute("SELECT 1 FROM jobs WHERE queue = ? AND due_at <= ? LIMIT 1", (queue, now)).fetchone() is None:
+            return None
+        conn.execute("BEGIN IMMEDIATE")
         row = conn.execute(
             """SELECT id, kind, ref, payload FROM jobs j
                WHERE queue = ? AND due_at <= ? AND (lease_until IS NULL OR lease_until < ?)

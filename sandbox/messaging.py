@@ -8,6 +8,7 @@ import secrets
 from sandbox import changes, jobs
 from sandbox.hooks import hook
 from sandbox.jsonapi import ApiError, invalid
+from sandbox.settings import Settings
 from sandbox.store import Tx, epoch
 
 CHANNELS = ("whatsapp", "facebook-messenger", "sms")
@@ -19,7 +20,7 @@ WINDOW_SECONDS = 24 * 3600
 BOT_NAME = "Recrubo Bot"
 
 
-def settings(tx: Tx):
+def settings(tx: Tx) -> Settings:
     """The settings of the sandbox this transaction belongs to."""
     return tx.context.settings
 

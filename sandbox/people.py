@@ -6,6 +6,7 @@ import re
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from sandbox import changes
 from sandbox.hooks import hook
 from sandbox.jsonapi import ApiError, invalid
 from sandbox.store import Tx
@@ -79,6 +80,13 @@ def prepare_candidate(tx: Tx, old: dict | None, attrs: dict) -> None:
             raise invalid(name, f"no {rtype} with id {attrs[name]}")
     if old is None:
         attrs["organizationId"] = tx.all("organizations")[0]["id"]
+
+
+@hook("after_delete", "users")
+def unassign_candidates(tx: Tx, user: dict) -> None:
+    """A deleted user's candidates are left without an assignee rather than pointing at nobody."""
+    for candidate in tx.all("candidates", userId=user["id"]):
+        changes.update(tx, "candidates", candidate, {"userId": None})
 
 
 def existing_user(tx: Tx, user_id: object) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sqlite3
 import threading
@@ -92,7 +93,18 @@ def connect(path: Path) -> sqlite3.Connection:
 
 _idle: dict[str, list[sqlite3.Connection]] = {}
 _idle_lock = threading.Lock()
+_inherited: list[sqlite3.Connection] = []
 IDLE_CONNECTIONS = 8
+
+
+def _forget_inherited_connections() -> None:
+    # A forked worker (gunicorn --preload) must not use, or even close, its parent's SQLite connections.
+    for connections in _idle.values():
+        _inherited.extend(connections)
+    _idle.clear()
+
+
+os.register_at_fork(after_in_child=_forget_inherited_connections)
 
 
 @contextmanager

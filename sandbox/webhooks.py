@@ -61,8 +61,15 @@ def emit(tx: Tx, rtype: str, event: str, record: dict, fields: list[str] | None)
 def destination(tx: Tx, entry: dict) -> tuple[str | None, str]:
     """The URL and secret a delivery goes to now: the subscription's URL, else the organization's."""
     org = organization(tx)
-    subscription = tx.get("webhooks", entry["webhookId"]) or {}
+    subscription = tx.get("webhooks", entry["webhookId"])
+    if subscription is None:
+        return None, ""
     return subscription.get("webhookUrl") or org.get("webhookUrl"), org.get("webhookSecret") or ""
+
+
+def failed_attempt(error: str) -> dict:
+    """An attempt that never reached the network."""
+    return {"attemptedAt": iso(), "statusCode": None, "error": error, "responseBody": None, "durationMs": 0}
 
 
 def post(url: str, secret: str, payload: dict) -> dict:
@@ -84,13 +91,13 @@ def post(url: str, secret: str, payload: dict) -> dict:
     return attempt
 
 
-def record_attempt(tx: Tx, entry: dict, attempt: dict, time_scale: float) -> dict:
+def record_attempt(tx: Tx, entry: dict, attempt: dict, time_scale: float, final: bool = False) -> dict:
     """Log an attempt; schedule the next retry or settle the delivery as delivered or failed."""
     attempts = entry["attempts"] + [attempt]
     changes: dict = {"attempts": attempts, "updatedAt": iso(tx.now)}
     if attempt["error"] is None:
         changes.update(status="delivered", nextAttemptAt=None)
-    elif len(attempts) > len(RETRY_WAITS):
+    elif final or len(attempts) > len(RETRY_WAITS):
         changes.update(status="failed", nextAttemptAt=None)
     else:
         wait = RETRY_WAITS[len(attempts) - 1] / time_scale

@@ -16,7 +16,7 @@ import requests
 from werkzeug.serving import make_server
 
 import sandbox
-from sandbox.defaults import DEMO_API_KEY, DEMO_WEBHOOK_SECRET
+from sandbox.defaults import DEMO_API_KEY
 
 TIME_SCALE = 200
 MEDIA = "application/vnd.api+json"

@@ -83,3 +83,17 @@ def test_delete_event_carries_the_last_state(api, receiver):
     delivered = poll(lambda: payloads(receiver, path, candidate["id"]))
     resource = delivered[0]["attributes"]["resource"]
     assert resource["attributes"]["lastName"] == "Dekker" and resource["attributes"]["deletedAt"]
+
+
+def test_dead_receiver_gets_its_attempt_logged_and_a_retry_scheduled(api):
+    subscription = api.create("webhooks", "/webhooks", {"resource": "users", "event": "create",
+                                                        "webhookUrl": "http://127.0.0.1:9/gone"})
+    api.create("users", "/users", {"firstName": "Dirk", "lastName": "Dood", "email": f"dirk{uuid.uuid4().hex[:6]}@acme.example"})
+    entry = poll(lambda: [log["attributes"] for log in api.all(f"/webhook-logs?filter[webhookId]={subscription['id']}")
+                          if log["attributes"]["attempts"]])[0]
+    assert entry["status"] == "pending" and entry["nextAttemptAt"]
+    assert entry["attempts"][0]["statusCode"] is None and "Connection" in entry["attempts"][0]["error"]
+    api.request("DELETE", f"/webhooks/{subscription['id']}")
+    log_id = api.all(f"/webhook-logs?filter[webhookId]={subscription['id']}")[0]["id"]
+    settled = poll(lambda: (a := api.attrs(f"/webhook-logs/{log_id}"))["status"] == "failed" and a, timeout=15)
+    assert settled["attempts"][-1]["error"] == "the subscription was deleted" and settled["nextAttemptAt"] is None
