@@ -120,6 +120,10 @@ def test_bot_studio_shows_a_flows_steps_and_saves_an_edit(signed_in: Page, hosti
     studio.get_by_role("button", name="Save").click()
     expect(event_logged(page, "bot-studio", "flowChanged")).to_have_count(1)
     expect(studio.locator("[data-action-id]").first).to_contain_text("Hi! Thanks for applying at Acme.")
+    page.locator("[data-embed-controls=embed-bot-studio] [data-setting=readOnlyMode]").check()
+    expect(studio.get_by_text("read only")).to_be_visible()
+    expect(studio.get_by_role("button", name="Edit")).to_have_count(0)
+    page.locator("[data-embed-controls=embed-bot-studio] [data-setting=readOnlyMode]").uncheck()
     shoot(page, "bot-studio", tmp_path / "bot-studio.png")
 
 
@@ -203,7 +207,7 @@ def frame_height(page: Page, slug: str) -> int:
     return page.locator(f"#embed-{slug} iframe").evaluate("f => f.clientHeight")
 
 
-def test_frame_height_follows_the_content_and_settings_apply_live(signed_in: Page, hosting: Hosting):
+def test_frame_height_follows_the_content_and_settings_apply_live(signed_in: Page, hosting: Hosting, tmp_path):
     page = signed_in
     inbox = open_component(page, hosting, "inbox")
     expect(inbox.locator("[data-conversation-id]").first).to_be_visible()
@@ -211,6 +215,7 @@ def test_frame_height_follows_the_content_and_settings_apply_live(signed_in: Pag
     tall = frame_height(page, "inbox")
     page.locator("[data-embed-controls=embed-inbox] [data-setting=showTopBar]").uncheck()
     expect(inbox.locator(".rc-bar")).to_have_count(0)
+    assert inbox.locator("[data-view]").inner_text().startswith("Open")  # the switched-off bar leaves nothing behind
     wait_for(lambda: frame_height(page, "inbox") == content_height(page, "inbox") < tall, what="frame shrinks")
     page.locator("[data-embed-controls=embed-inbox] [data-setting=showCandidateDetails]").check()
     inbox.locator("[data-conversation-id]").first.click()
@@ -218,6 +223,7 @@ def test_frame_height_follows_the_content_and_settings_apply_live(signed_in: Pag
     wait_for(lambda: frame_height(page, "inbox") == content_height(page, "inbox") > tall - 60, what="frame grows")
     page.locator("[data-embed-controls=embed-inbox] [data-setting='theme.primary']").fill("#7a1fa2")
     expect(inbox.locator("button.rc-button", has_text="Send")).to_have_css("background-color", "rgb(122, 31, 162)")
+    shoot(page, "inbox", tmp_path / "inbox-themed-with-details.png")
 
 
 @pytest.fixture(scope="module")
@@ -251,7 +257,7 @@ def test_an_expired_token_is_refreshed_without_a_reload_keeping_the_view(page: P
 
 
 def test_dashboard_framed_by_an_allowed_intranet_signs_in_and_sizes_the_frame(
-        signed_in: Page, browser, hosting: Hosting, intranet: Intranet):
+        signed_in: Page, browser, hosting: Hosting, intranet: Intranet, tmp_path):
     admin = signed_in
     admin.goto(f"{hosting.dashboard.url}/settings")
     admin.fill("#frame-ancestors", f"'self' {intranet.url}")
@@ -281,6 +287,7 @@ def test_dashboard_framed_by_an_allowed_intranet_signs_in_and_sizes_the_frame(
              f"{inner.evaluate('Math.ceil(document.documentElement.getBoundingClientRect().height)')}px",
              what="the portal sized the frame from the dashboard's height message")
     assert frame.evaluate("f => f.clientHeight") > 200
+    portal.screenshot(path=tmp_path / "intranet.png", full_page=True)
     visitor.close()
 
 

@@ -11,11 +11,11 @@
     parts.flows = h("ul", {class: "rc-flows", "aria-label": "Flows"});
     parts.canvas = h("section", {class: "rc-canvas", "aria-label": "Steps"});
     parts.preview = s.showPreview !== false ? h("aside", {class: "rc-preview-pane"}) : null;
-    ctx.view.replaceChildren(
+    ctx.fill(ctx.view, [
       h("header", {class: "rc-bar"}, [h("h1", {text: "BotStudio"}),
         s.readOnlyMode ? h("span", {class: "rc-badge", text: "read only"}) : null,
         h("span", {class: "rc-who", text: ctx.session().organization.name})]),
-      h("div", {class: "rc-studio" + (parts.preview ? " rc-with-preview" : "")}, [parts.flows, parts.canvas, parts.preview]));
+      h("div", {class: "rc-studio" + (parts.preview ? " rc-with-preview" : "")}, [parts.flows, parts.canvas, parts.preview])]);
     renderFlows(ctx);
     renderFlow(ctx);
   }

@@ -203,6 +203,10 @@
   var context = {
     view: view,
     h: h,
+    // Replace a node's children, leaving out the parts a setting switched off (null).
+    fill: function (node, children) {
+      node.replaceChildren.apply(node, children.filter(function (child) { return child; }));
+    },
     request: request,
     formatTime: formatTime,
     emit: function (event, data) { post(event, data); },

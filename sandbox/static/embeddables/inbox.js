@@ -31,11 +31,11 @@
         h("input", {type: "checkbox", checked: state.unreadOnly,
           onchange: function (event) { state.unreadOnly = event.target.checked; renderList(ctx); }}),
         "Unread only"]) : null]);
-    ctx.view.replaceChildren(
+    ctx.fill(ctx.view, [
       s.showTopBar !== false ? h("header", {class: "rc-bar"}, [h("h1", {text: "Inbox"}),
         h("span", {class: "rc-who", text: session.organization.name + " · " + session.user.fullName})]) : null,
       h("div", {class: "rc-inbox" + (s.showTabPanel === false ? " rc-no-list" : "")}, [
-        s.showTabPanel !== false ? h("nav", {class: "rc-list"}, [tools, parts.list]) : null, parts.thread]));
+        s.showTabPanel !== false ? h("nav", {class: "rc-list"}, [tools, parts.list]) : null, parts.thread])]);
     renderList(ctx);
     openConversation(ctx, state.current);
   }
@@ -89,7 +89,7 @@
     parts.messages = h("ol", {class: "rc-messages", id: "rc-messages", "aria-live": "polite"});
     parts.details = h("div");
     parts.composer = ctx.settings().showSendMessage !== false ? composer(ctx, id) : null;
-    parts.thread.replaceChildren(parts.head, parts.banner, parts.messages, parts.composer, parts.details);
+    ctx.fill(parts.thread, [parts.head, parts.banner, parts.messages, parts.composer, parts.details]);
     loadConversation(ctx, id, true);
   }
 
