@@ -36,6 +36,14 @@ class Hosting:
     email: str
     recrubo_user_id: str
 
+    def mint(self, origin: str) -> str:
+        """An embed token for the linked Recrubo user, bound to `origin`, straight from the sandbox."""
+        response = requests.post(f"{self.sandbox.url}/public/v2/embed/authenticate", timeout=10,
+                                 json={"userId": self.recrubo_user_id, "originUrl": origin},
+                                 headers={"Authorization": f"Bearer {DEMO_API_KEY}"})
+        response.raise_for_status()
+        return response.json()["token"]
+
     def api(self, path: str) -> dict:
         """GET a sandbox API path with the organization key."""
         response = requests.get(f"{self.sandbox.url}/public/v2{path}", timeout=10,
@@ -92,6 +100,7 @@ class Intranet:
     """A static web server on loopback, standing for an intranet portal on its own origin."""
 
     def __init__(self, folder: Path) -> None:
+        self.folder = folder
         handler = functools.partial(_QuietHandler, directory=str(folder))
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True

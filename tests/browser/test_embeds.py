@@ -250,6 +250,8 @@ def test_an_expired_token_is_refreshed_without_a_reload_keeping_the_view(page: P
         fresh = [i for i, text in enumerate(texts) if "fresh token" in text and expired and i > expired[0]]
         return bool(fresh) and any('"event":"initialized"' in text for text in texts[fresh[0]:])
     wait_for(refreshed_after_expiry, seconds=20, what="token_expired, then a fresh token, then initialized")
+    # Two-second tokens are always within five minutes of expiry: the component warns, the host lets its timer act.
+    assert log.filter(has_text='"event":"tokenExpiring"').count() >= 1
     assert page.evaluate("window.notReloaded") is True
     expect(inbox.locator("textarea[name=message]")).to_have_value("A draft that outlives its token")
     expect(inbox.locator(f"[data-conversation-id='{selected}']")).to_have_attribute("aria-current", "true")
@@ -347,3 +349,41 @@ def test_token_is_refreshed_when_the_network_comes_back(signed_in: Page, hosting
     expect(log.filter(has_text="fresh token")).to_have_count(1)
     expect(log.filter(has_text='"event":"initialized"')).to_have_count(2)
     expect(page.locator("#embed-inbox [data-embed-status]")).to_have_text("Connected.")
+
+
+# A bare host page (no dashboard): it frames the component itself and keeps every event it receives.
+BARE_HOST = """<!doctype html><meta charset="utf-8"><title>Another host</title>
+<iframe id="component" src="{src}" style="width:100%;height:500px"></iframe>
+<script>window.received = []; addEventListener("message", e => {{
+  if (e.source === document.getElementById("component").contentWindow) window.received.push([e.origin, e.data]); }});
+</script>"""
+
+
+def test_component_refuses_a_token_issued_for_another_origin_and_actions_before_initialize(
+        page: Page, hosting: Hosting, intranet: Intranet):
+    src = f"{hosting.sandbox_origin}/public/v2/embed/component/inbox"
+    (intranet.folder / "bare-host.html").write_text(BARE_HOST.format(src=src))
+    page.goto(f"{intranet.url}/bare-host.html")
+    frame = page.frame_locator("#component")
+    expect(frame.locator("[data-waiting]")).to_be_visible()
+
+    def post(message: dict) -> None:
+        page.evaluate("([message, origin]) => document.getElementById('component').contentWindow"
+                      ".postMessage(message, origin)", [message, hosting.sandbox_origin])
+
+    def codes() -> list:
+        return [data.get("data", {}).get("code") for origin, data in page.evaluate("window.received")
+                if origin == hosting.sandbox_origin and data.get("event") == "error"]
+
+    post({"action": "setConversation", "arguments": ["x"]})
+    wait_for(lambda: codes() == ["not_initialized"], what="not_initialized before initialize")
+    post({"action": "initialize", "token": hosting.mint(hosting.dashboard.url), "settings": {}})
+    wait_for(lambda: codes()[-1:] == ["origin_mismatch"], what="origin_mismatch for the dashboard's token")
+    expect(frame.locator("[data-error]")).to_contain_text(f"issued for {hosting.dashboard.url}")
+    expect(frame.locator("[data-conversation-id]")).to_have_count(0)
+    post({"action": "initialize", "token": hosting.mint(intranet.url), "settings": {"showTopBar": False}})
+    wait_for(lambda: any(d.get("event") == "initialized" for o, d in page.evaluate("window.received")),
+             what="initialized with a token for this page's origin")
+    expect(frame.locator("[data-conversation-id]").first).to_be_visible()
+    expect(frame.locator(".rc-bar")).to_have_count(0)
+    expect(frame.locator("[data-error]")).to_be_hidden()
