@@ -80,10 +80,14 @@ def start_hosting(tmp: Path, **sandbox_env: str) -> Hosting:
         stop(sandbox.process)
         raise
     hosting = Hosting(dashboard, sandbox, origin, "embeds@example.com", "")
-    hosting.recrubo_user_id = hosting.api("/users?sort=createdAt&page[size]=1")["data"][0]["id"]
-    created = run_flask(dashboard, "users", "create", hosting.email, "--password", PASSWORD, "--admin",
-                        "--recrubo-user-id", hosting.recrubo_user_id)
-    assert created.returncode == 0, created.stderr
+    try:
+        hosting.recrubo_user_id = hosting.api("/users?sort=createdAt&page[size]=1")["data"][0]["id"]
+        created = run_flask(dashboard, "users", "create", hosting.email, "--password", PASSWORD, "--admin",
+                            "--recrubo-user-id", hosting.recrubo_user_id)
+        assert created.returncode == 0, created.stderr
+    except BaseException:
+        hosting.stop()
+        raise
     return hosting
 
 

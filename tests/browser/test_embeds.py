@@ -134,6 +134,7 @@ def test_generate_flow_starts_a_generation_and_watches_it_finish(signed_in: Page
     wizard.get_by_label("Vacancy text").fill("Pick orders in our Tilburg warehouse, 22:00 to 06:00, from €16 an hour.")
     wizard.get_by_label("Must have (one per line)").fill("Available for night shifts\nWork permit for the Netherlands")
     wizard.get_by_label("Nice to have (one per line)").fill("Reach truck certificate")
+    shoot(page, "generate-flow", tmp_path / "generate-flow-form.png")
     wizard.get_by_role("button", name="Generate flow").click()
     expect(event_logged(page, "generate-flow", "flowGenerationCreated")).to_have_count(1)
     expect(event_logged(page, "generate-flow", "flowGenerated")).to_have_count(1, timeout=20000)
