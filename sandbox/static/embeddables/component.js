@@ -4,7 +4,7 @@
  * token against the sender's origin, then talks to that origin only: events go out with
  * postMessage(..., originUrl), never '*', and later messages from any other origin are ignored.
  * The token stays in this page's memory and goes to the component's JSON endpoints as a header.
- * A component script calls RecruboComponent.define({defaults, actions, start, settingsChanged}).
+ * A component script calls RecruboComponent.define({defaults, actions, start, settingsChanged, resume}).
  */
 (function () {
   "use strict";
@@ -149,8 +149,10 @@
         if (!started) {
           started = true;
           definition.start(context);
-        } else if (changed && definition.settingsChanged) {
-          definition.settingsChanged(context, message.settings);
+        } else {
+          if (changed && definition.settingsChanged) definition.settingsChanged(context, message.settings);
+          // Calls made with the old token may have been refused: catch up at once with the new one.
+          if (definition.resume) definition.resume(context);
         }
         reportHeight();
       })

@@ -231,6 +231,10 @@
     settingsChanged: function (ctx, change) {
       if (change.conversationId) state.current = change.conversationId;
       layout(ctx);
+    },
+    resume: function (ctx) {
+      refreshList(ctx).catch(ctx.problem);
+      if (state.current) loadConversation(ctx, state.current, false);
     }
   });
 })();

@@ -51,6 +51,7 @@
           function (label) { return h("th", {scope: "col", text: label}); }))), body]));
       refresh(ctx);
       ctx.every(POLL_MS, function () { refresh(ctx); });
-    }
+    },
+    resume: refresh
   });
 })();
