@@ -369,7 +369,7 @@ BARE_HOST = """<!doctype html><meta charset="utf-8"><title>Another host</title>
 
 
 def test_component_refuses_a_token_issued_for_another_origin_and_actions_before_initialize(
-        page: Page, hosting: Hosting, intranet: Intranet):
+        page: Page, hosting: Hosting, intranet: Intranet, tmp_path):
     src = f"{hosting.sandbox_origin}/public/v2/embed/component/inbox"
     (intranet.folder / "bare-host.html").write_text(BARE_HOST.format(src=src))
     page.goto(f"{intranet.url}/bare-host.html")
@@ -389,6 +389,7 @@ def test_component_refuses_a_token_issued_for_another_origin_and_actions_before_
     post({"action": "initialize", "token": hosting.mint(hosting.dashboard.url), "settings": {}})
     wait_for(lambda: codes()[-1:] == ["origin_mismatch"], what="origin_mismatch for the dashboard's token")
     expect(frame.locator("[data-error]")).to_contain_text(f"issued for {hosting.dashboard.url}")
+    page.screenshot(path=tmp_path / "origin-mismatch.png")
     expect(frame.locator("[data-conversation-id]")).to_have_count(0)
     post({"action": "initialize", "token": hosting.mint(intranet.url), "settings": {"showTopBar": False}})
     wait_for(lambda: any(d.get("event") == "initialized" for o, d in page.evaluate("window.received")),
