@@ -21,13 +21,16 @@ def message_text(tx: Tx, payload: dict) -> str:
     return body.get("value", "") if isinstance(body, dict) else ""
 
 
+CANDIDATE_FIELDS = ("firstName", "lastName", "email", "postalCode")
+
+
 def candidate_view(candidate: dict | None) -> dict | None:
-    """What the Inbox shows of a candidate: a display name and contact details."""
+    """What the Inbox shows of a candidate: a display name, contact details and the assigned user."""
     if candidate is None:
         return None
     name = " ".join(part for part in (candidate.get("firstName"), candidate.get("lastName")) if part)
     return {"id": candidate["id"], "name": name or f"+{candidate['phone']}", "phone": candidate.get("phone"),
-            "email": candidate.get("email"), "postalCode": candidate.get("postalCode")}
+            "userId": candidate.get("userId"), **{field: candidate.get(field) for field in CANDIDATE_FIELDS}}
 
 
 def conversation_view(tx: Tx, conversation: dict, with_messages: bool = False) -> dict:
@@ -51,6 +54,7 @@ def conversation_view(tx: Tx, conversation: dict, with_messages: bool = False) -
         view["windowOpen"] = thread.get("channel") != "whatsapp" or window_open(tx, thread)
         view["templates"] = [{"id": t["id"], "name": t["name"], "preview": t.get("preview")}
                              for t in tx.all("messageTemplates") if t.get("status") == "APPROVED"]
+        view["users"] = [{"id": u["id"], "fullName": u.get("fullName")} for u in tx.all("users")]
     return view
 
 
@@ -113,3 +117,17 @@ def change_conversation(conversation_id: str) -> Response:
             thread = tx.get("messageThreads", record["messageThreadId"])
             api_write(tx, "messageThreads", thread, {"chatbotPaused": body["chatbotPaused"]})
         return jsonify(conversation=conversation_view(tx, record, True))
+
+
+@bp.post(f"{API}/candidates/<candidate_id>")
+def edit_candidate(candidate_id: str) -> Response:
+    """Change a candidate's details or assignee (showCandidateDetailsEdit, showCandidateAssigneeEdit)."""
+    body = json_body()
+    attrs = {field: (body[field].strip() or None) if isinstance(body[field], str) else body[field]
+             for field in (*CANDIDATE_FIELDS, "userId") if field in body}
+    with unit() as tx:
+        current_user(tx)
+        candidate = tx.get("candidates", candidate_id)
+        if candidate is None or candidate.get("deletedAt"):
+            raise EmbedRefused(404, "not_found", "This candidate does not exist (any more).")
+        return jsonify(candidate=candidate_view(api_write(tx, "candidates", candidate, attrs)))

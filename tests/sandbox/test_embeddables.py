@@ -110,6 +110,20 @@ def test_inbox_lists_conversations_and_sends_an_outbound_message(sandbox):
     assert empty.status_code == 400
 
 
+def test_inbox_edits_a_candidates_details_and_assignee_under_the_api_rules(sandbox):
+    token = mint(sandbox)
+    conversation = call(sandbox, "GET", "/inbox/conversations", token).json()["conversations"][1]
+    candidate_id = conversation["candidate"]["id"]
+    user_id = sandbox.all("/users?sort=-createdAt")[0]["id"]
+    edited = call(sandbox, "POST", f"/inbox/candidates/{candidate_id}", token,
+                  json={"postalCode": " 5038 AB ", "email": "new.address@example.com", "userId": user_id})
+    assert edited.status_code == 200 and edited.json()["candidate"]["postalCode"] == "5038 AB"
+    stored = sandbox.attrs(f"/candidates/{candidate_id}")
+    assert (stored["postalCode"], stored["email"], stored["userId"]) == ("5038 AB", "new.address@example.com", user_id)
+    refused = call(sandbox, "POST", f"/inbox/candidates/{candidate_id}", token, json={"email": "not an address"})
+    assert refused.status_code == 422 and sandbox.attrs(f"/candidates/{candidate_id}")["email"] == "new.address@example.com"
+
+
 def test_bot_studio_edits_a_step_like_the_api(sandbox):
     token = mint(sandbox)
     flow = call(sandbox, "GET", "/flows", token).json()["flows"][0]

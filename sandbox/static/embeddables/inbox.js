@@ -3,7 +3,8 @@
   "use strict";
 
   var POLL_MS = 2500;
-  var state = {conversations: [], current: null, detail: null, tab: "open", query: "", unreadOnly: false};
+  var state = {conversations: [], current: null, detail: null, tab: "open", query: "", unreadOnly: false,
+               editing: false};
   var parts = {};
 
   function initials(name) {
@@ -80,6 +81,7 @@
   function openConversation(ctx, id) {
     var h = ctx.h;
     state.detail = null;
+    state.editing = false;
     if (!id) {
       parts.thread.replaceChildren(h("div", {class: "rc-empty", text: "Choose a conversation on the left."}));
       return;
@@ -154,11 +156,58 @@
     // The newest message stays in sight when one arrives; reading older ones is not interrupted by polls.
     if (grew) parts.messages.scrollTop = parts.messages.scrollHeight;
     fillTemplates(ctx);
-    parts.details.replaceChildren(s.showCandidateDetails && c.candidate ? h("dl", {class: "rc-details"}, [
+    // A poll must not throw away details being edited.
+    if (!state.editing) parts.details.replaceChildren(s.showCandidateDetails && c.candidate ? details(ctx, c) : "");
+  }
+
+  function details(ctx, c) {
+    var h = ctx.h;
+    var s = ctx.settings();
+    var assignee = c.users.filter(function (u) { return u.id === c.candidate.userId; })[0];
+    return h("dl", {class: "rc-details", "aria-label": "Candidate"}, [
       h("dt", {text: "Name"}), h("dd", {text: c.candidate.name}),
       h("dt", {text: "Phone"}), h("dd", {text: c.candidate.phone ? "+" + c.candidate.phone : "—"}),
       h("dt", {text: "E-mail"}), h("dd", {text: c.candidate.email || "—"}),
-      h("dt", {text: "Postal code"}), h("dd", {text: c.candidate.postalCode || "—"})]) : "");
+      h("dt", {text: "Postal code"}), h("dd", {text: c.candidate.postalCode || "—"}),
+      h("dt", {text: "Recruiter"}), h("dd", {}, s.showCandidateAssigneeEdit !== false ? h("select", {
+        class: "rc-input", "aria-label": "Recruiter", onchange: function (event) {
+          saveCandidate(ctx, c, {userId: event.target.value || null});
+        }}, [h("option", {value: "", text: "— nobody —"})].concat(c.users.map(function (u) {
+          return h("option", {value: u.id, text: u.fullName, selected: u.id === c.candidate.userId});
+        }))) : (assignee ? assignee.fullName : "—")),
+      s.showCandidateDetailsEdit ? h("dd", {}, h("button", {class: "rc-button rc-quiet", type: "button",
+        text: "Edit details", onclick: function () { editDetails(ctx, c); }})) : null]);
+  }
+
+  function editDetails(ctx, c) {
+    var h = ctx.h;
+    state.editing = true;
+    var field = function (name, label, type) {
+      return h("div", {class: "rc-field"}, [h("label", {for: "rc-c-" + name, text: label}),
+        h("input", {class: "rc-input", id: "rc-c-" + name, name: name, type: type || "text",
+          value: c.candidate[name] || ""})]);
+    };
+    parts.details.replaceChildren(h("form", {class: "rc-pad", "aria-label": "Edit candidate", onsubmit: function (event) {
+      event.preventDefault();
+      var data = new FormData(event.target);
+      var change = {};
+      ["firstName", "lastName", "email", "postalCode"].forEach(function (name) { change[name] = data.get(name); });
+      saveCandidate(ctx, c, change);
+    }}, [h("div", {class: "rc-grid2"}, [field("firstName", "First name"), field("lastName", "Last name"),
+      field("email", "E-mail", "email"), field("postalCode", "Postal code")]),
+      h("div", {class: "rc-row"}, [h("button", {class: "rc-button", type: "submit", text: "Save"}),
+        h("button", {class: "rc-button rc-quiet", type: "button", text: "Cancel", onclick: function () {
+          state.editing = false;
+          renderThread(ctx);
+        }})])]));
+  }
+
+  function saveCandidate(ctx, c, change) {
+    ctx.request("POST", "/inbox/candidates/" + encodeURIComponent(c.candidate.id), change).then(function () {
+      state.editing = false;
+      ctx.clearProblem();
+      return loadConversation(ctx, c.id, false).then(function () { return refreshList(ctx); });
+    }).catch(ctx.problem);
   }
 
   function fillTemplates(ctx) {
