@@ -8,7 +8,8 @@ from typing import Any, Mapping
 
 from flask import Flask, request
 
-from sandbox import analysis, api, embed, embeddables, errors, generation, graph, messaging, people, runs, seed, subscriptions  # noqa: F401 - modules register their rules
+from sandbox import (analysis, api, embed, embeddables, errors, generation, graph, management, messaging,  # noqa: F401
+                     people, runs, seed, subscriptions)  # the modules register their rules and routes
 from sandbox.engine import Engine
 from sandbox.settings import Settings, load_settings
 from sandbox.store import initialize, transaction, wipe
@@ -30,22 +31,29 @@ class SandboxState:
 
 
 def prepare_database(settings: Settings) -> None:
-    """Create the database, seed an empty one, and apply a changed configured webhook URL or secret."""
+    """Create the database, seed an empty one, and apply a changed configured API key, webhook URL or secret."""
     initialize(settings.database)
     with transaction(settings.database, context=SandboxState(settings)) as tx:
         if not tx.all("organizations"):
             seed.seed(tx, settings)
-        org = tx.all("organizations")[0]
-        changes = {}
+        org = tx.all("organizations")[0]  # the sandbox's own organization: the first one ever made
+        # Records from before organizations were told apart belong to the first one.
+        tx.conn.execute("UPDATE resources SET data = json_set(data, '$._org', ?) "
+                        "WHERE json_extract(data, '$._org') IS NULL", (org["id"],))
+        org = tx.get("organizations", org["id"])
+        updates = {}
+        if tx.meta("applied_api_key") != settings.api_key:
+            updates["_token"] = settings.api_key
+            tx.set_meta("applied_api_key", settings.api_key)
         # The configured values win when they changed since last applied; API edits survive restarts otherwise.
         if tx.meta("applied_webhook_secret") != settings.webhook_secret:
-            changes["webhookSecret"] = settings.webhook_secret
+            updates["webhookSecret"] = settings.webhook_secret
             tx.set_meta("applied_webhook_secret", settings.webhook_secret)
         if settings.webhook_url and tx.meta("applied_webhook_url") != settings.webhook_url:
-            changes["webhookUrl"] = settings.webhook_url
+            updates["webhookUrl"] = settings.webhook_url
             tx.set_meta("applied_webhook_url", settings.webhook_url)
-        if changes:
-            tx.replace("organizations", {**org, **changes})
+        if updates:
+            tx.replace("organizations", {**org, **updates})
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -68,6 +76,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.register(app)
     app.register_blueprint(api.bp, url_prefix="/public/v2")
     app.register_blueprint(embed.bp, url_prefix="/public/v2/embed")
+    app.register_blueprint(management.bp, url_prefix="/public/v2/management")
     app.register_blueprint(embeddables.bp)
     return app
 

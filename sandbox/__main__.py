@@ -14,7 +14,7 @@ import sandbox
 from sandbox.settings import load_settings
 
 ENV_NAMES = ("SANDBOX_DATABASE", "SANDBOX_API_KEY", "SANDBOX_WEBHOOK_SECRET", "SANDBOX_WEBHOOK_URL",
-             "SANDBOX_TIME_SCALE", "SANDBOX_SEED", "SANDBOX_EMBED_TOKEN_SECONDS")
+             "SANDBOX_TIME_SCALE", "SANDBOX_SEED", "SANDBOX_PARTNER_KEY", "SANDBOX_EMBED_TOKEN_SECONDS")
 
 
 def stop_serving(signum: int, frame: object) -> None:
@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Recrubo sandbox on http://{arguments.host}:{server.server_port}/public/v2", flush=True)
     print(f"API key: {settings.api_key}", flush=True)
     print(f"Webhook secret: {settings.webhook_secret}", flush=True)
+    print(f"Partner key (management routes): {settings.partner_key}", flush=True)
     print(f"Database: {settings.database} (time scale {settings.time_scale:g})", flush=True)
     signal.signal(signal.SIGTERM, stop_serving)
     sandbox.start_engine(app)

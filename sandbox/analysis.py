@@ -6,7 +6,7 @@ import logging
 import re
 
 from sandbox import changes, jobs
-from sandbox.generation import FAIL_MARK
+from sandbox.generation import FAIL_MARK, begin_processing
 from sandbox.hooks import hook
 from sandbox.jsonapi import invalid
 from sandbox.people import valid_http_url
@@ -64,15 +64,14 @@ def prepare_analysis(tx: Tx, old: dict | None, attrs: dict) -> None:
 @hook("after", "vacancyAnalyses")
 def queue_analysis(tx: Tx, old: dict | None, analysis: dict) -> None:
     """A new analysis waits about a second before processing."""
-    jobs.enqueue(tx, "engine", "analysis.step", analysis["id"], tx.context.settings.scaled(QUEUED_SECONDS))
+    jobs.schedule(tx, "analysis.step", analysis["id"], QUEUED_SECONDS)
 
 
 def step(tx: Tx, analysis: dict) -> None:
     """queued → processing → finished with `analyzeResult`, or exception on the test marker (§6.3)."""
-    if analysis["status"] == "queued":
-        changes.update(tx, "vacancyAnalyses", analysis, {"status": "processing"})
-        jobs.enqueue(tx, "engine", "analysis.step", analysis["id"], tx.context.settings.scaled(PROCESSING_SECONDS))
-    elif analysis["status"] == "processing":
+    if begin_processing(tx, "vacancyAnalyses", analysis, "analysis.step", PROCESSING_SECONDS):
+        return
+    if analysis["status"] == "processing":
         if FAIL_MARK in analysis["inputText"]:
             outcome = {"status": "exception", "error": "the analyser could not read this text"}
         else:

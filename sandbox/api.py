@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Callable, Iterator
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, g, request
 
 from sandbox import changes, hooks
 from sandbox.bodies import read_resource
@@ -31,6 +31,7 @@ def unit(write: bool = True) -> Iterator[Tx]:
     """A transaction on the sandbox database for this request."""
     state = current_app.extensions["sandbox"]
     with transaction(state.settings.database, api_base(), state, write) as tx:
+        tx.org = g.get("sandbox_org")  # set by authentication; None on the partner's management routes
         yield tx
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import random
 import time
 
-from sandbox import changes, jobs
+from sandbox import changes
 from sandbox.analysis import analyze
 from sandbox.demo_texts import (CANDIDATE_LINES, DRIVER_PARAMETERS, FIRST_NAMES, LAST_NAMES, POSTAL_CODES,
                                 RECRUITER_LINES, TEMPLATES, USERS, VACANCIES, WAREHOUSE_PARAMETERS)
 from sandbox.demo_flows import build_interview_flow, build_screening_flow
 from sandbox.generator import build_flow
 from sandbox.messaging import BOT_NAME, text_payload
-from sandbox.walk import START_DELAY, action_text, canonical_answer, choose_exit, ordered_actions
+from sandbox.walk import START_DELAY, action_text, canonical_answer, choose_exit, ordered_actions, schedule_run
 from sandbox.simulator import answer, opener, signature
 from sandbox.store import Tx, iso
 
@@ -34,7 +34,7 @@ def populate(tx: Tx, start: float) -> None:
     rng = random.Random(4)
     users = [changes.create(tx, "users", {
         "firstName": first, "lastName": last, "fullName": f"{first} {last}", "email": email, "phone": phone,
-        "timeZone": "Europe/Amsterdam", "externalId": f"acme-{n + 1}", "organizationId": tx.all("organizations")[0]["id"]},
+        "timeZone": "Europe/Amsterdam", "externalId": f"acme-{n + 1}", "organizationId": tx.org},
         at=start + n * 3600) for n, (first, last, email, phone) in enumerate(USERS)]
     vacancies = [changes.create(tx, "vacancies", {"title": title, "url": url, "description": text,
                                                   "externalId": f"V-{100 + n}", "deletedAt": None},
@@ -71,8 +71,7 @@ def populate(tx: Tx, start: float) -> None:
             run = changes.create(tx, "flowRuns", {
                 "flowId": flow["id"], "messageThreadId": thread["id"], "state": {}, "initialMessage": {},
                 "status": "queued", "cost": 0, "_rt": {"phase": "queued", "initial": {}, "wait": 0}}, at=now)
-            jobs.enqueue(tx, "engine", "run.start", run["id"], START_DELAY * 5 / tx.context.settings.time_scale,
-                         lane=f"run:{run['id']}")
+            schedule_run(tx, "run.start", run["id"], START_DELAY * 5)
             continue
         key, outcome, script = SCENARIOS[index % len(SCENARIOS)]
         if key is None or (outcome == "window" and thread["channel"] != "whatsapp"):
@@ -106,7 +105,7 @@ def make_candidate(tx: Tx, index: int, users: list, statuses: dict, rng: random.
         "firstName": first, "lastName": last, "email": f"{mail_name}@example.com",
         "phone": f"316{20000000 + index * 7919:08d}", "postalCode": rng.choice(POSTAL_CODES),
         "candidateStatusId": statuses["New"], "userId": users[0 if index % 4 else 1]["id"],
-        "organizationId": tx.all("organizations")[0]["id"], "deletedAt": None}, at=at)
+        "organizationId": tx.org, "deletedAt": None}, at=at)
 
 
 def make_thread(tx: Tx, index: int, person: dict, at: float) -> dict:

@@ -36,7 +36,7 @@ def compound(tx: Tx, spec: Resource, records: list[dict], include: list[str]) ->
             rel = spec.rel_map[name]
             target = RESOURCES[rel.target]
             if rel.attr:
-                found = tx.get(rel.target, record.get(rel.attr)) if record.get(rel.attr) else None
+                found = tx.get(rel.target, record.get(rel.attr))
                 related = [found] if changes.visible(found) else []
                 linkage[name] = {"type": rel.target, "id": found["id"]} if related else None
             else:

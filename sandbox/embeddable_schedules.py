@@ -21,10 +21,10 @@ TITLE_LIMIT = 120
 
 
 def schedule_view(tx: Tx, record: dict) -> dict:
-    """An appointment with its candidate's name."""
+    """An appointment with its candidate's name (bookkeeping keys such as `_org` left out)."""
     candidate = tx.get("candidates", record.get("candidateId")) if record.get("candidateId") else None
     name = " ".join(p for p in ((candidate or {}).get("firstName"), (candidate or {}).get("lastName")) if p)
-    return {**record, "candidateName": name or None}
+    return {**{k: v for k, v in record.items() if not k.startswith("_")}, "candidateName": name or None}
 
 
 def own_schedule(tx: Tx, user: dict, schedule_id: str) -> dict:
@@ -79,8 +79,9 @@ def create_schedule() -> Response:
     with unit() as tx:
         user = current_user(tx)
         now = iso(time.time())
-        record = {"id": new_id(), **appointment_fields(tx, body), "userId": user["id"], "createdAt": now,
-                  "updatedAt": now}
+        # `_org` keeps the appointment inside its organization, like every record the API stores.
+        record = {"id": new_id(), **appointment_fields(tx, body), "userId": user["id"], "_org": user["_org"],
+                  "createdAt": now, "updatedAt": now}
         tx.insert(TYPE, record)
         return jsonify(schedule=schedule_view(tx, record)), 201
 

@@ -82,12 +82,19 @@ def checked_user(token: object, origin: str | None = None) -> str:
     return user_id
 
 
-def current_user(tx: Tx) -> dict:
-    """The user the request's token acts as (checked on every call, so an expired token stops at once)."""
-    user = tx.get("users", checked_user(request.headers.get(TOKEN_HEADER)))
+def token_owner(tx: Tx, user_id: str) -> dict:
+    """The token's user; from then on `tx` sees only that user's organization, as the API does for a key (S2)."""
+    tx.org = None
+    user = tx.get("users", user_id)
     if user is None:
         raise EmbedRefused(401, "invalid_token", "The user of this sign-in token no longer exists.")
+    tx.org = user["_org"]
     return user
+
+
+def current_user(tx: Tx) -> dict:
+    """The user the request's token acts as (checked on every call, so an expired token stops at once)."""
+    return token_owner(tx, checked_user(request.headers.get(TOKEN_HEADER)))
 
 
 def json_body() -> dict:
@@ -113,10 +120,8 @@ def session() -> Response:
     origin = body.get("origin")
     user_id = checked_user(body.get("token"), origin if isinstance(origin, str) else "")
     with unit(write=False) as tx:
-        user = tx.get("users", user_id)
-        organization = tx.all("organizations")[0]
-    if user is None:
-        raise EmbedRefused(401, "invalid_token", "The user of this sign-in token no longer exists.")
+        user = token_owner(tx, user_id)
+        organization = tx.get("organizations", user["_org"])
     return jsonify(user={"id": user["id"], "fullName": user.get("fullName"), "email": user.get("email"),
                          "timeZone": user.get("timeZone") or "Europe/Amsterdam"},
                    organization={"name": organization.get("name")}, expiresAt=stored_token(body["token"])[2])

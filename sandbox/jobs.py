@@ -35,6 +35,12 @@ def enqueue(tx: Tx, queue: str, kind: str, ref: str, delay: float = 0.0, payload
         tx.after_commit.append(wake)
 
 
+def schedule(tx: Tx, kind: str, ref: str, seconds: float = 0.0, payload: dict | None = None,
+             lane: str | None = None) -> None:
+    """Queue an engine job due after `seconds` of sandbox time, divided by the time scale (S26)."""
+    enqueue(tx, "engine", kind, ref, tx.context.settings.scaled(seconds), payload, lane)
+
+
 def wake() -> None:
     """Wake this process's engine workers."""
     for event in list(_wakers):

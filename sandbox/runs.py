@@ -5,12 +5,12 @@ from __future__ import annotations
 import copy
 import random
 
-from sandbox import changes, jobs, messaging, simulator
+from sandbox import changes, messaging, simulator
 from sandbox.hooks import hook
 from sandbox.jsonapi import invalid
 from sandbox.schema import ACTIVE_RUN
 from sandbox.store import Tx
-from sandbox.walk import SIMULATOR_DELAY, START_DELAY, Walk
+from sandbox.walk import SIMULATOR_DELAY, START_DELAY, Walk, schedule_run
 
 SETTABLE_STATUSES = ("finished", "timeout", "cancelled", "exception")
 
@@ -49,8 +49,7 @@ def prepare_run(tx: Tx, old: dict | None, attrs: dict) -> None:
 def after_run(tx: Tx, old: dict | None, run: dict) -> None:
     """A new run starts after a moment (S22)."""
     if old is None:
-        jobs.enqueue(tx, "engine", "run.start", run["id"], tx.context.settings.scaled(START_DELAY),
-                     lane=f"run:{run['id']}")
+        schedule_run(tx, "run.start", run["id"], START_DELAY)
 
 
 @hook("after_delete", "messageThreads")
@@ -70,8 +69,7 @@ def on_inbound(tx: Tx, message: dict) -> None:
         return
     for run in tx.all("flowRuns", messageThreadId=thread["id"]):
         if run["status"] == "running":
-            jobs.enqueue(tx, "engine", "run.input", run["id"], payload={"messageId": message["id"]},
-                         lane=f"run:{run['id']}")
+            schedule_run(tx, "run.input", run["id"], payload={"messageId": message["id"]})
 
 
 def message_text(message: dict) -> str:
@@ -113,8 +111,7 @@ def simulate(tx: Tx, run: dict, payload: dict) -> None:
     if thread is None or not thread.get("simulatedCandidate", True):
         return
     if thread.get("chatbotPaused"):
-        jobs.enqueue(tx, "engine", "run.simulate", run["id"], tx.context.settings.scaled(SIMULATOR_DELAY[0]),
-                     payload, lane=f"run:{run['id']}")
+        schedule_run(tx, "run.simulate", run["id"], SIMULATOR_DELAY[0], payload)
         return
     candidate = tx.get("candidates", thread["candidateId"]) if thread.get("candidateId") else None
     rng = random.Random()

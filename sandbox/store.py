@@ -72,6 +72,8 @@ def iso(at: float | None = None) -> str:
 def parse_time(text: str) -> datetime:
     """A timestamp or a bare date (midnight UTC) as an aware datetime; ValueError when unreadable."""
     value = text.strip()
+    if len(value) > 6 and value[-6] == " " and "T" in value:
+        value = value[:-6] + "+" + value[-5:]  # an unencoded "+00:00" arrives in a query string as " 00:00"
     if value.endswith(("Z", "z")):
         value = value[:-1] + "+00:00"
     moment = datetime.fromisoformat(value)
@@ -147,6 +149,8 @@ class Tx:
         self.context = context  # the sandbox state (settings, engine) this work belongs to
         self.now = time.time()
         self.announce = True  # webhook events on; the seed turns them off for data that is history
+        # The organization whose data this work sees; None sees every organization (the engine's lookups by id).
+        self.org: str | None = None
         self.after_commit: list[Callable[[], None]] = []
 
     def get(self, rtype: str, rid: Any) -> dict | None:
@@ -154,11 +158,16 @@ class Tx:
         if not isinstance(rid, str):
             return None
         row = self.conn.execute("SELECT data FROM resources WHERE type = ? AND id = ?", (rtype, rid)).fetchone()
-        return json.loads(row[0]) if row else None
+        record = json.loads(row[0]) if row else None
+        if record is not None and self.org is not None and record.get("_org") != self.org:
+            return None  # another organization's id is unknown here (S2)
+        return record
 
     def all(self, rtype: str, **equals: Any) -> list[dict]:
         """Every record of a type, optionally narrowed by attributes equal to plain values."""
         sql, params = "SELECT data FROM resources WHERE type = ?", [rtype]
+        if self.org is not None:
+            equals = {"_org": self.org, **equals}
         for name, value in equals.items():
             if value is None:
                 sql += f" AND json_extract(data, '$.{name}') IS NULL"
@@ -171,8 +180,8 @@ class Tx:
     def count(self, rtype: str) -> int:
         """How many records of a type are stored, soft-deleted ones excluded."""
         return self.conn.execute(
-            "SELECT count(*) FROM resources WHERE type = ? AND json_extract(data, '$.deletedAt') IS NULL",
-            (rtype,)).fetchone()[0]
+            "SELECT count(*) FROM resources WHERE type = ? AND json_extract(data, '$.deletedAt') IS NULL"
+            " AND (? IS NULL OR json_extract(data, '$._org') = ?)", (rtype, self.org, self.org)).fetchone()[0]
 
     def insert(self, rtype: str, record: dict) -> None:
         """Store a new record."""

@@ -16,6 +16,11 @@ SIMULATOR_DELAY = (2.0, 5.0)
 MAX_STEPS = 200  # nodes entered without waiting for the candidate before the run counts as looping
 
 
+def schedule_run(tx: Tx, kind: str, run_id: str, seconds: float = 0.0, payload: dict | None = None) -> None:
+    """Queue a job of a run in the run's lane, so its jobs never run side by side."""
+    jobs.schedule(tx, kind, run_id, seconds, payload, lane=f"run:{run_id}")
+
+
 class Walk:
     """One engine step of a run: reads the graph, sends messages, and saves the run once at the end."""
 
@@ -27,7 +32,6 @@ class Walk:
         self.status = run["status"]
         self.thread = tx.get("messageThreads", run["messageThreadId"])
         self.flow = tx.get("flows", run["flowId"])
-        self.settings = tx.context.settings
         self.rng = random.Random()
 
     def save(self) -> dict:
@@ -38,8 +42,7 @@ class Walk:
 
     def later(self, kind: str, delay: float, **payload) -> None:
         """Schedule an engine job of this run."""
-        jobs.enqueue(self.tx, "engine", kind, self.run["id"], self.settings.scaled(delay), payload,
-                     lane=f"run:{self.run['id']}")
+        schedule_run(self.tx, kind, self.run["id"], delay, payload)
 
     def end(self, status: str, reason: str = "") -> dict:
         """End the run with a status, logged with the reason."""

@@ -22,19 +22,20 @@ LEASE = 60
 EXCERPT = 500
 
 
-def organization(tx: Tx) -> dict:
-    """The sandbox's one organization."""
-    return tx.all("organizations")[0]
+def organization(tx: Tx, record: dict) -> dict:
+    """The organization a record belongs to."""
+    return json.loads(tx.conn.execute("SELECT data FROM resources WHERE type = 'organizations' AND id = ?",
+                                      (record["_org"],)).fetchone()[0])
 
 
 def emit(tx: Tx, rtype: str, event: str, record: dict, fields: list[str] | None) -> None:
     """Queue one delivery for every subscription matching this event of this resource."""
     if rtype == "webhookLogs" or not tx.announce:
         return
-    subscriptions = tx.all("webhooks", resource=rtype, event=event)
+    subscriptions = [s for s in tx.all("webhooks", resource=rtype, event=event) if s.get("_org") == record["_org"]]
     if not subscriptions:
         return
-    org_url = organization(tx).get("webhookUrl")
+    org_url = organization(tx, record).get("webhookUrl")
     resource = resource_object(RESOURCES[rtype], record, tx.base)
     for subscription in subscriptions:
         changed = fields
@@ -52,7 +53,7 @@ def emit(tx: Tx, rtype: str, event: str, record: dict, fields: list[str] | None)
         tx.insert("webhookLogs", {
             "id": log_id, "webhookId": subscription["id"], "event": event, "resourceType": rtype,
             "resourceId": record["id"], "status": "pending", "attempts": [], "nextAttemptAt": stamp,
-            "createdAt": stamp, "updatedAt": stamp,
+            "createdAt": stamp, "updatedAt": stamp, "_org": record["_org"],
             "_payload": {"data": {"type": "webhookPayload", "id": log_id, "attributes": attributes}}})
         # One lane per subscription keeps its deliveries in order (S33).
         jobs.enqueue(tx, "webhook", "webhook.deliver", log_id, lane=f"webhook:{subscription['id']}")
@@ -60,7 +61,7 @@ def emit(tx: Tx, rtype: str, event: str, record: dict, fields: list[str] | None)
 
 def destination(tx: Tx, entry: dict) -> tuple[str | None, str]:
     """The URL and secret a delivery goes to now: the subscription's URL, else the organization's."""
-    org = organization(tx)
+    org = organization(tx, entry)
     subscription = tx.get("webhooks", entry["webhookId"])
     if subscription is None:
         return None, ""
@@ -78,16 +79,23 @@ def post(url: str, secret: str, payload: dict) -> dict:
     attempt: dict = {"attemptedAt": iso(), "statusCode": None, "error": None, "responseBody": None}
     try:
         # Redirects are failures (S32) and only an excerpt of the answer is read, so a huge reply costs nothing.
-        with requests.post(url, data=json.dumps(payload).encode(), timeout=TIMEOUT, allow_redirects=False,
-                           stream=True, headers={"Content-Type": MEDIA_TYPE,
-                                                 "X-Recrubo-Webhook-Secret": secret}) as response:
-            attempt["statusCode"] = response.status_code
-            attempt["responseBody"] = response.raw.read(EXCERPT, decode_content=True).decode("utf-8", "replace")
-            if not 200 <= response.status_code < 300:
-                attempt["error"] = f"HTTP {response.status_code}"
+        # Proxy settings of the environment are ignored: the receiver is reached directly, like the real API would.
+        with requests.Session() as session:
+            session.trust_env = False
+            with session.post(url, data=json.dumps(payload).encode(), timeout=TIMEOUT, allow_redirects=False,
+                              stream=True, headers={"Content-Type": MEDIA_TYPE,
+                                                    "X-Recrubo-Webhook-Secret": secret}) as response:
+                attempt["statusCode"] = response.status_code
+                attempt["responseBody"] = response.raw.read(EXCERPT, decode_content=True).decode("utf-8", "replace")
+                if not 200 <= response.status_code < 300:
+                    attempt["error"] = f"HTTP {response.status_code}"
     except (requests.RequestException, OSError, ValueError) as exc:
         attempt["error"] = f"{type(exc).__name__}: {exc}"[:EXCERPT]
-    attempt["durationMs"] = round((time.monotonic() - started) * 1000)
+    elapsed = time.monotonic() - started
+    if attempt["error"] is None and elapsed > TIMEOUT:
+        # The timeout above bounds each network wait; an answer that still came late counts as none (S32).
+        attempt["error"] = f"no answer within {TIMEOUT} s"
+    attempt["durationMs"] = round(elapsed * 1000)
     return attempt
 
 

@@ -112,11 +112,15 @@ class Api:
         return response.json()["data"]["attributes"]
 
     def all(self, path: str) -> list[dict]:
-        """Every resource of a list (first 200)."""
+        """Every resource of a list, page by page."""
         separator = "&" if "?" in path else "?"
-        response = self.get(f"{path}{separator}page[size]=200")
-        assert response.status_code == 200, response.text
-        return response.json()["data"]
+        found, number, last = [], 1, 1
+        while number <= last:
+            response = self.get(f"{path}{separator}page[size]=200&page[number]={number}")
+            assert response.status_code == 200, response.text
+            found += response.json()["data"]
+            number, last = number + 1, response.json()["meta"]["maxPage"]
+        return found
 
     def stored(self) -> list[tuple]:
         """Every stored resource row, read straight from the database file."""
@@ -143,11 +147,15 @@ def serve(tmp: Path, **config) -> tuple[Api, Callable[[], None]]:
     thread.start()
     sandbox.start_engine(app)
 
+    client = Api(f"http://127.0.0.1:{server.server_port}/public/v2", database, app)
+
     def stop() -> None:
+        client.session.close()
         server.shutdown()
+        server.server_close()
         sandbox.stop_engine(app)
 
-    return Api(f"http://127.0.0.1:{server.server_port}/public/v2", database, app), stop
+    return client, stop
 
 
 @pytest.fixture(scope="session")
@@ -155,6 +163,7 @@ def receiver():
     receiver, server = start_receiver()
     yield receiver
     server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture(scope="session")

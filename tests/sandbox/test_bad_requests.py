@@ -43,6 +43,8 @@ BAD_REQUESTS = [
      422, "validation_error", "/data/attributes/phone"),
     ("required_attribute_nulled", "PATCH", "/candidates/{candidate}", doc("candidates", phone=None), {},
      422, "validation_error", "/data/attributes/phone"),
+    ("phone_in_other_digits", "POST", "/candidates", doc("candidates", phone="٣١٦١٢٣٤٥٦٧٨"), {},
+     422, "validation_error", "/data/attributes/phone"),
     ("phone_not_digits", "POST", "/candidates", doc("candidates", phone="call me"), {},
      422, "validation_error", "/data/attributes/phone"),
     ("unknown_filter_field", "GET", "/candidates?filter[shoeSize]=42", None, {}, 400, "bad_request", None),

@@ -95,7 +95,7 @@ def test_include_adds_linkage_and_included_resources(api, tagged):
     body = api.get(f"/candidates/{created[0]['id']}?include=candidateStatus").json()
     assert body["data"]["relationships"]["candidateStatus"]["data"] == {"type": "candidateStatuses", "id": status["id"]}
     assert [(r["type"], r["id"]) for r in body["included"]] == [("candidateStatuses", status["id"])]
-    thread = api.create("messageThreads", "/message-threads", {"channel": "whatsapp", "identifier": "31600000001",
+    thread = api.create("messageThreads", "/message-threads", {"channel": "sms", "identifier": "31600000001",
                                                                "candidateId": created[0]["id"]})
     api.create("messages", "/messages", {"sendBy": "Sam", "messageThreadId": thread["id"],
                                          "payload": {"type": "text", "attributes": {"value": "Hey! Lets start the chat"}}})
@@ -234,3 +234,17 @@ def test_deleted_node_takes_its_actions_and_links_along(api):
     assert api.all(f"/node-transitions?filter[nodeId]={nodes['Licence']}") == []
     assert api.all(f"/node-transitions?filter[exitNodeId]={nodes['Licence']}") == []
     assert len(api.all(f"/node-transitions?filter[nodeId]={nodes['Welcome']}")) == 1
+
+
+def test_new_start_node_takes_over_from_the_old_one(api):
+    flow = build_licence_flow(api)
+    old = next(n for n in api.all(f"/nodes?filter[flowId]={flow['id']}") if n["attributes"]["isStartFlow"])
+    new = api.create("nodes", "/nodes", {"flowId": flow["id"], "name": "New start", "isStartFlow": True})
+    starts = [n["id"] for n in api.all(f"/nodes?filter[flowId]={flow['id']}&filter[isStartFlow]=true")]
+    assert starts == [new["id"]] and api.attrs(f"/nodes/{old['id']}")["isStartFlow"] is False
+
+
+def test_time_filter_takes_an_offset_whose_plus_was_not_encoded(api, tagged):
+    tag, _ = tagged
+    rows = api.get(f"/candidates?filter[postalCode]={tag}&filter[createdAt][gte]=2020-01-01T00:00:00+00:00").json()
+    assert rows["meta"]["total"] == 3

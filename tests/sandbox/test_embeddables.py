@@ -165,3 +165,33 @@ def test_schedules_are_the_token_users_own_and_validated(sandbox):
     assert call(sandbox, "DELETE", f"/schedules/{schedule['id']}", token).status_code == 200
     assert call(sandbox, "GET", f"/schedules/{schedule['id']}", token).status_code == 404
     assert not any(row[0] == "schedules" and row[1] == schedule["id"] for row in sandbox.stored())
+
+
+def test_a_token_sees_only_its_users_organization(sandbox):
+    from tests.sandbox.test_management import as_org, new_organization
+    org = new_organization(sandbox)
+    key = org["attributes"]["token"]
+
+    def create(rtype: str, path: str, attributes: dict) -> dict:
+        response = as_org(sandbox, key, "POST", path, json={"data": {"type": rtype, "attributes": attributes}})
+        assert response.status_code == 201, response.text
+        return response.json()["data"]
+    user = create("users", "/users", {"firstName": "Lotte", "lastName": "Bakker", "email": "lotte@partner.example"})
+    candidate = create("candidates", "/candidates", {"firstName": "Sem", "lastName": "Jansen", "phone": "31699999999"})
+    create("messageThreads", "/message-threads", {"channel": "sms", "identifier": "31699999999",
+                                                  "candidateId": candidate["id"]})
+    minted = as_org(sandbox, key, "POST", "/embed/authenticate", json={"userId": user["id"], "originUrl": ORIGIN})
+    theirs = minted.json()["token"]
+    session = call(sandbox, "POST", "/session", None, json={"token": theirs, "origin": ORIGIN}).json()
+    assert session["organization"]["name"] == org["attributes"]["name"]
+    names = [c["candidate"]["name"] for c in call(sandbox, "GET", "/inbox/conversations", theirs).json()["conversations"]]
+    assert names == ["Sem Jansen"]
+    acme = call(sandbox, "GET", "/inbox/conversations", mint(sandbox)).json()["conversations"]
+    assert "Sem Jansen" not in [c["candidate"]["name"] for c in acme]
+    assert call(sandbox, "GET", f"/inbox/conversations/{acme[0]['id']}", theirs).status_code == 404
+    assert call(sandbox, "POST", f"/inbox/candidates/{acme[0]['candidate']['id']}", theirs,
+                json={"postalCode": "1000 AA"}).status_code == 404
+    schedule = call(sandbox, "POST", "/schedules", theirs, json={
+        "title": "Partner intake", "startsAt": "2031-01-01T10:00:00Z", "endsAt": "2031-01-01T11:00:00Z"}).json()
+    assert "_org" not in schedule["schedule"]
+    assert call(sandbox, "GET", f"/schedules/{schedule['schedule']['id']}", mint(sandbox)).status_code == 404

@@ -164,3 +164,15 @@ def test_deleted_thread_cancels_its_run(api):
     assert api.request("DELETE", f"/message-threads/{thread['id']}").status_code == 204
     assert status_of(api, run) == "cancelled"
     assert api.all(f"/conversations?filter[messageThreadId]={thread['id']}") == []
+
+
+def test_dead_end_without_a_question_ends_in_exception(api):
+    flow = api.create("flows", "/flows", {"name": "Dead end", "reminderInterval": 0, "reminderMessage": "",
+                                          "sessionTimeout": 60})
+    start = api.create("nodes", "/nodes", {"flowId": flow["id"], "isStartFlow": True})
+    api.create("nodeActions", "/node-actions", {"nodeId": start["id"], "actionType": "say", "value": {"text": "Hi"}})
+    end = api.create("nodes", "/nodes", {"flowId": flow["id"], "isEndFlow": True, "endFlowType": "accepted"})
+    api.create("nodeTransitions", "/node-transitions", {"nodeId": start["id"], "exitNodeId": end["id"],
+                                                        "condition": "session.never === true"})
+    run = start_run(api, flow, new_thread(api))
+    poll(lambda: status_of(api, run) == "exception")

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sandbox.defaults import DEMO_API_KEY, DEMO_PARTNER_KEY
 from sandbox.schema import RESOURCES
 from tests.sandbox.conftest import serve
 
@@ -57,3 +58,12 @@ QUERY_KEYS = st.sampled_from(["filter[firstName]", "filter[createdAt][gt]", "fil
 def test_random_list_queries_never_fail_the_server(fuzzed, path, query):
     response = fuzzed.get(f"/{path}", params=query)
     assert response.status_code in (200, 400), response.text
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=st.sampled_from(["/embed/authenticate", "/management/organizations", "/management/refresh-token/x"]),
+       body=bodies() | st.fixed_dictionaries({"userId": JSON, "originUrl": JSON}))
+def test_random_embed_and_management_posts_never_fail_the_server(fuzzed, path, body):
+    key = DEMO_PARTNER_KEY if path.startswith("/management") else DEMO_API_KEY
+    response = fuzzed.request("POST", path, data=json.dumps(body).encode(), headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code < 500, response.text
