@@ -62,8 +62,9 @@ def start_sandbox(tmp: Path, **env: str) -> Server:
     port = free_port()
     log = tmp / "sandbox.log"
     environment = server_environment(SANDBOX_DATABASE=str(tmp / "sandbox.db"), SANDBOX_TIME_SCALE="20", **env)
-    process = subprocess.Popen([PYTHON, "-m", "sandbox", "--port", str(port)], cwd=ROOT, env=environment,
-                               stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    with log.open("wb") as output:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen([PYTHON, "-m", "sandbox", "--port", str(port)], cwd=ROOT, env=environment,
+                                   stdout=output, stderr=subprocess.STDOUT)
     server = Server(f"http://localhost:{port}", process, log, tmp)
     wait_until_serving(f"http://127.0.0.1:{port}/public/v2/embed/component/inbox", process, log)
     return server
