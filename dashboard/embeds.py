@@ -43,12 +43,13 @@ class TokenCache:
         self._tokens: dict[tuple[str, str], EmbedToken] = {}
         self._lock = threading.Lock()
 
-    def get(self, user_id: str, origin: str) -> EmbedToken:
-        """A token that stays valid for at least REFRESH_MARGIN, minted when needed."""
+    def get(self, user_id: str, origin: str, stale: str | None = None) -> EmbedToken:
+        """A token that stays valid for at least REFRESH_MARGIN, minted when needed or when the cached one is `stale`."""
         key = (user_id, origin)
         with self._lock:
             cached = self._tokens.get(key)
-        if cached and cached.expires_at - REFRESH_MARGIN > datetime.now(timezone.utc):
+        # A component refused the cached token (expired early, or Recrubo forgot it): never hand it out again.
+        if cached and cached.token != stale and cached.expires_at - REFRESH_MARGIN > datetime.now(timezone.utc):
             return cached
         fresh = mint_token(user_id, origin)
         with self._lock:
@@ -103,12 +104,12 @@ def linked_recrubo_user_id() -> str | None:
     return None
 
 
-def token_for_current_user() -> EmbedToken | None:
-    """A token for the signed-in account's Recrubo user; None when the account is not linked to one."""
+def token_for_current_user(stale: str | None = None) -> EmbedToken | None:
+    """A token for the signed-in account's Recrubo user (not `stale`); None when the account is not linked."""
     recrubo_user_id = linked_recrubo_user_id()
     if not recrubo_user_id:
         return None
-    return current_app.extensions["embed_tokens"].get(recrubo_user_id, page_origin())
+    return current_app.extensions["embed_tokens"].get(recrubo_user_id, page_origin(), stale)
 
 
 @bp.get("")
@@ -129,8 +130,10 @@ def show(slug: str):
 def token(slug: str):
     if slug not in COMPONENTS:
         abort(404)
+    body = request.get_json(silent=True)
+    stale = body.get("stale") if isinstance(body, dict) and isinstance(body.get("stale"), str) else None
     try:
-        fresh = token_for_current_user()
+        fresh = token_for_current_user(stale)
     except RecruboError as error:
         return jsonify(errors=[{"status": "502", "title": "No embed token", "detail": error.message}]), 502
     if fresh is None:

@@ -8,8 +8,8 @@ from typing import Any, Mapping
 
 from flask import Flask, request
 
-from sandbox import (analysis, api, embed, errors, generation, graph, management, messaging, people,  # noqa: F401
-                     runs, seed, subscriptions)  # the modules register their rules and routes
+from sandbox import (analysis, api, embed, embeddables, errors, generation, graph, management, messaging,  # noqa: F401
+                     people, runs, seed, subscriptions)  # the modules register their rules and routes
 from sandbox.engine import Engine
 from sandbox.settings import Settings, load_settings
 from sandbox.store import initialize, transaction, wipe
@@ -77,6 +77,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp, url_prefix="/public/v2")
     app.register_blueprint(embed.bp, url_prefix="/public/v2/embed")
     app.register_blueprint(management.bp, url_prefix="/public/v2/management")
+    app.register_blueprint(embeddables.bp)
     return app
 
 

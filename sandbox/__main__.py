@@ -14,7 +14,7 @@ import sandbox
 from sandbox.settings import load_settings
 
 ENV_NAMES = ("SANDBOX_DATABASE", "SANDBOX_API_KEY", "SANDBOX_WEBHOOK_SECRET", "SANDBOX_WEBHOOK_URL",
-             "SANDBOX_TIME_SCALE", "SANDBOX_SEED", "SANDBOX_PARTNER_KEY")
+             "SANDBOX_TIME_SCALE", "SANDBOX_SEED", "SANDBOX_PARTNER_KEY", "SANDBOX_EMBED_TOKEN_SECONDS")
 
 
 def stop_serving(signum: int, frame: object) -> None:

@@ -16,7 +16,6 @@ from sandbox.people import existing_user
 from sandbox.store import iso, transaction
 
 bp = Blueprint("sandbox_embed", __name__)
-LIFETIME = 3600  # one hour of real time; token lifetimes ignore the time scale (S26)
 
 
 def valid_origin(value: object) -> bool:
@@ -45,7 +44,8 @@ def authenticate() -> Response:
             raise ApiError(422, "originUrl must be an origin such as https://intranet.example.com",
                            pointer="/originUrl")
         token = secrets.token_urlsafe(32)
-        expires = iso(time.time() + LIFETIME)
+        # One hour of real time unless SANDBOX_EMBED_TOKEN_SECONDS says otherwise; never time-scaled (S26).
+        expires = iso(time.time() + current_app.extensions["sandbox"].settings.embed_token_seconds)
         tx.conn.execute("INSERT INTO embed_tokens (token, user_id, origin, expires_at, created_at) VALUES (?, ?, ?, ?, ?)",
                         (token, user["id"], fields["originUrl"], expires, iso()))
     return Response(json.dumps({"token": token, "expiresAt": expires}), status=200, mimetype="application/json")
@@ -60,3 +60,12 @@ def token_user(token: str, origin: str | None = None) -> str | None:
     if row is None or row[2] <= iso() or (origin is not None and origin != row[1]):
         return None
     return row[0]
+
+
+def stored_token(token: str) -> tuple[str, str, str] | None:
+    """The (user id, origin, expiresAt) stored for an embed token, expired or not; None when unknown."""
+    state = current_app.extensions["sandbox"]
+    with transaction(state.settings.database, write=False) as tx:
+        row = tx.conn.execute("SELECT user_id, origin, expires_at FROM embed_tokens WHERE token = ?",
+                              (token,)).fetchone()
+    return tuple(row) if row else None

@@ -22,6 +22,8 @@ class Settings:
     webhook_url: str | None
     time_scale: float
     seed: str
+    # How long an embed token lives, in real seconds (S34: one hour); shorter only to test token refresh.
+    embed_token_seconds: float = 3600.0
 
     def scaled(self, seconds: float) -> float:
         """A real-time delay compressed by the time scale (S26)."""
@@ -45,4 +47,5 @@ def load_settings(config: Mapping[str, Any] | None) -> Settings:
         webhook_url=config.get("SANDBOX_WEBHOOK_URL") or None,
         time_scale=scale,
         seed=seed,
+        embed_token_seconds=float(config.get("SANDBOX_EMBED_TOKEN_SECONDS") or 3600),
     )

@@ -8,13 +8,21 @@
   var allowed = (document.body.dataset.frameAncestors || "").split(/\s+/).map(function (source) {
     return source === "'self'" ? window.location.origin : source;
   });
+  // A CSP source matches its exact origin, or with a leading "*." any subdomain (same scheme and port).
+  function matches(source, origin) {
+    if (source === origin) return true;
+    var wildcard = /^(https?):\/\/\*\.(.+)$/.exec(source);
+    if (!wildcard) return false;
+    var url = new URL(origin);
+    return url.protocol === wildcard[1] + ":" && url.host.slice(-wildcard[2].length - 1) === "." + wildcard[2];
+  }
   var parentOrigin = null;
   if (window.location.ancestorOrigins && window.location.ancestorOrigins.length) {
     parentOrigin = window.location.ancestorOrigins[0];
   } else if (document.referrer) {
     parentOrigin = new URL(document.referrer).origin;
   }
-  if (!parentOrigin || allowed.indexOf(parentOrigin) < 0) return;
+  if (!parentOrigin || !allowed.some(function (source) { return matches(source, parentOrigin); })) return;
   var last = 0;
   function report() {
     // The html element's own height is the content's, whatever the frame's size: no feedback loop.

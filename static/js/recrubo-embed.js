@@ -11,7 +11,12 @@
   "use strict";
 
   var REFRESH_MARGIN_MS = 5 * 60 * 1000;
-  var MIN_HEIGHT = 160;
+  // A tokenExpiring about a token younger than this is left to the timer: with a short-lived token the
+  // warning comes at once, and answering each one would loop fetch → initialize → warning.
+  var MIN_TOKEN_AGE_MS = 20 * 1000;
+  // At most one token fetch per this interval, whatever the component keeps reporting.
+  var MIN_REFRESH_INTERVAL_MS = 5 * 1000;
+  var MIN_HEIGHT = 40;
   var MAX_HEIGHT = 5000;
   var ERROR_WORDS = {
     invalid_token: "The component refused the sign-in token.",
@@ -53,11 +58,14 @@
     this.status = root.querySelector("[data-embed-status]");
     this.height = 0;
     this.timer = null;
+    this.fetchedAt = Date.now();
+    this.lastRefresh = 0;
+    this.refreshing = false;
     // The load listener goes on before src, so the first load is never missed.
     this.frame.addEventListener("load", this.initialize.bind(this));
     this.frame.src = root.dataset.src;
     this.scheduleRefresh();
-    window.addEventListener("online", this.refresh.bind(this));
+    window.addEventListener("online", this.refresh.bind(this, null));
     this.bindControls(document.querySelector('[data-embed-controls="' + root.id + '"]'));
   }
 
@@ -106,33 +114,47 @@
     } else if (message.event === "resize") {
       this.resize(Number(data.height));
     } else if (message.event === "tokenExpiring") {
-      this.refresh();
+      if (Date.now() - this.fetchedAt >= MIN_TOKEN_AGE_MS) this.refresh(null);
     } else if (message.event === "error") {
       this.say(ERROR_WORDS[data.code] || data.message || "The component reported an error.", true);
-      if (data.code === "token_expired" || data.code === "invalid_token") this.refresh();
+      // The refused token must not come back from the server's cache.
+      if (data.code === "token_expired" || data.code === "invalid_token") this.refresh(this.token);
     }
   };
 
   Embed.prototype.resize = function (height) {
-    if (!isFinite(height)) return;
+    if (!isFinite(height) || height <= 0) return;
     height = Math.max(MIN_HEIGHT, Math.min(MAX_HEIGHT, Math.ceil(height)));
-    // Ignore echoes of our own resizing: only a real change of content height moves the frame.
-    if (Math.abs(height - this.height) < 2) return;
+    // Components report their content's height, not the frame's, so following it exactly cannot loop.
+    if (height === this.height) return;
     this.height = height;
-    this.frame.style.height = height + "px";
+    var border = this.frame.offsetHeight - this.frame.clientHeight;
+    this.frame.style.height = height + border + "px";
   };
 
   Embed.prototype.scheduleRefresh = function () {
     clearTimeout(this.timer);
     var wait = Math.max(5000, this.expiresAt - Date.now() - REFRESH_MARGIN_MS);
-    this.timer = setTimeout(this.refresh.bind(this), Math.min(wait, 2147483647));
+    this.timer = setTimeout(this.refresh.bind(this, null), Math.min(wait, 2147483647));
   };
 
-  Embed.prototype.refresh = function () {
+  // Fetch a fresh token from our server (passing the one the component refused, if any) and re-initialize.
+  Embed.prototype.refresh = function (stale) {
     var self = this;
+    if (this.refreshing) return;
+    var wait = this.lastRefresh + MIN_REFRESH_INTERVAL_MS - Date.now();
+    if (wait > 0) {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(this.refresh.bind(this, stale), wait);
+      return;
+    }
+    this.refreshing = true;
+    this.lastRefresh = Date.now();
     var headers = csrfHeaders();
     headers.Accept = "application/json";
-    fetch(this.root.dataset.tokenUrl, {method: "POST", headers: headers, credentials: "same-origin"})
+    headers["Content-Type"] = "application/json";
+    fetch(this.root.dataset.tokenUrl, {method: "POST", headers: headers, credentials: "same-origin",
+                                       body: JSON.stringify({stale: stale || null})})
       .then(function (response) {
         return response.json().then(function (body) {
           if (!response.ok) throw new Error((body.errors && body.errors[0] && body.errors[0].detail) || response.status);
@@ -140,16 +162,19 @@
         });
       })
       .then(function (body) {
+        self.refreshing = false;
         self.token = body.token;
+        self.fetchedAt = Date.now();
         self.expiresAt = Date.parse(body.expiresAt);
         self.record("out", "dashboard", "token", {expiresAt: body.expiresAt}, "fresh token");
         self.initialize();
         self.scheduleRefresh();
       })
       .catch(function (error) {
+        self.refreshing = false;
         self.say("Could not refresh the sign-in token: " + error.message + ". Retrying in a minute.", true);
         clearTimeout(self.timer);
-        self.timer = setTimeout(self.refresh.bind(self), 60000);
+        self.timer = setTimeout(self.refresh.bind(self, stale), 60000);
       });
   };
 
