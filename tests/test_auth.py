@@ -100,3 +100,23 @@ def test_users_create_command_stores_a_hashed_password(tmp_path: Path):
         "SELECT password_hash, is_admin, recrubo_user_id FROM users WHERE email = 'admin@example.com'").fetchone()
     assert row[0] != "s3cret-pass" and row[0].startswith(("scrypt:", "pbkdf2:"))
     assert row[1] == 1 and row[2] == "3c1f9a0e-8b2d-4f6a-9c1e-5d7b2a4e6f80"
+
+
+def test_sandbox_reset_command_erases_and_reseeds_the_embedded_sandbox(tmp_path: Path):
+    import sqlite3
+
+    env = server_environment(INSTANCE_PATH=str(tmp_path))
+    flask = str(Path(PYTHON).with_name("flask"))
+    built = subprocess.run([flask, "--app", "wsgi", "routes"], cwd=ROOT, env=env, capture_output=True, text=True,
+                           timeout=60)
+    assert built.returncode == 0 and "/webhooks/recrubo" in built.stdout  # building the app seeds its sandbox
+    database = tmp_path / "sandbox.db"
+    seeded = sqlite3.connect(database).execute("SELECT COUNT(*) FROM resources").fetchone()[0]
+    sqlite3.connect(database).execute("DELETE FROM resources WHERE type = 'flows'").connection.commit()
+    refused = subprocess.run([flask, "--app", "wsgi", "sandbox", "reset"], cwd=ROOT, env=env, input="n\n",
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode != 0
+    reset = subprocess.run([flask, "--app", "wsgi", "sandbox", "reset", "--yes"], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert reset.returncode == 0 and "was reset" in reset.stdout, reset.stderr
+    assert sqlite3.connect(database).execute("SELECT COUNT(*) FROM resources").fetchone()[0] == seeded
