@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -124,6 +125,30 @@ def show(slug: str):
     return render_template("embeds/show.html", component=component, slug=slug, token=token_for_current_user(),
                            settings=default_settings(component), src=component_url(slug),
                            origin=component_origin(), not_linked=NOT_LINKED)
+
+
+# The one setting a page may preset when it opens a component in place (reference §9.5–9.7).
+PRESETS = {"inbox": "conversationId", "bot-studio": "activeFlowId", "generate-flow": "vacancyId"}
+ID = re.compile(r"^[0-9A-Za-z-]{1,64}$")
+
+
+@bp.get("/<slug>/frame")
+def frame(slug: str):
+    """The component alone, for a page that opens it in place (a thread's Inbox, a flow's BotStudio)."""
+    component = COMPONENTS.get(slug) or abort(404)
+    settings = default_settings(component)
+    preset = PRESETS.get(slug)
+    value = request.args.get(preset or "", "")
+    thread = request.args.get("thread", "")
+    if slug == "inbox" and ID.match(thread):
+        # The Inbox opens conversations; a thread page knows its thread, the API knows the conversation.
+        found = client().list("conversations", filters={"messageThreadId": thread}, size=1).items
+        value = found[0].id if found else ""
+    if preset and ID.match(value):
+        settings[preset] = value
+    return render_template("embeds/_frame.html", component=component, slug=slug, token=token_for_current_user(),
+                           settings=settings, src=component_url(slug), origin=component_origin(),
+                           not_linked=NOT_LINKED)
 
 
 @bp.post("/<slug>/token")

@@ -229,4 +229,6 @@
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
+  // Embeds that htmx swaps in later (opened on demand on a thread, flow or generations page).
+  document.addEventListener("htmx:after:process", start);
 })();
