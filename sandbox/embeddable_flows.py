@@ -6,7 +6,7 @@ from flask import Response, jsonify
 
 from sandbox import changes
 from sandbox.api import unit
-from sandbox.embeddables import EmbedRefused, api_write, bp, current_user, json_body
+from sandbox.embeddables import EmbedRefused, api_write, bp, current_user, existing, json_body
 from sandbox.store import Tx
 
 API = "/embeddables/api"
@@ -33,14 +33,6 @@ def step_view(tx: Tx, node: dict, names: dict[str, str]) -> dict:
                        "exitNodeName": names.get(t["exitNodeId"], "?")} for t in links]}
 
 
-def visible_flow(tx: Tx, flow_id: str) -> dict:
-    """A flow by id, or 404 in the component error shape."""
-    flow = tx.get("flows", flow_id)
-    if flow is None:
-        raise EmbedRefused(404, "not_found", "This flow does not exist (any more).")
-    return flow
-
-
 @bp.get(f"{API}/flows")
 def flows() -> Response:
     """Every flow, the most recently changed first."""
@@ -56,7 +48,7 @@ def flow(flow_id: str) -> Response:
     """A flow's steps, the start step first, then by index."""
     with unit(write=False) as tx:
         current_user(tx)
-        record = visible_flow(tx, flow_id)
+        record = existing(tx, "flows", flow_id, "flow")
         nodes = tx.all("nodes", flowId=flow_id)
         names = {node["id"]: node.get("name") or "Untitled step" for node in nodes}
         nodes.sort(key=lambda node: (not node.get("isStartFlow"), bool(node.get("isEndFlow")), node.get("index") or 0))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, jsonify
 
 from sandbox.api import unit
-from sandbox.embeddables import EmbedRefused, api_write, bp, current_user, json_body
+from sandbox.embeddables import EmbedRefused, api_write, bp, current_user, existing, json_body
 from sandbox.messaging import text_payload, window_open
 from sandbox.store import Tx
 
@@ -58,14 +58,6 @@ def conversation_view(tx: Tx, conversation: dict, with_messages: bool = False) -
     return view
 
 
-def find_conversation(tx: Tx, conversation_id: str) -> dict:
-    """A conversation by id, or 404 in the component error shape."""
-    conversation = tx.get("conversations", conversation_id)
-    if conversation is None:
-        raise EmbedRefused(404, "not_found", "This conversation does not exist (any more).")
-    return conversation
-
-
 @bp.get(f"{API}/conversations")
 def conversations() -> Response:
     """Every conversation of the organization, the most recently active first (S38)."""
@@ -81,7 +73,8 @@ def conversation(conversation_id: str) -> Response:
     """One conversation with its messages, the WhatsApp window and the templates to send."""
     with unit(write=False) as tx:
         current_user(tx)
-        return jsonify(conversation=conversation_view(tx, find_conversation(tx, conversation_id), True))
+        record = existing(tx, "conversations", conversation_id, "conversation")
+        return jsonify(conversation=conversation_view(tx, record, True))
 
 
 @bp.post(f"{API}/conversations/<conversation_id>/messages")
@@ -90,7 +83,7 @@ def send_message(conversation_id: str) -> Response:
     body = json_body()
     with unit() as tx:
         user = current_user(tx)
-        thread_id = find_conversation(tx, conversation_id)["messageThreadId"]
+        thread_id = existing(tx, "conversations", conversation_id, "conversation")["messageThreadId"]
         if body.get("templateId"):
             payload = {"type": "template", "template": {"id": body["templateId"], "components": []}}
         elif isinstance(body.get("text"), str) and body["text"].strip():
@@ -109,7 +102,7 @@ def change_conversation(conversation_id: str) -> Response:
     body = json_body()
     with unit() as tx:
         current_user(tx)
-        record = find_conversation(tx, conversation_id)
+        record = existing(tx, "conversations", conversation_id, "conversation")
         attrs = {key: body[key] for key in ("status", "unreadMessages") if key in body}
         if attrs:
             record = api_write(tx, "conversations", record, attrs)

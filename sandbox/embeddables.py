@@ -97,6 +97,14 @@ def current_user(tx: Tx) -> dict:
     return token_owner(tx, checked_user(request.headers.get(TOKEN_HEADER)))
 
 
+def existing(tx: Tx, rtype: str, record_id: str, noun: str) -> dict:
+    """A record by type and id, or 404 in the component error shape naming it as `noun`."""
+    record = tx.get(rtype, record_id)
+    if record is None:
+        raise EmbedRefused(404, "not_found", f"This {noun} does not exist (any more).")
+    return record
+
+
 def json_body() -> dict:
     """The request's JSON object, or 400 in the component error shape."""
     body = request.get_json(silent=True)
