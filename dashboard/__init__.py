@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from flask import Flask
 
 from dashboard import (auth, database, embedded_sandbox, embeds, errors, flow_generations, flow_runs,
-                       flows, health, home, htmx, live, message_threads, security, settings, users, webhooks)
+                       flows, health, home, htmx, live, message_threads, security, settings, users, webhook_setup,
+                       webhooks)
 from dashboard.config import PROJECT_ROOT, Config, load
 from dashboard.recrubo import RecruboClient
 
@@ -33,6 +34,7 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     live.init_app(app, config)
     auth.init_app(app)
     webhooks.init_app(app)
+    webhook_setup.init_app(app)
     for module in (health, home, flows, flow_runs, message_threads, flow_generations, embeds, settings):
         app.register_blueprint(module.bp)
     if config.embedded_sandbox:
