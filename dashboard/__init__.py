@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dashboard import (accounts, auth, counters, database, embedded_sandbox, embeds, errors, flow_generations, flow_runs,
-                       flows, health, home, htmx, live, logs, message_threads, security, settings, users,
-                       vacancy_analyses, webhooks)
+from dashboard import (accounts, auth, counters, database, embedded_sandbox, embeds, errors, flow_generations,
+                       flow_runs, flows, health, home, htmx, live, logs, message_threads, security, settings, users,
+                       vacancy_analyses, webhook_setup, webhooks)
 from dashboard.config import PROJECT_ROOT, Config, load
 from dashboard.recrubo import RecruboClient
 
@@ -39,6 +39,7 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     counters.init_app(app)
     auth.init_app(app)
     webhooks.init_app(app)
+    webhook_setup.init_app(app)
     for module in (health, home, flows, flow_runs, message_threads, flow_generations, vacancy_analyses, embeds,
                    settings, accounts):
         app.register_blueprint(module.bp)

@@ -1,17 +1,18 @@
-"""Settings: how this dashboard is connected, and who may frame it (admins change that here)."""
+"""Settings: how this dashboard is connected, who may frame it, and the webhook event log (admins)."""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
-from dashboard import htmx, security
+from dashboard import events, htmx, security
 from dashboard.auth import admin_required
 from dashboard.config import ConfigError
 
 log = logging.getLogger(__name__)
 bp = Blueprint("settings", __name__, url_prefix="/settings")
+VERDICTS = (events.APPLIED, events.DUPLICATE, events.STALE)
 
 
 def render_settings(framing_error: str | None = None, status: int = 200):
@@ -38,3 +39,27 @@ def framing():
     if htmx.is_partial():
         return render_settings()
     return redirect(url_for("settings.index"))
+
+
+@bp.get("/events")
+@admin_required
+def event_log():
+    verdict = request.args.get("verdict") if request.args.get("verdict") in VERDICTS else None
+    resource_type = (request.args.get("resource") or "").strip()[:64] or None
+    search = (request.args.get("q") or "").strip()[:128] or None
+    return htmx.render("settings/events.html", "settings/_events.html",
+                       events=events.recent(200, verdict, resource_type, search), verdicts=VERDICTS,
+                       verdict=verdict, resource=resource_type or "", q=search or "",
+                       refusals=list(reversed(current_app.extensions["webhook_refusals"])))
+
+
+@bp.post("/events/<event_id>/replay")
+@admin_required
+def replay(event_id: str):
+    if events.get(event_id) is None:
+        abort(404)
+    # Rendered again from the stored payload and published with a new seq, like a fresh delivery.
+    current_app.extensions["live_publisher"].publish_now(event_id)
+    if htmx.is_partial():
+        return render_template("settings/_event_row.html", event=events.get(event_id), replayed=True)
+    return redirect(url_for("settings.event_log"))

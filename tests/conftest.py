@@ -256,3 +256,16 @@ def signed_in_session(server: Server, email: str, password: str) -> requests.Ses
                             allow_redirects=False, timeout=10)
     assert response.status_code == 302, response.text
     return session
+
+
+@pytest.fixture()
+def receiver_app(tmp_path):
+    """A dashboard whose Recrubo API is unreachable: the webhook receiver and event log must not need it."""
+    return create_app({"INSTANCE_PATH": str(tmp_path / "instance"),
+                       "RECRUBO_API_URL": f"http://127.0.0.1:{free_port()}/public/v2"})
+
+
+@pytest.fixture()
+def receiver(receiver_app):
+    """Flask's test client for `receiver_app` (no session: webhooks carry none)."""
+    return receiver_app.test_client()

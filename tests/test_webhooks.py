@@ -8,9 +8,8 @@ import uuid
 
 import pytest
 
-from dashboard import create_app, events
+from dashboard import events
 from sandbox.defaults import DEMO_WEBHOOK_SECRET
-from tests.conftest import free_port
 
 RECEIVER = "/webhooks/recrubo"
 JSONAPI = "application/vnd.api+json"
@@ -25,18 +24,6 @@ def payload(resource_id: str | None = None, *, delivery_id: str | None = None, e
         "resource": {"id": resource_id or str(uuid.uuid4()), "type": resource_type, "attributes": {
             "flowId": "f" * 36, "messageThreadId": "t" * 36, "state": {}, "status": status, "cost": 1,
             "createdAt": "2026-11-23T09:59:00+00:00", "updatedAt": updated_at}}}}}
-
-
-@pytest.fixture()
-def receiver_app(tmp_path):
-    """A dashboard whose API is unreachable: the receiver must not need it."""
-    return create_app({"INSTANCE_PATH": str(tmp_path / "instance"),
-                       "RECRUBO_API_URL": f"http://127.0.0.1:{free_port()}/public/v2"})
-
-
-@pytest.fixture()
-def receiver(receiver_app):
-    return receiver_app.test_client()
 
 
 def deliver(client, document, secret: str | None = DEMO_WEBHOOK_SECRET, content_type: str = JSONAPI):

@@ -15,6 +15,7 @@
     if (!element || !indicator) return;
     var seq = parseInt(element.getAttribute("data-live-seq"), 10) || 0;
     var everOpen = false;
+    var open = false;
 
     function show(state) {
       indicator.setAttribute("data-state", state);
@@ -38,14 +39,17 @@
 
     element.addEventListener("htmx:ws:before:connection", function (event) {
       resumeFromSeq(event.detail.connection);
-      show(everOpen ? "reconnecting" : "connecting");
+      if (navigator.onLine === false) show("offline");  // attempts go on, but the network is gone
+      else show(everOpen ? "reconnecting" : "connecting");
     });
     element.addEventListener("htmx:ws:after:connection", function (event) {
       everOpen = true;
+      open = true;
       resumeFromSeq(event.detail.connection);
       show("live");
     });
     element.addEventListener("htmx:ws:close", function (event) {
+      open = false;
       var reconnects = RECONNECT_CODES.indexOf(event.detail.code) >= 0 || document.hidden;
       show(reconnects && navigator.onLine !== false ? "reconnecting" : "offline");
     });
@@ -66,9 +70,8 @@
       }).catch(function () { /* not one of our frames */ });
     });
     window.addEventListener("offline", function () { show("offline"); });
-    window.addEventListener("online", function () {
-      if (indicator.getAttribute("data-state") === "offline") show("reconnecting");
-    });
+    // An open socket may survive a short network loss; the indicator then returns to what the socket is.
+    window.addEventListener("online", function () { show(open ? "live" : "reconnecting"); });
   }
 
   if (document.readyState === "loading") {

@@ -1,0 +1,170 @@
+"""Live updates in real Chromium on the embedded default: sandbox webhooks move rows without a reload."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import pytest
+import requests
+from playwright.sync_api import Page, expect
+
+from dashboard.recrubo import RecruboClient
+from sandbox.defaults import DEMO_API_KEY, DEMO_WEBHOOK_SECRET
+from tests.test_webhooks import payload
+
+pytestmark = pytest.mark.browser
+TERMINAL = ("finished", "timeout", "exception", "cancelled")
+
+
+def sign_in(page: Page, url: str) -> None:
+    page.goto(f"{url}/login")
+    page.fill("#email", page.locator("#demo-email").inner_text())
+    page.fill("#password", page.locator("#demo-password").inner_text())
+    page.click("#sign-in")
+    expect(page.locator("#account-email")).to_be_visible()
+
+
+def open_live(page: Page, url: str) -> None:
+    page.goto(url)
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+
+
+def sandbox_api(server) -> RecruboClient:
+    return RecruboClient(f"{server.url}/sandbox/public/v2", DEMO_API_KEY)
+
+
+def runnable_flow(api: RecruboClient):
+    """A two-step flow the simulated candidate finishes by itself."""
+    flow = api.create("flows", "flows", {"name": f"Live test {uuid.uuid4().hex[:6]}", "reminderInterval": 0,
+                                         "reminderMessage": "Still there?", "sessionTimeout": 60})
+    start = api.create("nodes", "nodes", {"flowId": flow.id, "name": "Welcome", "isStartFlow": True})
+    api.create("node-actions", "nodeActions", {"nodeId": start.id, "actionType": "ask", "variableName": "name",
+                                               "value": {"text": "What is your name?"}})
+    end = api.create("nodes", "nodes", {"flowId": flow.id, "name": "Thanks", "isEndFlow": True,
+                                        "endFlowType": "accepted"})
+    api.create("node-actions", "nodeActions", {"nodeId": end.id, "actionType": "say",
+                                               "value": {"text": "Thank you!"}})
+    api.create("node-transitions", "nodeTransitions", {"nodeId": start.id, "exitNodeId": end.id})
+    return flow
+
+
+def launch_run(api: RecruboClient, flow) -> str:
+    phone = "316" + str(uuid.uuid4().int)[:8]
+    candidate = api.create("candidates", "candidates", {"firstName": "Noor", "lastName": "Live", "phone": phone})
+    thread = api.create("message-threads", "messageThreads", {"channel": "sms", "identifier": phone,
+                                                              "candidateId": candidate.id,
+                                                              "simulatedCandidate": True})
+    run = api.create("flow-runs", "flowRuns", {"flowId": flow.id, "messageThreadId": thread.id, "state": {},
+                                               "initialMessage": {}})
+    return run.id
+
+
+def test_two_browsers_see_a_new_run_appear_and_finish_without_reload(page: Page, browser_type,
+                                                                    browser_type_launch_args, live_server, tmp_path):
+    # A second browser process: a second window of the same one would be a throttled background window.
+    second_browser = browser_type.launch(**browser_type_launch_args)
+    other = second_browser.new_page()
+    for tab in (page, other):
+        sign_in(tab, live_server.url)
+        open_live(tab, f"{live_server.url}/flow-runs")
+        tab.evaluate("window.loadedOnce = true")  # gone if the page reloaded
+    page.screenshot(path=str(tmp_path / "runs-live.png"))
+    api = sandbox_api(live_server)
+    run = launch_run(api, runnable_flow(api))
+    for tab in (page, other):
+        row = tab.locator(f"#flow-run-{run}")
+        expect(row).to_be_visible(timeout=20000)
+        expect(row.locator(".status")).to_have_text("finished", timeout=30000)
+        assert tab.evaluate("window.loadedOnce") is True
+        assert tab.locator(f"#flow-run-{run}").count() == 1
+    assert api.get(f"flow-runs/{run}").status == "finished"
+    expect(page.locator("#live-announcer")).to_have_text(f"Flow run {run[:8]} finished.")
+    second_browser.close()
+
+
+def hide(page: Page) -> None:
+    """Make the tab hidden as a browser does when it goes to the background: htmx closes the socket."""
+    page.evaluate("""() => {
+        Object.defineProperty(document, 'hidden', {value: true, configurable: true});
+        Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});
+        document.dispatchEvent(new Event('visibilitychange'));
+    }""")
+
+
+def show(page: Page) -> None:
+    page.evaluate("""() => {
+        Object.defineProperty(document, 'hidden', {value: false, configurable: true});
+        Object.defineProperty(document, 'visibilityState', {value: 'visible', configurable: true});
+        document.dispatchEvent(new Event('visibilitychange'));
+    }""")
+
+
+def post_webhook(server, document: dict) -> None:
+    response = requests.post(f"{server.url}/webhooks/recrubo", data=json.dumps(document), timeout=10,
+                             headers={"Content-Type": "application/vnd.api+json",
+                                      "X-Recrubo-Webhook-Secret": DEMO_WEBHOOK_SECRET})
+    assert response.status_code == 200, response.text
+
+
+def test_hidden_page_catches_up_on_everything_delivered_meanwhile(page: Page, live_server, tmp_path):
+    sign_in(page, live_server.url)
+    open_live(page, f"{live_server.url}/flow-runs")
+    page.evaluate("window.loadedOnce = true")
+    hide(page)
+    expect(page.locator("#live-status")).not_to_have_attribute("data-state", "live")
+    page.screenshot(path=str(tmp_path / "runs-reconnecting.png"))
+    runs = [str(uuid.uuid4()) for _ in range(3)]
+    for run in runs:
+        post_webhook(live_server, payload(run, event="create", status="queued", fields=[]))
+    for run in runs[:2]:
+        post_webhook(live_server, payload(run, status="finished", updated_at="2026-11-23T10:00:09+00:00"))
+    post_webhook(live_server, payload(runs[2], event="delete", status="cancelled",
+                                      updated_at="2026-11-23T10:00:09+00:00"))
+    assert page.locator(f"#flow-run-{runs[0]}").count() == 0  # nothing arrives while hidden
+    show(page)
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+    for run in runs[:2]:
+        expect(page.locator(f"#flow-run-{run} .status")).to_have_text("finished")
+    expect(page.locator(f"#flow-run-{runs[2]}")).to_have_count(0)
+    assert page.evaluate("window.loadedOnce") is True
+    # The newest created run is on top, as after a reload.
+    first_ids = page.locator("#flow-runs-rows tr").evaluate_all("rows => rows.slice(0, 2).map(r => r.id)")
+    assert first_ids == [f"flow-run-{runs[1]}", f"flow-run-{runs[0]}"]
+
+
+def test_dropped_socket_while_offline_reconnects_and_catches_up(page: Page, live_server, tmp_path):
+    sign_in(page, live_server.url)
+    open_live(page, f"{live_server.url}/flow-runs")
+    page.context.set_offline(True)
+    # The network is gone and the socket with it (1005 on the page: hx-ws reconnects, failing while offline).
+    page.evaluate("document.getElementById('live')._htmx.ws.connection.socket.close()")
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "offline")
+    page.screenshot(path=str(tmp_path / "runs-offline.png"))
+    run = str(uuid.uuid4())
+    post_webhook(live_server, payload(run, event="create", status="queued", fields=[]))
+    post_webhook(live_server, payload(run, status="running", updated_at="2026-11-23T10:00:09+00:00"))
+    page.context.set_offline(False)
+    expect(page.locator(f"#flow-run-{run} .status")).to_have_text("running", timeout=30000)
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+
+
+def test_home_counters_follow_the_api(page: Page, live_server):
+    sign_in(page, live_server.url)
+    open_live(page, f"{live_server.url}/")
+    api = sandbox_api(live_server)
+    run = launch_run(api, runnable_flow(api))
+    deadline = time.monotonic() + 30
+    while api.get(f"flow-runs/{run}").status not in TERMINAL and time.monotonic() < deadline:
+        time.sleep(0.2)
+    # Exactly the API's numbers, whatever else the sandbox does meanwhile (polled, never timed).
+    while time.monotonic() < deadline:
+        expected = {status: api.list("flow-runs", filters={"status": status}, size=1).total
+                    for status in ("queued", "running", "finished")}
+        shown = {status: page.locator(f"#run-counts .status-{status}").locator("xpath=..")
+                 .locator(".card-count").inner_text() for status in expected}
+        if {status: int(count) for status, count in shown.items()} == expected:
+            break
+        time.sleep(0.2)
+    assert {status: int(count) for status, count in shown.items()} == expected
