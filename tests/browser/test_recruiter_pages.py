@@ -31,6 +31,12 @@ def test_filter_threads_open_one_launch_a_run_and_watch_it(recruiter_page: Page,
     page.fill("#filter-q", name)
     expect(page.locator("#message-threads-rows tr")).to_have_count(1)
     expect(page).to_have_url(f"{live_server.url}/message-threads?q={name}&channel=&bot=&sort=activity")
+    page.go_back()
+    expect(page.locator("#filter-q")).to_have_value("")
+    expect(page.locator("#message-threads-rows tr")).to_have_count(25)
+    page.go_forward()
+    expect(page.locator("#filter-q")).to_have_value(name)
+    expect(page.locator("#message-threads-rows tr")).to_have_count(1)
     page.click(f"#message-thread-{thread.id} a")
     expect(page.locator("h1")).to_have_text(f"{name} Browser")
     page.click("#launch-run")
@@ -94,3 +100,17 @@ def test_pages_fit_a_phone_and_screenshots_of_every_page_are_written(recruiter_p
     for path in ("/", "/message-threads", "/flow-runs/new", "/flow-generations/new"):
         page.goto(f"{live_server.url}{path}")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), path
+
+
+def test_an_expired_form_says_so_and_keeps_what_was_typed(recruiter_page: Page, live_server):
+    page, api = recruiter_page, api_for(f"{live_server.url}/sandbox")
+    thread = make_thread(api, unique("Expired").replace(" ", ""))
+    page.goto(f"{live_server.url}/flow-runs/new?messageThreadId={thread.id}")
+    page.select_option("#flowId", label="Quick screening")
+    # What a server restart with a new SECRET_KEY does to an open form: its token no longer verifies.
+    page.locator('#launch input[name="csrf_token"]').evaluate("input => input.value = 'stale'")
+    page.click("#launch-submit")
+    expect(page.locator("#launch-status")).to_contain_text("This form has expired")
+    expect(page.locator("#flowId option:checked")).to_have_text("Quick screening")
+    expect(page.locator("#launch-submit")).to_be_enabled()
+    assert api.list("flow-runs", filters={"messageThreadId": thread.id}).items == []
