@@ -1,5 +1,6 @@
 """gunicorn settings for production and for the test suite's live server (see DESIGN §15)."""
 
+from dashboard import database
 from dashboard.config import load_or_exit
 
 # Validated here, in the master, so a bad variable stops start-up with one line before any worker forks.
@@ -14,7 +15,22 @@ worker_connections = 10000
 timeout = 30
 graceful_timeout = 10
 keepalive = 5
-accesslog = "-"
+# The app logs one line per request itself, with its request id; gunicorn logs only its own events.
+accesslog = None
 errorlog = "-"
 # Several servers (tests, a second app) on one machine must not fight over ~/.gunicorn/gunicorn.ctl.
 control_socket_disable = True
+
+
+def on_starting(server) -> None:
+    """Migrate the schema once, in the master, before any worker forks: workers never race on it."""
+    engine = database.make_engine(_config.database_url)
+    database.upgrade_schema(engine)
+    engine.dispose()
+
+
+def post_worker_init(worker):
+    """On shutdown, close this worker's websockets with 1012 so pages reconnect (to the next worker)."""
+    from dashboard.live import close_sockets_on_exit
+
+    close_sockets_on_exit(worker)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import secrets
 import sys
 from collections.abc import Mapping
@@ -37,6 +39,9 @@ class Config:
     port: int
     web_concurrency: int
     sandbox_time_scale: float
+    trusted_proxy_count: int = 0
+    sso_header: str | None = None
+    sso_trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
     @property
     def embedded_sandbox(self) -> bool:
@@ -63,10 +68,12 @@ def load(environ: Mapping[str, str] | None = None, check_services: bool = True) 
         webhook_secret=env.get("RECRUBO_WEBHOOK_SECRET") or DEMO_WEBHOOK_SECRET,
         app_origin=_origin("RECRUBO_APP_ORIGIN", env.get("RECRUBO_APP_ORIGIN") or "https://recrubo.app"),
         redis_url=redis_url,
-        frame_ancestors=_frame_ancestors(env.get("FRAME_ANCESTORS") or "'self'"),
+        frame_ancestors=parse_frame_ancestors(env.get("FRAME_ANCESTORS") or "'self'"),
         port=_integer("PORT", env.get("PORT") or "8000", 0, 65535),
         web_concurrency=_integer("WEB_CONCURRENCY", env.get("WEB_CONCURRENCY") or "1", 1, 64),
         sandbox_time_scale=_positive_float("SANDBOX_TIME_SCALE", env.get("SANDBOX_TIME_SCALE") or "1"),
+        trusted_proxy_count=_integer("TRUSTED_PROXY_COUNT", env.get("TRUSTED_PROXY_COUNT") or "0", 0, 10),
+        **_single_sign_on(env.get("SSO_HEADER"), env.get("SSO_TRUSTED_PROXIES")),
     )
 
 
@@ -128,12 +135,41 @@ def _without_password(url: str) -> str:
     return url.replace(f":{parts.password}@", ":***@") if parts.password else url
 
 
-def _frame_ancestors(value: str) -> str:
-    for source in value.split():
-        if source not in ("'self'", "'none'") and urlsplit(source).scheme not in ("http", "https"):
+def parse_frame_ancestors(value: str) -> str:
+    """Normalize a space-separated list of CSP framing sources ('self', 'none', origins) or raise ConfigError."""
+    sources = []
+    for source in value.replace(",", " ").split():
+        if source.lower() in ("self", "'self'", "none", "'none'"):
+            sources.append(f"'{source.strip(chr(39)).lower()}'")
+            continue
+        parts = urlsplit(source)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") \
+                or parts.query or any(char in source for char in ";'\""):
             raise ConfigError(f"FRAME_ANCESTORS must be 'self', 'none' or origins like "
                               f"https://intranet.example.com separated by spaces, got {source!r}")
-    return value
+        sources.append(f"{parts.scheme}://{parts.netloc}")
+    if not sources:
+        raise ConfigError("FRAME_ANCESTORS must name at least one source, e.g. 'self'")
+    if "'none'" in sources and len(sources) > 1:
+        raise ConfigError("FRAME_ANCESTORS cannot combine 'none' with other sources")
+    return " ".join(dict.fromkeys(sources))
+
+
+def _single_sign_on(header: str | None, proxies: str | None) -> dict:
+    if not header:
+        return {}
+    if not re.fullmatch(r"[A-Za-z0-9-]{1,64}", header):
+        raise ConfigError(f"SSO_HEADER must be a header name such as X-Forwarded-Email, got {header!r}")
+    if not proxies:
+        raise ConfigError("SSO_HEADER needs SSO_TRUSTED_PROXIES: the addresses of the proxy that sets it, "
+                          "e.g. 10.0.0.5 or 10.0.0.0/24")
+    networks = []
+    for item in proxies.replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ConfigError(f"SSO_TRUSTED_PROXIES must list IP addresses or networks, got {item!r}") from None
+    return {"sso_header": header, "sso_trusted_proxies": tuple(networks)}
 
 
 def _integer(name: str, value: str, low: int, high: int) -> int:

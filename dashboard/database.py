@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+from alembic import command
+from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
@@ -15,15 +18,37 @@ class Base(DeclarativeBase):
     """The declarative base every dashboard table derives from."""
 
 
-def init_app(app: Flask, database_url: str) -> None:
-    """Create the engine and the schema, and keep the session factory in app.extensions."""
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Any constant: Postgres advisory lock key under which one process at a time migrates.
+MIGRATION_LOCK = 7_727_274
+
+
+def make_engine(database_url: str) -> Engine:
+    """An engine for the dashboard's database, with SQLite tuned for concurrent readers."""
     engine = create_engine(database_url, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    # Models register on Base when imported; import them before create_all sees the metadata.
-    from dashboard import users  # noqa: F401
+    return engine
 
-    Base.metadata.create_all(engine)
+
+def upgrade_schema(engine: Engine) -> None:
+    """Bring the schema to the newest migration; a no-op when it is current."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def init_app(app: Flask, database_url: str) -> None:
+    """Create the engine, migrate the schema, and keep the session factory in app.extensions."""
+    # Models register on Base when imported: the migrations' autogenerate compares against them.
+    from dashboard import events, stored_settings, users  # noqa: F401
+
+    engine = make_engine(database_url)
+    upgrade_schema(engine)
     app.extensions["database"] = sessionmaker(engine, expire_on_commit=False)
 
 

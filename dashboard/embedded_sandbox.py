@@ -18,10 +18,13 @@ sandbox_cli = AppGroup("sandbox", help="Manage the embedded Recrubo sandbox.")
 
 
 def sandbox_config(config: Config) -> dict:
-    """The embedded sandbox's settings: the dashboard's key and secret, its instance folder."""
+    """The embedded sandbox's settings: the dashboard's key and secret, its instance folder, its receiver."""
     return {"SANDBOX_DATABASE": str(config.instance_path / "sandbox.db"),
             "SANDBOX_API_KEY": config.api_key,
             "SANDBOX_WEBHOOK_SECRET": config.webhook_secret,
+            # Webhooks flow for real: the sandbox's organization posts to this dashboard's own receiver
+            # (the seeded subscriptions are the recommended ones, reference §8.5).
+            "SANDBOX_WEBHOOK_URL": f"http://127.0.0.1:{config.port}/webhooks/recrubo",
             "SANDBOX_TIME_SCALE": config.sandbox_time_scale}
 
 

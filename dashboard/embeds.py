@@ -1,20 +1,143 @@
-"""Embeds: the Recrubo embeddable components the dashboard hosts."""
+"""Embeds: host Recrubo's embeddable components, with tokens minted here and never the API key."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
+from flask import Blueprint, abort, current_app, g, jsonify, render_template, request
+
+from dashboard import users
+from dashboard.embed_components import COMPONENTS, default_settings
+from dashboard.recrubo import RecruboError, client
+
+log = logging.getLogger(__name__)
 bp = Blueprint("embeds", __name__, url_prefix="/embeds")
-COMPONENTS = {
-    "inbox": ("Inbox", "Candidate conversations, answered from the dashboard."),
-    "bot-studio": ("BotStudio", "The flow editor."),
-    "generate-flow": ("GenerateFlow", "Write a flow from a vacancy."),
-    "whatsapp-connect": ("WhatsApp connect", "Connect the organization's WhatsApp number."),
-    "schedule-form": ("Schedule form", "Create or edit an appointment with a candidate."),
-    "schedule-table": ("Schedule table", "Upcoming appointments."),
-}
+# Refresh this long before a token expires, so a frame never holds a dead one.
+REFRESH_MARGIN = timedelta(minutes=5)
+# The reference: without expiresAt, mint per page and refresh after 50 minutes.
+ASSUMED_LIFETIME = timedelta(minutes=50)
+
+
+NOT_LINKED = ("Your account is not linked to a Recrubo user, so embedded components cannot sign you in. "
+              "An administrator can link it under Settings → Accounts.")
+
+
+@dataclass(frozen=True)
+class EmbedToken:
+    """A token for one Recrubo user and one origin, and when it stops working."""
+
+    token: str
+    expires_at: datetime
+
+    def as_json(self) -> dict:
+        return {"token": self.token, "expiresAt": self.expires_at.isoformat()}
+
+
+class TokenCache:
+    """Tokens per (Recrubo user, origin), reused until shortly before they expire."""
+
+    def __init__(self) -> None:
+        self._tokens: dict[tuple[str, str], EmbedToken] = {}
+        self._lock = threading.Lock()
+
+    def get(self, user_id: str, origin: str) -> EmbedToken:
+        """A token that stays valid for at least REFRESH_MARGIN, minted when needed."""
+        key = (user_id, origin)
+        with self._lock:
+            cached = self._tokens.get(key)
+        if cached and cached.expires_at - REFRESH_MARGIN > datetime.now(timezone.utc):
+            return cached
+        fresh = mint_token(user_id, origin)
+        with self._lock:
+            self._tokens[key] = fresh
+        return fresh
+
+
+def mint_token(user_id: str, origin: str) -> EmbedToken:
+    """Ask Recrubo for an embed token for this user, checked against this origin."""
+    reply = client().post_json("embed/authenticate", {"userId": user_id, "originUrl": origin})
+    # The sandbox answers {token, expiresAt}; the real API may wrap it as a JSON:API resource.
+    data = reply.get("data") if isinstance(reply.get("data"), dict) else {}
+    attributes = data.get("attributes") or {}
+    token = reply.get("token") or attributes.get("token")
+    if not token:
+        raise RecruboError("Recrubo did not return an embed token.", kind="error")
+    expires = reply.get("expiresAt") or attributes.get("expiresAt")
+    try:
+        expires_at = datetime.fromisoformat(expires) if expires else None
+    except ValueError:
+        expires_at = None
+    return EmbedToken(token, expires_at or datetime.now(timezone.utc) + ASSUMED_LIFETIME)
+
+
+def page_origin() -> str:
+    """The origin of the page that holds the iframe: the token is bound to it."""
+    return request.host_url.rstrip("/")
+
+
+def component_origin() -> str:
+    """Where the components are served from: postMessage goes there and only there."""
+    config = current_app.config["RECRUBO"]
+    return page_origin() if config.embedded_sandbox else config.app_origin
+
+
+def component_url(slug: str) -> str:
+    """The iframe `src` of a component (the API's redirecting URL)."""
+    config = current_app.config["RECRUBO"]
+    base = "/sandbox/public/v2" if config.embedded_sandbox else config.recrubo_api_url
+    return f"{base}/embed/component/{slug}"
+
+
+def linked_recrubo_user_id() -> str | None:
+    """The signed-in account's Recrubo user; the demo account links itself to the sandbox's recruiter."""
+    if g.user.recrubo_user_id:
+        return g.user.recrubo_user_id
+    if current_app.config["RECRUBO"].embedded_sandbox and g.user.email == users.DEMO_EMAIL:
+        first = client().list("users", sort="createdAt", size=1).items
+        if first:
+            users.link_recrubo_user(g.user.id, first[0].id)
+            return first[0].id
+    return None
+
+
+def token_for_current_user() -> EmbedToken | None:
+    """A token for the signed-in account's Recrubo user; None when the account is not linked to one."""
+    recrubo_user_id = linked_recrubo_user_id()
+    if not recrubo_user_id:
+        return None
+    return current_app.extensions["embed_tokens"].get(recrubo_user_id, page_origin())
 
 
 @bp.get("")
 def index():
     return render_template("embeds/index.html", components=COMPONENTS)
+
+
+@bp.get("/<slug>")
+def show(slug: str):
+    component = COMPONENTS.get(slug) or abort(404)
+    # An unlinked account still gets the page, with what to do instead of a component that cannot sign in.
+    return render_template("embeds/show.html", component=component, slug=slug, token=token_for_current_user(),
+                           settings=default_settings(component), src=component_url(slug),
+                           origin=component_origin(), not_linked=NOT_LINKED)
+
+
+@bp.post("/<slug>/token")
+def token(slug: str):
+    if slug not in COMPONENTS:
+        abort(404)
+    try:
+        fresh = token_for_current_user()
+    except RecruboError as error:
+        return jsonify(errors=[{"status": "502", "title": "No embed token", "detail": error.message}]), 502
+    if fresh is None:
+        return jsonify(errors=[{"status": "409", "title": "Account not linked", "detail": NOT_LINKED}]), 409
+    return jsonify(fresh.as_json())
+
+
+@bp.record_once
+def _install_cache(state) -> None:
+    state.app.extensions["embed_tokens"] = TokenCache()

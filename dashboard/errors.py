@@ -38,9 +38,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        messages = {404: "There is nothing at this address.",
+        messages = {403: "Only an administrator can do this.",
+                    404: "There is nothing at this address.",
                     405: "This address does not accept that kind of request.",
-                    413: "What was sent is too large (the limit is 1 MiB)."}
+                    409: "That would leave the dashboard without anyone to manage it.",
+                    413: "What was sent is too large (the limit is 1 MiB).",
+                    422: "That value is not valid here."}
         return render_error(error.name, messages.get(error.code or 500, error.description or ""),
                             error.code or 500)
 

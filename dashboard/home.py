@@ -14,6 +14,14 @@ RUN_STATUSES = ("queued", "running", "finished", "timeout", "exception", "cancel
 CHART_DAYS = 14
 
 
+def current_totals() -> dict[str, int]:
+    """How many flows, threads and generations the organization has (the API counts them)."""
+    api = client()
+    return {"flows": api.list("flows", size=1).total,
+            "message threads": api.list("message-threads", size=1).total,
+            "flow generations": api.list("flow-generations", size=1).total}
+
+
 def run_counts() -> dict[str, int]:
     """How many runs the organization has in each status (one small request each: the API counts)."""
     api = client()
@@ -33,9 +41,7 @@ def index():
     started = run_chart.counts(api.iterate("flow-runs", filters={"createdAt][gte": since}), "createdAt")
     finished = run_chart.counts(api.iterate("flow-runs", filters={"status": "finished", "updatedAt][gte": since}),
                                 "updatedAt")
-    totals = {"flows": api.list("flows", size=1).total,
-              "message threads": api.list("message-threads", size=1).total,
-              "flow generations": api.list("flow-generations", size=1).total}
+    totals = current_totals()
     return render_template("home/index.html", organization=organizations[0] if organizations else None,
                            totals=totals, runs=run_counts(), failed_today=failed_today, generating=generating,
                            chart=run_chart.build(today, started, finished, CHART_DAYS))

@@ -19,6 +19,7 @@ def is_partial() -> bool:
 
 def render(page: str, fragment: str, /, **context) -> str:
     """Render the fragment for a partial htmx request, else the whole page that includes it."""
+    # Positional-only: a template variable may itself be called `page` (a page of results).
     return render_template(fragment if is_partial() else page, **context)
 
 

@@ -197,6 +197,11 @@ def _detail_text(error: Mapping) -> str:
     return str(detail or error.get("title") or "error")
 
 
+def parse_resource(data: Mapping) -> Resource:
+    """A bare JSON:API resource object (e.g. a webhook's `resource`) as the client's plain Resource."""
+    return _resource(data, {})
+
+
 def _index(document: Mapping) -> dict[tuple[str, str], Mapping]:
     return {(item.get("type"), item.get("id")): item for item in document.get("included") or []
             if isinstance(item, Mapping)}

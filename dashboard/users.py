@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import datetime, timezone
 
@@ -55,21 +56,74 @@ def create_user(email: str, password: str, admin: bool = False,
     return user
 
 
+@functools.cache
+def _timing_hash() -> str:
+    return generate_password_hash(secrets.token_hex(16))
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The account with this e-mail and password, or None."""
     with session_scope() as session:
         user = session.scalar(select(User).where(User.email == normalize_email(email)))
     if user is None:
-        # Hash anyway so a wrong e-mail takes as long as a wrong password.
-        check_password_hash(generate_password_hash("x"), password)
+        # Check against a real hash anyway, so a wrong e-mail takes as long as a wrong password.
+        check_password_hash(_timing_hash(), password)
         return None
     return user if check_password_hash(user.password_hash, password) else None
+
+
+def find_or_create_sso_user(email: str) -> User | None:
+    """The account for an e-mail vouched for by the intranet's proxy, made as a recruiter on first visit."""
+    with session_scope() as session:
+        user = session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is not None:
+        return user
+    try:
+        # Such an account signs in only through the proxy: its password is random and never shown.
+        return create_user(email, secrets.token_urlsafe(24))
+    except ValueError:
+        # Created meanwhile by a parallel request, or not an address we accept (then None).
+        with session_scope() as session:
+            return session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
 def get_user(user_id: int) -> User | None:
     """The account with this id, or None."""
     with session_scope() as session:
         return session.get(User, user_id)
+
+
+def link_recrubo_user(user_id: int, recrubo_user_id: str | None) -> bool:
+    """Record which Recrubo User this account acts as in embeddables; False when it does not exist."""
+    with session_scope() as session:
+        user = session.get(User, user_id)
+        if user is not None:
+            user.recrubo_user_id = recrubo_user_id
+        return user is not None
+
+
+def all_users() -> list[User]:
+    """Every account, oldest first."""
+    with session_scope() as session:
+        return list(session.scalars(select(User).order_by(User.id)))
+
+
+def set_admin(user_id: int, admin: bool) -> bool:
+    """Make an account an admin or a recruiter; False when it does not exist."""
+    with session_scope() as session:
+        user = session.get(User, user_id)
+        if user is not None:
+            user.is_admin = admin
+        return user is not None
+
+
+def delete_user(user_id: int) -> bool:
+    """Remove an account (its sessions end at their next request); False when it does not exist."""
+    with session_scope() as session:
+        user = session.get(User, user_id)
+        if user is not None:
+            session.delete(user)
+        return user is not None
 
 
 def demo_account() -> User | None:

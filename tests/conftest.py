@@ -10,13 +10,15 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
 
-from dashboard import create_app
+from dashboard import create_app, database
+from tests.services import start_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -73,6 +75,7 @@ class Server:
     process: subprocess.Popen
     log: Path
     instance: Path
+    env: dict[str, str] | None = None
 
 
 def start_dashboard(tmp: Path, **env: str) -> Server:
@@ -84,9 +87,15 @@ def start_dashboard(tmp: Path, **env: str) -> Server:
                                      **env)
     process = subprocess.Popen([str(Path(PYTHON).with_name("gunicorn")), "-c", "gunicorn.conf.py", "wsgi:app"],
                                cwd=ROOT, env=environment, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-    server = Server(f"http://127.0.0.1:{port}", process, log, instance)
+    server = Server(f"http://127.0.0.1:{port}", process, log, instance, environment)
     wait_until_serving(f"{server.url}/healthz", process, log)
     return server
+
+
+def run_flask(server: Server, *args: str) -> subprocess.CompletedProcess:
+    """Run `flask --app wsgi ARGS` with a started dashboard's settings, as an operator would."""
+    return subprocess.run([str(Path(PYTHON).with_name("flask")), "--app", "wsgi", *args], cwd=ROOT,
+                          env=server.env, capture_output=True, text=True, timeout=60)
 
 
 @pytest.fixture(scope="session")
@@ -104,11 +113,44 @@ def sandbox_server(tmp_path_factory):
     stop(process)
 
 
+def dispose(app) -> None:
+    """Close an app's pooled database connections (a PostgreSQL server allows only so many)."""
+    with app.app_context():
+        database.engine().dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server for the session (Debian's, started by the suite itself)."""
+    server = start_postgres(free_port())
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    """Each dashboard test runs on SQLite (the default) and on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'dashboard.db'}"
+    return request.getfixturevalue("postgres").fresh_database(f"test_{uuid.uuid4().hex[:16]}")
+
+
 @pytest.fixture()
-def app(tmp_path, sandbox_server):
+def app(tmp_path, sandbox_server, database_url):
     """A dashboard in this process, talking to the standalone sandbox over HTTP."""
-    return create_app({"INSTANCE_PATH": str(tmp_path / "instance"),
-                       "RECRUBO_API_URL": f"{sandbox_server.url}/public/v2"})
+    dashboard = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "DATABASE_URL": database_url,
+                            "RECRUBO_API_URL": f"{sandbox_server.url}/public/v2"})
+    yield dashboard
+    dispose(dashboard)
+
+
+@pytest.fixture()
+def offline_app(tmp_path, database_url):
+    """A dashboard in this process whose Recrubo API cannot be reached (nothing listens on its port)."""
+    dashboard = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "DATABASE_URL": database_url,
+                            "RECRUBO_API_URL": f"http://127.0.0.1:{free_port()}/public/v2"})
+    yield dashboard
+    dispose(dashboard)
 
 
 @pytest.fixture()
@@ -146,3 +188,71 @@ def sign_in(client, email: str, password: str):
     """Sign in through the real form, CSRF token included; return the response."""
     token = csrf_token(client.get("/login").get_data(as_text=True))
     return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+@pytest.fixture()
+def redis_server(tmp_path):
+    """A real redis-server on a free loopback port, without persistence; stopped after the test."""
+    executable = shutil.which("redis-server")
+    if executable is None:
+        pytest.fail("redis-server is not installed; scripts/test installs it")
+    server = RedisServer(executable, free_port(), tmp_path / "redis.log")
+    server.start()
+    yield server
+    server.stop()
+
+
+@dataclass
+class RedisServer:
+    """A redis-server process the test may stop and start again on the same port."""
+
+    executable: str
+    port: int
+    log: Path
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        """Start (or restart) it and wait until it answers PING."""
+        import redis
+
+        self.process = subprocess.Popen([self.executable, "--port", str(self.port), "--bind", "127.0.0.1",
+                                         "--save", "", "--appendonly", "no"],
+                                        stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                redis.Redis(port=self.port, socket_connect_timeout=1).ping()
+                return
+            except redis.RedisError:
+                time.sleep(0.05)
+        pytest.fail(f"redis-server did not answer on {self.port}:\n{self.log.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        """Stop it (the dashboard sees Redis go away)."""
+        if self.process is not None:
+            stop(self.process)
+
+
+def create_account(server: Server, email: str, password: str, admin: bool = False) -> None:
+    """Add an account to a started dashboard's own database (the same instance folder it runs on)."""
+    from dashboard import users
+
+    environment = {"INSTANCE_PATH": str(server.instance),
+                   "RECRUBO_API_URL": "http://127.0.0.1:9/public/v2"}  # never called: accounts only
+    with create_app(environment).app_context():
+        users.create_user(email, password, admin=admin)
+
+
+def signed_in_session(server: Server, email: str, password: str) -> requests.Session:
+    """A requests session signed in to `server` through the real form."""
+    session = requests.Session()
+    token = csrf_token(session.get(f"{server.url}/login", timeout=10).text)
+    response = session.post(f"{server.url}/login", data={"email": email, "password": password,
+                                                          "csrf_token": token},
+                            allow_redirects=False, timeout=10)
+    assert response.status_code == 302, response.text
+    return session

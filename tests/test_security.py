@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from dashboard import users
 from tests.conftest import sign_in
@@ -17,9 +18,15 @@ def signed_in(client, app):
 
 
 def post_routes(app):
-    """Every route that accepts POST, from the URL map, so a new one cannot forget CSRF."""
-    return sorted(rule.rule for rule in app.url_map.iter_rules()
-                  if "POST" in (rule.methods or ()) and not rule.websocket and not rule.rule.startswith("/webhooks/"))
+    """A URL for every route that accepts POST, from the URL map, so a new route cannot forget CSRF."""
+    adapter = app.url_map.bind("localhost")
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if "POST" in (rule.methods or ()) and not rule.websocket and not rule.rule.startswith("/webhooks/"):
+            values = {name: 1 if isinstance(converter, IntegerConverter) else "inbox"
+                      for name, converter in rule._converters.items()}
+            routes.append(adapter.build(rule.endpoint, values, method="POST"))
+    return sorted(routes)
 
 
 def test_every_post_route_without_a_token_is_refused_readably(signed_in, app):

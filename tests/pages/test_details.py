@@ -33,7 +33,7 @@ def test_thread_page_shows_the_conversation_the_candidate_and_the_runs(recruiter
     assert 'class="bubble inbound"' in html and 'class="bubble outbound"' in html
     assert thread.candidate.firstName in html
     assert f'id="flow-run-{run.id}"' in html
-    assert f'id="message-thread-{thread.id}"' in html and 'id="thread-messages"' in html
+    assert f'id="message-thread-{thread.id}"' in html and f'id="message-thread-{thread.id}-messages"' in html
 
 
 def test_run_page_shows_status_timeline_and_gathered_answers(recruiter, api):

@@ -95,7 +95,8 @@ def test_include_adds_linkage_and_included_resources(api, tagged):
     assert kinds == ["candidates", "messages"]
     message = next(r for r in body["included"] if r["type"] == "messages")
     assert message["attributes"]["payload"] == {"type": "text", "text": {"value": "Hey! Lets start the chat"}}
-    assert message["attributes"]["deliveryStatus"] in ("accepted", "sent", "delivered", "read")
+    # WhatsApp free text to a new thread is outside the 24 h window: the engine may already have failed it (S24).
+    assert message["attributes"]["deliveryStatus"] in ("accepted", "sent", "delivered", "read", "failed")
 
 
 def test_nodes_of_a_flow_include_their_actions(api):

@@ -1,0 +1,227 @@
+"""The webhook event log: every delivery stored once, its verdict, and the pushes it caused."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dashboard.database import Base, session_scope
+
+APPLIED, DUPLICATE, STALE = "applied", "duplicate", "stale"
+# Pushes older than this many sequence numbers are pruned; a page further behind reloads instead.
+KEEP_PUSHES = 20000
+
+
+def utcnow() -> datetime:
+    """Now, as the naive UTC datetime every column here holds (SQLite keeps no offsets)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Event(Base):
+    """One webhook delivery, keyed by the payload `id`, with what the dashboard made of it."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    resource_type: Mapped[str] = mapped_column(String(64), index=True)
+    resource_id: Mapped[str] = mapped_column(String(128), index=True)
+    event: Mapped[str] = mapped_column(String(16))
+    fields: Mapped[str] = mapped_column(Text, default="[]")
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    verdict: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    deliveries: Mapped[int] = mapped_column(Integer, default=1)
+    payload: Mapped[str] = mapped_column(Text)
+    # Set when the pushes were rendered and published; NULL after a crash means "publish me".
+    published_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True, index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    sockets: Mapped[int] = mapped_column(Integer, default=0)
+
+    @property
+    def document(self) -> dict:
+        """The stored webhookPayload document."""
+        return json.loads(self.payload)
+
+    @property
+    def field_list(self) -> list[str]:
+        """The changed fields the payload named (empty when it named none)."""
+        return json.loads(self.fields or "[]")
+
+
+class Push(Base):
+    """One frame published to one live channel; `seq` orders them for catch-up after a reconnect."""
+
+    __tablename__ = "live_pushes"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("webhook_events.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(200), index=True)
+    frame: Mapped[str] = mapped_column(Text)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A validated webhookPayload, ready to be recorded."""
+
+    id: str
+    resource_type: str
+    resource_id: str
+    event: str
+    fields: list[str]
+    updated_at: datetime | None
+    attributes: dict
+    payload: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What recording a delivery decided: the verdict, and whether it was a redelivery of a stored id."""
+
+    event_id: str
+    verdict: str
+    redelivery: bool
+    reason: str | None = None
+
+
+def content_hash(delivery: Delivery) -> str:
+    """A digest of what the delivery says, so a retry under a new id is recognised as the same news."""
+    canonical = json.dumps([delivery.resource_type, delivery.resource_id, delivery.event,
+                            delivery.attributes], sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def record(delivery: Delivery) -> Outcome:
+    """Store a delivery once and decide its verdict: applied, duplicate (same content) or stale (older)."""
+    digest = content_hash(delivery)
+    with session_scope() as session:
+        existing = session.get(Event, delivery.id)
+        if existing is not None:
+            existing.deliveries += 1
+            return Outcome(existing.id, existing.verdict, True, existing.reason)
+        verdict, reason = _verdict(session, delivery, digest)
+        session.add(Event(id=delivery.id, resource_type=delivery.resource_type, resource_id=delivery.resource_id,
+                          event=delivery.event, fields=json.dumps(delivery.fields), updated_at=delivery.updated_at,
+                          content_hash=digest, verdict=verdict, reason=reason, payload=delivery.payload,
+                          published_at=None if verdict == APPLIED else utcnow()))
+    return Outcome(delivery.id, verdict, False, reason)
+
+
+def record_or_redelivery(delivery: Delivery) -> Outcome:
+    """`record`, treating a concurrent insert of the same id (another worker won the race) as a redelivery."""
+    try:
+        return record(delivery)
+    except IntegrityError:
+        return record(delivery)
+
+
+def _verdict(session, delivery: Delivery, digest: str) -> tuple[str, str | None]:
+    twin = session.scalar(select(Event.id).where(
+        Event.resource_type == delivery.resource_type, Event.resource_id == delivery.resource_id,
+        Event.event == delivery.event, Event.content_hash == digest).limit(1))
+    if twin is not None:
+        return DUPLICATE, f"same content as event {twin}"
+    if delivery.updated_at is not None:
+        newest = session.scalar(select(func.max(Event.updated_at)).where(
+            Event.resource_type == delivery.resource_type, Event.resource_id == delivery.resource_id,
+            Event.verdict == APPLIED))
+        if newest is not None and delivery.updated_at < newest:
+            return STALE, f"updatedAt {delivery.updated_at.isoformat()} is older than {newest.isoformat()}"
+    return APPLIED, None
+
+
+def get(event_id: str) -> Event | None:
+    """One stored event."""
+    with session_scope() as session:
+        return session.get(Event, event_id)
+
+
+def recent(limit: int = 100, verdict: str | None = None, resource_type: str | None = None,
+           search: str | None = None) -> list[Event]:
+    """The newest events, optionally only one verdict, one resource type, or ids containing `search`."""
+    query = select(Event).order_by(Event.received_at.desc(), Event.id).limit(limit)
+    if verdict:
+        query = query.where(Event.verdict == verdict)
+    if resource_type:
+        query = query.where(Event.resource_type == resource_type)
+    if search:
+        pattern = f"%{search}%"
+        query = query.where(Event.id.like(pattern) | Event.resource_id.like(pattern))
+    with session_scope() as session:
+        return list(session.scalars(query))
+
+
+def count() -> int:
+    """How many events are stored."""
+    with session_scope() as session:
+        return session.scalar(select(func.count()).select_from(Event)) or 0
+
+
+def claim_unpublished(older_than_seconds: float, limit: int = 50) -> list[Event]:
+    """Applied events a crash left unpublished, each claimed by one process (a conditional UPDATE)."""
+    now = utcnow()
+    cutoff = datetime.fromtimestamp(now.timestamp() - older_than_seconds)
+    claimed = []
+    with session_scope() as session:
+        candidates = list(session.scalars(select(Event).where(
+            Event.verdict == APPLIED, Event.published_at.is_(None), Event.received_at < cutoff,
+            (Event.claimed_at.is_(None)) | (Event.claimed_at < cutoff)).order_by(Event.received_at).limit(limit)))
+    for candidate in candidates:
+        with session_scope() as session:
+            won = session.execute(update(Event).where(
+                Event.id == candidate.id, Event.published_at.is_(None),
+                (Event.claimed_at.is_(None)) | (Event.claimed_at < cutoff)).values(claimed_at=now)).rowcount
+        if won:
+            claimed.append(candidate)
+    return claimed
+
+
+def store_pushes(event_id: str, bodies: list[tuple[str, dict]]) -> list[Push]:
+    """Store an event's frames (channel, JSON body), each stamped with its seq, and mark it published."""
+    with session_scope() as session:
+        pushes = [Push(event_id=event_id, channel=channel, frame="") for channel, _ in bodies]
+        session.add_all(pushes)
+        session.flush()  # assigns the seqs, which the frames carry so a page knows where it is
+        for push, (_, body) in zip(pushes, bodies):
+            push.frame = json.dumps({"seq": push.seq, **body}, separators=(",", ":"))
+        session.execute(update(Event).where(Event.id == event_id).values(published_at=utcnow()))
+    return pushes
+
+
+def add_sockets(event_id: str, reached: int) -> None:
+    """Count sockets one process pushed an event to (every worker adds its own)."""
+    if reached:
+        with session_scope() as session:
+            session.execute(update(Event).where(Event.id == event_id).values(sockets=Event.sockets + reached))
+
+
+def last_seq() -> int:
+    """The newest push's sequence number (0 when none): a page rendered now has seen everything up to it."""
+    with session_scope() as session:
+        return session.scalar(select(func.max(Push.seq))) or 0
+
+
+def pushes_since(seq: int, channels: set[str], limit: int) -> list[Push] | None:
+    """Pushes after `seq` on these channels in order, or None when more than `limit` or already pruned."""
+    with session_scope() as session:
+        oldest = session.scalar(select(func.min(Push.seq)))
+        if seq and oldest is not None and seq < oldest - 1:
+            return None
+        pushes = list(session.scalars(select(Push).where(Push.seq > seq, Push.channel.in_(channels))
+                                      .order_by(Push.seq).limit(limit + 1)))
+    return None if len(pushes) > limit else pushes
+
+
+def prune_pushes(keep: int = KEEP_PUSHES) -> None:
+    """Forget pushes older than the newest `keep`, so the log of frames stays bounded."""
+    with session_scope() as session:
+        newest = session.scalar(select(func.max(Push.seq))) or 0
+        if newest > keep:
+            session.query(Push).filter(Push.seq <= newest - keep).delete()

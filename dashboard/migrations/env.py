@@ -1,0 +1,11 @@
+"""Alembic's entry point: migrations run on the connection `database.upgrade_schema` hands over."""
+
+from alembic import context
+
+from dashboard.database import Base
+
+connection = context.config.attributes["connection"]
+# Batch mode lets SQLite, which cannot ALTER most things in place, take the same migrations as Postgres.
+context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()

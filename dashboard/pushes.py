@@ -1,0 +1,129 @@
+"""What an applied webhook event looks like on screen: the partials it renders to, per live channel."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import get_template_attribute
+from jinja2 import TemplateNotFound
+
+from dashboard import home
+from dashboard.events import Event
+from dashboard.htmx import hx_partial
+from dashboard.recrubo import RecruboError, Resource, parse_resource
+
+log = logging.getLogger(__name__)
+TERMINAL_RUN_STATUSES = {"finished", "timeout", "exception", "cancelled"}
+
+
+@dataclass(frozen=True)
+class Listed:
+    """How one resource type appears in its list and on its own page."""
+
+    template: str
+    id_prefix: str
+    rows_id: str
+    label: str
+
+
+LISTED = {
+    "flowRuns": Listed("flow_runs/_partials.html", "flow-run-", "flow-runs-rows", "Flow run"),
+    "flows": Listed("flows/_partials.html", "flow-", "flows-rows", "Flow"),
+    "messageThreads": Listed("message_threads/_partials.html", "message-thread-", "message-threads-rows",
+                             "Message thread"),
+    "flowGenerations": Listed("flow_generations/_partials.html", "flow-generation-", "flow-generations-rows",
+                              "Flow generation"),
+}
+# Home's counters change when these resources appear, go, or (runs) change status.
+COUNTED = {"flowRuns", "flows", "messageThreads", "flowGenerations"}
+
+
+def render(event: Event) -> list[tuple[str, dict]]:
+    """Render an event once into (channel, frame body) pairs; the same bytes go to every socket."""
+    resource = parse_resource(event.document["data"]["attributes"]["resource"])
+    bodies: list[tuple[str, dict]] = []
+    listed = LISTED.get(event.resource_type)
+    announcement = _announcement(event, resource)
+    if listed is not None:
+        bodies.append((event.resource_type, _frame(_list_html(event, resource, listed), announcement)))
+        detail = _macro(listed.template, "detail")
+        if detail is not None:
+            html = hx_partial(f"{listed.id_prefix}{resource.id}", str(detail(resource)),
+                              "delete" if event.event == "delete" else "outerHTML")
+            bodies.append((f"{event.resource_type}:{resource.id}", _frame(html, announcement)))
+    if event.resource_type == "messages" and resource.get("messageThreadId"):
+        bodies.append((f"messageThreads:{resource.messageThreadId}",
+                       _frame(_message_html(event, resource), announcement)))
+    if _changes_counts(event):
+        counts = _counts_html()
+        if counts:
+            bodies.append(("home", _frame(counts, None)))
+    return bodies
+
+
+def _frame(html: str, announcement: str | None) -> dict:
+    return {"content": str(html), "announce": announcement} if announcement else {"content": str(html)}
+
+
+def _list_html(event: Event, resource: Resource, listed: Listed) -> str:
+    row_id = f"{listed.id_prefix}{resource.id}"
+    if event.event == "delete":
+        return hx_partial(row_id, "", "delete")
+    row = str(get_template_attribute(listed.template, "row")(resource))
+    if event.event == "update":
+        return hx_partial(row_id, row)
+    # A new resource goes on top of the first page only (the list marks it); a replay may find it
+    # there already, so the old copy is removed first and the row never appears twice.
+    return hx_partial(row_id, "", "delete") + hx_partial(f"{listed.rows_id}[data-live-inserts]", row, "afterbegin")
+
+
+def _message_html(event: Event, message: Resource) -> str:
+    message_id = f"message-{message.id}"
+    if event.event == "delete":
+        return hx_partial(message_id, "", "delete")
+    html = str(get_template_attribute("message_threads/_partials.html", "message")(message))
+    if event.event == "update":
+        return hx_partial(message_id, html)
+    return (hx_partial(message_id, "", "delete")
+            + hx_partial(f"message-thread-{message.messageThreadId}-messages", html, "beforeend"))
+
+
+def _changes_counts(event: Event) -> bool:
+    if event.resource_type not in COUNTED:
+        return False
+    if event.event in ("create", "delete"):
+        return True
+    # An update without `fields` (the real API may leave it out) might have changed the status.
+    return event.resource_type == "flowRuns" and (not event.field_list or "status" in event.field_list)
+
+
+def _counts_html() -> str | None:
+    try:
+        totals, runs = home.current_totals(), home.run_counts()
+    except RecruboError as error:
+        # The next event renders the counters again; a reconnecting page catches up from the API.
+        log.warning("home counters not pushed: %s", error.message)
+        return None
+    return (hx_partial("totals", str(get_template_attribute("home/_partials.html", "totals")(totals)))
+            + hx_partial("run-counts", str(get_template_attribute("home/_partials.html", "run_counts")(runs))))
+
+
+def _announcement(event: Event, resource: Resource) -> str | None:
+    if event.resource_type == "flowRuns" and event.event != "delete":
+        status = resource.get("status")
+        if status in TERMINAL_RUN_STATUSES and (not event.field_list or "status" in event.field_list):
+            return f"Flow run {resource.id[:8]} {status}."
+    if event.resource_type == "messages" and event.event == "create" and resource.get("origin") == "inbound":
+        return f"New message from {resource.get('sendBy') or 'a candidate'}."
+    if event.resource_type == "flowGenerations" and resource.get("status") == "finished" \
+            and "status" in (event.field_list or ["status"]):
+        return f"Flow generation {resource.id[:8]} finished."
+    return None
+
+
+def _macro(template: str, name: str):
+    try:
+        return get_template_attribute(template, name)
+    except (AttributeError, TemplateNotFound):
+        return None

@@ -1,0 +1,66 @@
+"""Real backing services the suite starts itself: a throwaway PostgreSQL cluster on a loopback port."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+
+def postgres_bin() -> Path | None:
+    """Debian's PostgreSQL server programs, or None when the server is not installed."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    return Path(found[-1]).parent if found else None
+
+
+@dataclass
+class Postgres:
+    """A running cluster: its admin URL, and how to make a fresh database on it."""
+
+    port: int
+    data: Path
+    runner: list[str]
+
+    @property
+    def admin_url(self) -> str:
+        return f"postgresql://dashboard@127.0.0.1:{self.port}/postgres"
+
+    def fresh_database(self, name: str) -> str:
+        """Create an empty database and return its SQLAlchemy URL."""
+        with psycopg.connect(self.admin_url, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            connection.execute(f'CREATE DATABASE "{name}"')
+        return f"postgresql://dashboard@127.0.0.1:{self.port}/{name}"
+
+    def stop(self) -> None:
+        bindir = postgres_bin()
+        subprocess.run([*self.runner, str(bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"],
+                       capture_output=True, timeout=60)
+        shutil.rmtree(self.data.parent, ignore_errors=True)
+
+
+def start_postgres(port: int) -> Postgres:
+    """initdb + pg_ctl start on 127.0.0.1:`port`, trust auth, no fsync: fast and disposable."""
+    bindir = postgres_bin()
+    if bindir is None:
+        raise RuntimeError("PostgreSQL is not installed; scripts/test installs Debian's postgresql")
+    root = Path(tempfile.mkdtemp(prefix="recrubo-pg-"))
+    data = root / "data"
+    runner: list[str] = []
+    if os.geteuid() == 0:
+        # PostgreSQL refuses to run as root: run it as Debian's postgres user, in a folder it owns.
+        shutil.chown(root, "postgres")
+        runner = ["runuser", "-u", "postgres", "--"]
+    os.chmod(root, 0o755)
+    subprocess.run([*runner, str(bindir / "initdb"), "-D", str(data), "-U", "dashboard", "-A", "trust",
+                    "--no-sync", "-E", "UTF8"], check=True, capture_output=True, timeout=120)
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+    subprocess.run([*runner, str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"),
+                    "-w", "start"], check=True, capture_output=True, timeout=120)
+    return Postgres(port, data, runner)

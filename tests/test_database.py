@@ -1,0 +1,16 @@
+"""The schema: migrations produce exactly what the models describe, on SQLite and on Postgres."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from dashboard import database
+
+
+def test_migrations_match_the_models_and_rerun_harmlessly(database_url, offline_app):
+    engine = database.make_engine(database_url)
+    database.upgrade_schema(engine)  # the app migrated already: running again changes nothing
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), database.Base.metadata) == []
+    engine.dispose()
