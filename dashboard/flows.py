@@ -9,6 +9,8 @@ from dashboard.lists import PAGE_SIZE
 from dashboard.recrubo import Resource, client
 
 bp = Blueprint("flows", __name__, url_prefix="/flows")
+# Step ids per node-transitions request: enough for most flows in one, short enough for any URL limit.
+LINK_BATCH = 40
 SORTS = {"newest": "-createdAt", "oldest": "createdAt", "name": "name", "updated": "-updatedAt"}
 TYPES = {"generated": "Generated from a vacancy", "manual": "Built by hand"}
 PUBLISHED = {"published": "Published", "draft": "Never published", "changes": "Has unpublished changes"}
@@ -45,10 +47,19 @@ def index():
 
 
 def load(flow_id: str) -> tuple[Resource, list[Resource]]:
-    """A flow and its steps, each with its actions and links."""
+    """A flow and its steps, each with its actions and links (read with documented includes and filters only)."""
     api = client()
     flow = api.get(f"flows/{flow_id}")
-    return flow, list(api.iterate("nodes", filters={"flowId": flow_id}, include="nodeActions,nodeTransitions"))
+    nodes = list(api.iterate("nodes", filters={"flowId": flow_id}, include="nodeActions"))
+    links: dict[str, list[Resource]] = {node.id: [] for node in nodes}
+    ids = list(links)
+    for start in range(0, len(ids), LINK_BATCH):
+        for link in api.iterate("node-transitions", filters={"nodeId": ids[start:start + LINK_BATCH]}):
+            source = link.get("nodeId") or (link.get("node") or {}).get("id") or ""
+            links.setdefault(source, []).append(link)
+    for node in nodes:
+        node["nodeTransitions"] = links[node.id]
+    return flow, nodes
 
 
 @bp.get("/<flow_id>")
