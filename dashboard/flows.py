@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, render_template
 
 from dashboard import flow_graph, htmx, lists
@@ -42,6 +44,12 @@ def index():
     state = query()
     page = client().list("flows", filters=api_filters(state), sort=SORTS[state.sort], page=state.page,
                          size=PAGE_SIZE)
+    typed = state.get("q")
+    if not page.total and typed and typed != typed[:1].upper() + typed[1:]:
+        # The API's prefix match is case-sensitive: "quick" finds "Quick screening" on a second try.
+        retry = replace(state, filters={**state.filters, "q": typed[:1].upper() + typed[1:]})
+        page = client().list("flows", filters=api_filters(retry), sort=SORTS[state.sort], page=state.page,
+                             size=PAGE_SIZE)
     return htmx.render("flows/index.html", "flows/_list.html", page=page, query=state, sorts=SORTS,
                        types=TYPES, published=PUBLISHED)
 

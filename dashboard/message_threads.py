@@ -32,15 +32,27 @@ def search_filters(text: str) -> dict[str, str] | None:
     digits = re.sub(r"[\s+()-]", "", text)
     if digits.isdigit():
         return {"identifier][prefix": digits}
-    # Names are stored capitalised; search both as typed and capitalised, first and last names.
-    spellings = {text, text[:1].upper() + text[1:]}
     ids: list[str] = []
-    for spelling in spellings:
-        for field in ("firstName", "lastName"):
-            page = client().list("candidates", filters={f"{field}][prefix": spelling}, sort="createdAt",
-                                 size=MAX_CANDIDATES)
-            ids += [candidate.id for candidate in page.items if candidate.id not in ids]
+    for filters in name_queries(text):
+        page = client().list("candidates", filters=filters, sort="createdAt", size=MAX_CANDIDATES)
+        ids += [candidate.id for candidate in page.items if candidate.id not in ids]
     return {"candidateId": ",".join(ids[:MAX_CANDIDATES])} if ids else None
+
+
+def name_queries(text: str) -> list[dict[str, str]]:
+    """Candidate filters for a name as typed: first or last name, or first and last name ("Anna de V")."""
+    def spellings(part: str) -> list[str]:
+        # The API's prefix match is case-sensitive and names are stored capitalised.
+        return list(dict.fromkeys([part, part[:1].upper() + part[1:]]))
+    words = text.split()
+    queries = [{"lastName][prefix": spelling} for spelling in spellings(text)]
+    if len(words) == 1:
+        queries += [{"firstName][prefix": spelling} for spelling in spellings(text)]
+    else:
+        rest = " ".join(words[1:])
+        queries += [{"firstName": first, "lastName][prefix": last}
+                    for first in spellings(words[0]) for last in spellings(rest)]
+    return queries
 
 
 def api_filters(state: lists.ListQuery) -> dict[str, str] | None:
