@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,22 @@ def test_an_expired_form_says_so_and_keeps_what_was_typed(recruiter_page: Page, 
     expect(page.locator("#flowId option:checked")).to_have_text("Quick screening")
     expect(page.locator("#launch-submit")).to_be_enabled()
     assert api.list("flow-runs", filters={"messageThreadId": thread.id}).items == []
+
+
+def test_a_slow_list_shows_that_it_is_loading(recruiter_page: Page, live_server):
+    page = recruiter_page
+    page.goto(f"{live_server.url}/message-threads")
+    released = []
+
+    def slow(route):
+        # Hold the list request until the test has seen the loading state.
+        if route.request.headers.get("hx-request-type") == "partial" and not released:
+            page.wait_for_timeout(1500)
+        route.continue_()
+
+    page.route("**/message-threads?*", slow)
+    page.select_option("#filter-channel", "facebook-messenger")
+    expect(page.locator("#message-threads-list")).to_have_class(re.compile(r"\bhtmx-request\b"))
+    released.append(True)
+    expect(page.locator("#message-threads-list")).not_to_have_class(re.compile(r"\bhtmx-request\b"))
+    expect(page.locator("#message-threads-rows .channel-whatsapp")).to_have_count(0)
