@@ -8,7 +8,8 @@ from typing import Any, Mapping
 
 from flask import Flask, request
 
-from sandbox import analysis, api, embed, errors, generation, graph, messaging, people, runs, seed, subscriptions  # noqa: F401 - modules register their rules
+from sandbox import (analysis, api, embed, errors, generation, graph, management, messaging, people,  # noqa: F401
+                     runs, seed, subscriptions)  # the modules register their rules and routes
 from sandbox.engine import Engine
 from sandbox.settings import Settings, load_settings
 from sandbox.store import initialize, transaction, wipe
@@ -35,8 +36,15 @@ def prepare_database(settings: Settings) -> None:
     with transaction(settings.database, context=SandboxState(settings)) as tx:
         if not tx.all("organizations"):
             seed.seed(tx, settings)
-        org = tx.all("organizations")[0]
+        org = tx.all("organizations")[0]  # the sandbox's own organization: the first one ever made
+        # Records from before organizations were told apart belong to the first one.
+        tx.conn.execute("UPDATE resources SET data = json_set(data, '$._org', ?) "
+                        "WHERE json_extract(data, '$._org') IS NULL", (org["id"],))
+        org = tx.get("organizations", org["id"])
         changes = {}
+        if tx.meta("applied_api_key") != settings.api_key:
+            changes["_token"] = settings.api_key
+            tx.set_meta("applied_api_key", settings.api_key)
         # The configured values win when they changed since last applied; API edits survive restarts otherwise.
         if tx.meta("applied_webhook_secret") != settings.webhook_secret:
             changes["webhookSecret"] = settings.webhook_secret
@@ -59,6 +67,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.before_request
     def start_with_first_request() -> None:
+        """Remember the mount point for the engine's links, and start the engine on the first request."""
         state.script_root = request.script_root
         if not state.first_request_seen:
             state.first_request_seen = True
@@ -67,6 +76,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.register(app)
     app.register_blueprint(api.bp, url_prefix="/public/v2")
     app.register_blueprint(embed.bp, url_prefix="/public/v2/embed")
+    app.register_blueprint(management.bp, url_prefix="/public/v2/management")
     return app
 
 

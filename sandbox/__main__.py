@@ -5,14 +5,21 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 
 from werkzeug.serving import make_server
 
 import sandbox
+from sandbox.settings import load_settings
 
-ENV_KEYS = ("SANDBOX_DATABASE", "SANDBOX_API_KEY", "SANDBOX_WEBHOOK_SECRET", "SANDBOX_WEBHOOK_URL",
-            "SANDBOX_TIME_SCALE", "SANDBOX_SEED")
+ENV_NAMES = ("SANDBOX_DATABASE", "SANDBOX_API_KEY", "SANDBOX_WEBHOOK_SECRET", "SANDBOX_WEBHOOK_URL",
+             "SANDBOX_TIME_SCALE", "SANDBOX_SEED", "SANDBOX_PARTNER_KEY")
+
+
+def stop_serving(signum: int, frame: object) -> None:
+    """SIGTERM stops the server like Ctrl-C, so the engine finishes its current job."""
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,20 +27,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sandbox", description="Run the Recrubo sandbox API.")
     parser.add_argument("--port", type=int, default=5001, help="port to listen on (0 picks a free one)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    config = {key: os.environ[key] for key in ENV_KEYS if os.environ.get(key)}
+    arguments = parser.parse_args(argv)
+    config = {name: os.environ[name] for name in ENV_NAMES if os.environ.get(name)}
     try:
-        app = sandbox.create_app(config)
-    except ValueError as exc:
-        print(f"sandbox: {exc}", file=sys.stderr)
+        settings = load_settings(config)
+    except ValueError as error:
+        print(f"sandbox: configuration error: {error}", file=sys.stderr)
         return 2
-    server = make_server(args.host, args.port, app, threaded=True)
-    settings = app.extensions["sandbox"].settings
-    print(f"Recrubo sandbox at http://{args.host}:{server.server_port}/public/v2", flush=True)
+    logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = sandbox.create_app(config)
+    server = make_server(arguments.host, arguments.port, app, threaded=True)
+    print(f"Recrubo sandbox on http://{arguments.host}:{server.server_port}/public/v2", flush=True)
     print(f"API key: {settings.api_key}", flush=True)
     print(f"Webhook secret: {settings.webhook_secret}", flush=True)
+    print(f"Partner key (management routes): {settings.partner_key}", flush=True)
     print(f"Database: {settings.database} (time scale {settings.time_scale:g})", flush=True)
+    signal.signal(signal.SIGTERM, stop_serving)
     sandbox.start_engine(app)
     try:
         server.serve_forever()

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 from sandbox import changes, jobs
-from sandbox.generation import FAIL_MARK
+from sandbox.generation import FAIL_MARK, begin_processing
 from sandbox.hooks import hook
 from sandbox.jsonapi import invalid
 from sandbox.people import valid_http_url
 from sandbox.store import Tx
 
+log = logging.getLogger(__name__)
 QUEUED_SECONDS, PROCESSING_SECONDS = 1.0, 3.0
 HARD_SKILLS = {
     r"forklift|heftruck": "forklift driving", r"reach ?truck": "reach truck driving",
@@ -62,21 +64,20 @@ def prepare_analysis(tx: Tx, old: dict | None, attrs: dict) -> None:
 @hook("after", "vacancyAnalyses")
 def queue_analysis(tx: Tx, old: dict | None, analysis: dict) -> None:
     """A new analysis waits about a second before processing."""
-    jobs.enqueue(tx, "engine", "analysis.step", analysis["id"], tx.context.settings.scaled(QUEUED_SECONDS))
+    jobs.schedule(tx, "analysis.step", analysis["id"], QUEUED_SECONDS)
 
 
 def step(tx: Tx, analysis: dict) -> None:
     """queued → processing → finished with `analyzeResult`, or exception on the test marker (§6.3)."""
-    if analysis["status"] == "queued":
-        changes.update(tx, "vacancyAnalyses", analysis, {"status": "processing"})
-        jobs.enqueue(tx, "engine", "analysis.step", analysis["id"], tx.context.settings.scaled(PROCESSING_SECONDS))
-    elif analysis["status"] == "processing":
+    if begin_processing(tx, "vacancyAnalyses", analysis, "analysis.step", PROCESSING_SECONDS):
+        return
+    if analysis["status"] == "processing":
         if FAIL_MARK in analysis["inputText"]:
-            changes.update(tx, "vacancyAnalyses", analysis, {"status": "exception",
-                                                             "error": "the analyser could not read this text"})
+            outcome = {"status": "exception", "error": "the analyser could not read this text"}
         else:
-            changes.update(tx, "vacancyAnalyses", analysis, {"status": "finished",
-                                                             "analyzeResult": analyze(analysis["inputText"])})
+            outcome = {"status": "finished", "analyzeResult": analyze(analysis["inputText"])}
+        changes.update(tx, "vacancyAnalyses", analysis, outcome)
+        log.info("vacancy analysis %s %s", analysis["id"], outcome["status"])
 
 
 def sentences(text: str) -> list[str]:

@@ -17,6 +17,8 @@ def create(tx: Tx, rtype: str, attrs: dict, at: float | None = None) -> dict:
     for attr in spec.attrs:
         record[attr.name] = copy.deepcopy(attr.default)
     record.update(attrs)
+    # Every record belongs to an organization; an organization to itself.
+    record["_org"] = record["id"] if rtype == "organizations" else record.get("_org") or tx.org
     record["createdAt"] = record["updatedAt"] = iso(moment)
     tx.insert(rtype, record)
     webhooks.emit(tx, rtype, "create", record, None)

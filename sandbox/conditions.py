@@ -13,6 +13,7 @@ TOKEN = re.compile(r"""\s*(?:
 )""", re.VERBOSE)
 COMPARISONS = ("===", "!==", "==", "!=", "<", "<=", ">", ">=")
 ESCAPES = {"n": "\n", "t": "\t"}
+MAX_LENGTH = 2000
 
 
 class ConditionError(ValueError):
@@ -95,11 +96,16 @@ class _Parser:
 
 def parse(text: str) -> tuple:
     """The syntax tree of a condition; ConditionError when it cannot be read."""
+    if len(text) > MAX_LENGTH:
+        raise ConditionError(f"the condition is longer than {MAX_LENGTH} characters")
     tokens = tokenize(text)
     if not tokens:
         raise ConditionError("the condition is empty")
     parser = _Parser(tokens)
-    tree = parser.expression()
+    try:
+        tree = parser.expression()
+    except RecursionError:
+        raise ConditionError("the condition nests too deeply") from None
     if parser.peek() is not None:
         raise ConditionError(f"unexpected {parser.peek()[1]!r}")
     return tree

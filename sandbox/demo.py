@@ -5,15 +5,15 @@ from __future__ import annotations
 import random
 import time
 
-from sandbox import changes, jobs
+from sandbox import changes
 from sandbox.analysis import analyze
 from sandbox.demo_texts import (CANDIDATE_LINES, DRIVER_PARAMETERS, FIRST_NAMES, LAST_NAMES, POSTAL_CODES,
                                 RECRUITER_LINES, TEMPLATES, USERS, VACANCIES, WAREHOUSE_PARAMETERS)
 from sandbox.demo_flows import build_interview_flow, build_screening_flow
 from sandbox.generator import build_flow
 from sandbox.messaging import BOT_NAME, text_payload
-from sandbox.runs import START_DELAY, action_text, canonical_answer, choose_exit, ordered_actions
-from sandbox.simulator import answer, opener
+from sandbox.walk import START_DELAY, action_text, canonical_answer, choose_exit, ordered_actions, schedule_run
+from sandbox.simulator import answer, opener, signature
 from sandbox.store import Tx, iso
 
 CANDIDATES = 50
@@ -34,7 +34,7 @@ def populate(tx: Tx, start: float) -> None:
     rng = random.Random(4)
     users = [changes.create(tx, "users", {
         "firstName": first, "lastName": last, "fullName": f"{first} {last}", "email": email, "phone": phone,
-        "timeZone": "Europe/Amsterdam", "externalId": f"acme-{n + 1}", "organizationId": tx.all("organizations")[0]["id"]},
+        "timeZone": "Europe/Amsterdam", "externalId": f"acme-{n + 1}", "organizationId": tx.org},
         at=start + n * 3600) for n, (first, last, email, phone) in enumerate(USERS)]
     vacancies = [changes.create(tx, "vacancies", {"title": title, "url": url, "description": text,
                                                   "externalId": f"V-{100 + n}", "deletedAt": None},
@@ -71,8 +71,7 @@ def populate(tx: Tx, start: float) -> None:
             run = changes.create(tx, "flowRuns", {
                 "flowId": flow["id"], "messageThreadId": thread["id"], "state": {}, "initialMessage": {},
                 "status": "queued", "cost": 0, "_rt": {"phase": "queued", "initial": {}, "wait": 0}}, at=now)
-            jobs.enqueue(tx, "engine", "run.start", run["id"], START_DELAY * 5 / tx.context.settings.time_scale,
-                         lane=f"run:{run['id']}")
+            schedule_run(tx, "run.start", run["id"], START_DELAY * 5)
             continue
         key, outcome, script = SCENARIOS[index % len(SCENARIOS)]
         if key is None or (outcome == "window" and thread["channel"] != "whatsapp"):
@@ -99,16 +98,18 @@ def generated_flow(tx: Tx, vacancy: dict, parameters: dict, at: float) -> dict:
 
 
 def make_candidate(tx: Tx, index: int, users: list, statuses: dict, rng: random.Random, at: float) -> dict:
+    """The index-th demo candidate, new and assigned to a recruiter."""
     first, last = FIRST_NAMES[index % len(FIRST_NAMES)], LAST_NAMES[(index * 7) % len(LAST_NAMES)]
     mail_name = f"{first}.{last}".lower().replace(" ", "").replace("ë", "e").replace("é", "e").replace("ã", "a")
     return changes.create(tx, "candidates", {
         "firstName": first, "lastName": last, "email": f"{mail_name}@example.com",
         "phone": f"316{20000000 + index * 7919:08d}", "postalCode": rng.choice(POSTAL_CODES),
         "candidateStatusId": statuses["New"], "userId": users[0 if index % 4 else 1]["id"],
-        "organizationId": tx.all("organizations")[0]["id"], "deletedAt": None}, at=at)
+        "organizationId": tx.org, "deletedAt": None}, at=at)
 
 
 def make_thread(tx: Tx, index: int, person: dict, at: float) -> dict:
+    """A candidate's thread (WhatsApp, or Messenger for every third-ish one) with its conversation."""
     messenger = index % 10 in (3, 6, 9)
     thread = changes.create(tx, "messageThreads", {
         "channel": "facebook-messenger" if messenger else "whatsapp",
@@ -131,12 +132,8 @@ def chat(tx: Tx, thread: dict, person: dict, user: dict, rng: random.Random, at:
     for turn in range(rng.randint(1, 2)):
         post(tx, thread, "outbound", text_payload(rng.choice(RECRUITER_LINES).format(first=person["firstName"])),
              user["fullName"], at + turn * 900)
-        post(tx, thread, "inbound", text_payload(rng.choice(CANDIDATE_LINES)), full_name(person), at + turn * 900 + 300)
+        post(tx, thread, "inbound", text_payload(rng.choice(CANDIDATE_LINES)), signature(person), at + turn * 900 + 300)
     settle_conversation(tx, thread, at + 1200, person)
-
-
-def full_name(person: dict) -> str:
-    return f"{person['firstName']} {person['lastName']}"
 
 
 def settle_conversation(tx: Tx, thread: dict, last_at: float, person: dict) -> None:
@@ -170,7 +167,7 @@ def play(tx: Tx, flow: dict, thread: dict, person: dict, outcome: str, script: d
         post(tx, thread, "outbound", initial, BOT_NAME, clock)
         cost += 1
     clock += rng.randint(120, 3600)
-    post(tx, thread, "inbound", text_payload(opener(rng)), full_name(person), clock)
+    post(tx, thread, "inbound", text_payload(opener(rng)), signature(person), clock)
     node_id, answers = next(n for n in tx.all("nodes", flowId=flow["id"]) if n["isStartFlow"])["id"], 0
     status = "finished"
     while node_id:
@@ -189,7 +186,7 @@ def play(tx: Tx, flow: dict, thread: dict, person: dict, outcome: str, script: d
                 break
             clock += rng.randint(20, 240)
             reply = script.get(action["variableName"]) or answer(action, person, thread, rng)
-            post(tx, thread, "inbound", text_payload(reply), full_name(person), clock)
+            post(tx, thread, "inbound", text_payload(reply), signature(person), clock)
             state[action["variableName"]] = canonical_answer(action, reply)
             answers += 1
         if node_id is None or node["isEndFlow"]:

@@ -28,10 +28,12 @@ def _builder(tx: Tx, at: float, attributes: dict):
 
 
 def say(text: str) -> dict:
+    """A `say` action."""
     return {"actionType": "say", "value": {"text": text}}
 
 
 def ask(variable: str, text: str, options: list[str] | None = None) -> dict:
+    """An `ask` action, a list question when options are given."""
     if options:
         return {"actionType": "ask", "subType": "list", "variableName": variable,
                 "value": {"text": text, "options": options}}

@@ -7,9 +7,10 @@ import secrets
 import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app
 
-from sandbox.api import read_body, unit
+from sandbox.api import unit
+from sandbox.bodies import read_body
 from sandbox.jsonapi import ApiError
 from sandbox.people import existing_user
 from sandbox.store import iso, transaction

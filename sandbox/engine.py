@@ -7,9 +7,13 @@ import os
 import threading
 import time
 import uuid
+from typing import TYPE_CHECKING, ContextManager
 
 from sandbox import analysis, generation, jobs, messaging, runs, webhooks
-from sandbox.store import iso, transaction
+from sandbox.store import Tx, transaction
+
+if TYPE_CHECKING:
+    from sandbox import SandboxState
 
 log = logging.getLogger(__name__)
 WORKERS = {"engine": 1, "webhook": 2}  # webhook workers apart, so a slow receiver never stalls the runs
@@ -20,7 +24,7 @@ IDLE_WAIT = 0.25  # longest nap: jobs added by another process are noticed this 
 class Engine:
     """The worker threads of one sandbox app in this process."""
 
-    def __init__(self, state) -> None:
+    def __init__(self, state: SandboxState) -> None:
         self.state = state
         self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.stopping = threading.Event()
@@ -79,46 +83,49 @@ class Engine:
             with self.transaction() as tx:
                 jobs.finish(tx, job)
 
-    def transaction(self, write: bool = True):
+    def transaction(self, write: bool = True) -> ContextManager[Tx]:
+        """A transaction whose links use the mount point the app was last reached at."""
         return transaction(self.state.settings.database, self.state.script_root + "/public/v2", self.state, write)
 
     def deliver(self, job: jobs.Job) -> None:
         """Attempt a webhook delivery outside any transaction, then record it."""
         with self.transaction(write=False) as tx:
             entry = tx.get("webhookLogs", job.ref)
-            url, secret = webhooks.destination(tx, entry) if entry else (None, "")
+            subscribed = entry is not None and tx.get("webhooks", entry["webhookId"]) is not None
+            url, secret = webhooks.destination(tx, entry) if subscribed else (None, "")
         if entry is None or entry["status"] != "pending":
             with self.transaction() as tx:
                 jobs.finish(tx, job)
             return
-        attempt = webhooks.post(url, secret, entry["_payload"]) if url else {
-            "attemptedAt": iso(), "statusCode": None, "error": "no webhookUrl is configured", "responseBody": None,
-            "durationMs": 0}
+        if not subscribed:
+            attempt = webhooks.failed_attempt("the subscription was deleted")
+        elif url is None:
+            attempt = webhooks.failed_attempt("no webhookUrl is configured")
+        else:
+            attempt = webhooks.post(url, secret, entry["_payload"])
         with self.transaction() as tx:
             if jobs.still_owned(tx, job):
                 current = tx.get("webhookLogs", job.ref)
                 if current is not None:
-                    webhooks.record_attempt(tx, current, attempt, self.state.settings.time_scale)
+                    webhooks.record_attempt(tx, current, attempt, self.state.settings.time_scale,
+                                            final=not subscribed)
                 jobs.finish(tx, job)
 
 
-def dispatch(tx, job: jobs.Job) -> None:
-    """Route an engine job to the module that owns its resource."""
-    if job.kind.startswith("run."):
-        run = tx.get("flowRuns", job.ref)
-        if run is not None:
-            runs.handle(tx, job.kind, run, job.payload)
-    elif job.kind == "message.step":
-        message = tx.get("messages", job.ref)
-        if message is not None:
-            messaging.step_delivery(tx, message)
-    elif job.kind == "generation.step":
-        record = tx.get("flowGenerations", job.ref)
-        if record is not None:
-            generation.step(tx, record)
-    elif job.kind == "analysis.step":
-        record = tx.get("vacancyAnalyses", job.ref)
-        if record is not None:
-            analysis.step(tx, record)
-    else:
+HANDLERS = {"run": ("flowRuns", lambda tx, job, run: runs.handle(tx, job.kind, run, job.payload)),
+            "message": ("messages", lambda tx, job, message: messaging.step_delivery(tx, message)),
+            "generation": ("flowGenerations", lambda tx, job, record: generation.step(tx, record)),
+            "analysis": ("vacancyAnalyses", lambda tx, job, record: analysis.step(tx, record))}
+
+
+def dispatch(tx: Tx, job: jobs.Job) -> None:
+    """Route an engine job to the module that owns its resource, inside that resource's organization."""
+    handler = HANDLERS.get(job.kind.split(".")[0])
+    if handler is None:
         log.warning("sandbox job %s has an unknown kind %s", job.id, job.kind)
+        return
+    rtype, handle = handler
+    record = tx.get(rtype, job.ref)
+    if record is not None:
+        tx.org = record["_org"]
+        handle(tx, job, record)

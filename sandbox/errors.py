@@ -5,24 +5,38 @@ from __future__ import annotations
 import hmac
 import logging
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
-from sandbox.api import reply
+from sandbox.documents import reply
 from sandbox.jsonapi import ERROR_CODES, ApiError
+from sandbox.store import transaction
 
 log = logging.getLogger(__name__)
 OPEN_PATHS = ("/public/v2/embed/component/",)  # the embeddable pages take no key (S2)
+MANAGEMENT = "/public/v2/management/"
 
 
 def authenticate() -> None:
-    """Refuse an API request without the organization key as a Bearer token (401)."""
+    """Let in the partner key on management routes and an organization's key elsewhere; 401 otherwise (S2)."""
     if not request.path.startswith("/public/v2") or request.path.startswith(OPEN_PATHS):
         return
     scheme, _, key = request.headers.get("Authorization", "").partition(" ")
-    expected = current_app.extensions["sandbox"].settings.api_key
-    if scheme.lower() != "bearer" or not hmac.compare_digest(key.strip().encode(), expected.encode()):
+    if scheme.lower() != "bearer" or not key.strip():
         raise ApiError(401, "access denied")
+    key = key.strip().encode()
+    state = current_app.extensions["sandbox"]
+    if request.path.startswith(MANAGEMENT):
+        if not hmac.compare_digest(key, state.settings.partner_key.encode()):
+            raise ApiError(401, "access denied")
+        return
+    with transaction(state.settings.database, write=False) as tx:
+        organizations = tx.all("organizations")
+    # Compare with every key, so the time taken does not tell which organization came close.
+    matches = [org["id"] for org in organizations if hmac.compare_digest(key, (org.get("_token") or "").encode())]
+    if not matches:
+        raise ApiError(401, "access denied")
+    g.sandbox_org = matches[0]
 
 
 def api_error(error: ApiError) -> Response:

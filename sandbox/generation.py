@@ -71,14 +71,21 @@ def prepare_generation(tx: Tx, old: dict | None, attrs: dict) -> None:
 @hook("after", "flowGenerations")
 def queue_generation(tx: Tx, old: dict | None, generation: dict) -> None:
     """A new generation waits about a second before processing (S23)."""
-    jobs.enqueue(tx, "engine", "generation.step", generation["id"], tx.context.settings.scaled(QUEUED_SECONDS))
+    jobs.schedule(tx, "generation.step", generation["id"], QUEUED_SECONDS)
+
+
+def begin_processing(tx: Tx, rtype: str, record: dict, kind: str, seconds: float) -> bool:
+    """Move a queued generation or analysis to `processing` and schedule its last step; False if not queued."""
+    if record["status"] != "queued":
+        return False
+    changes.update(tx, rtype, record, {"status": "processing"})
+    jobs.schedule(tx, kind, record["id"], seconds)
+    return True
 
 
 def step(tx: Tx, generation: dict) -> None:
     """queued → processing, then processing → finished with a new flow, or exception with an error."""
-    if generation["status"] == "queued":
-        changes.update(tx, "flowGenerations", generation, {"status": "processing"})
-        jobs.enqueue(tx, "engine", "generation.step", generation["id"], tx.context.settings.scaled(PROCESSING_SECONDS))
+    if begin_processing(tx, "flowGenerations", generation, "generation.step", PROCESSING_SECONDS):
         return
     if generation["status"] != "processing":
         return

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sandbox.store import Tx, connect
+from sandbox.store import Tx, pooled
 
 # Engine workers of this process wait on these; a commit that adds a job wakes them early.
 _wakers: set[threading.Event] = set()
@@ -35,6 +35,12 @@ def enqueue(tx: Tx, queue: str, kind: str, ref: str, delay: float = 0.0, payload
         tx.after_commit.append(wake)
 
 
+def schedule(tx: Tx, kind: str, ref: str, seconds: float = 0.0, payload: dict | None = None,
+             lane: str | None = None) -> None:
+    """Queue an engine job due after `seconds` of sandbox time, divided by the time scale (S26)."""
+    enqueue(tx, "engine", kind, ref, tx.context.settings.scaled(seconds), payload, lane)
+
+
 def wake() -> None:
     """Wake this process's engine workers."""
     for event in list(_wakers):
@@ -48,10 +54,12 @@ def register_waker(event: threading.Event, active: bool) -> None:
 
 def claim(path: Path, queue: str, owner: str, lease: float) -> Job | None:
     """Lease the oldest due job of a queue whose lane is free, or return None."""
-    conn = connect(path)
-    try:
-        conn.execute("BEGIN IMMEDIATE")
+    with pooled(path) as conn:
         now = time.time()
+        # A lock-free look first, so idle workers never queue for the write lock.
+        if conn.execute("SELECT 1 FROM jobs WHERE queue = ? AND due_at <= ? LIMIT 1", (queue, now)).fetchone() is None:
+            return None
+        conn.execute("BEGIN IMMEDIATE")
         row = conn.execute(
             """SELECT id, kind, ref, payload FROM jobs j
                WHERE queue = ? AND due_at <= ? AND (lease_until IS NULL OR lease_until < ?)
@@ -61,8 +69,6 @@ def claim(path: Path, queue: str, owner: str, lease: float) -> Job | None:
         if row:
             conn.execute("UPDATE jobs SET lease_owner = ?, lease_until = ? WHERE id = ?", (owner, now + lease, row[0]))
         conn.execute("COMMIT")
-    finally:
-        conn.close()
     return Job(row[0], queue, row[1], row[2], json.loads(row[3]), owner) if row else None
 
 
@@ -79,8 +85,5 @@ def still_owned(tx: Tx, job: Job) -> bool:
 
 def next_due(path: Path, queue: str) -> float | None:
     """When the earliest job of a queue falls due, or None when the queue is empty."""
-    conn = connect(path)
-    try:
+    with pooled(path) as conn:
         return conn.execute("SELECT min(due_at) FROM jobs WHERE queue = ?", (queue,)).fetchone()[0]
-    finally:
-        conn.close()

@@ -19,11 +19,6 @@ WINDOW_SECONDS = 24 * 3600
 BOT_NAME = "Recrubo Bot"
 
 
-def settings(tx: Tx):
-    """The settings of the sandbox this transaction belongs to."""
-    return tx.context.settings
-
-
 @hook("prepare", "messageThreads")
 def prepare_thread(tx: Tx, old: dict | None, attrs: dict) -> None:
     """A known channel, a digits-only phone identifier, a candidate linked once (S13)."""
@@ -33,7 +28,7 @@ def prepare_thread(tx: Tx, old: dict | None, attrs: dict) -> None:
         identifier = attrs["identifier"].strip()
         if attrs["channel"] != "facebook-messenger":
             identifier = identifier.lstrip("+")
-            if not re.fullmatch(r"\d{6,15}", identifier):
+            if not re.fullmatch(r"[0-9]{6,15}", identifier):
                 raise invalid("identifier", "a WhatsApp or SMS identifier is a phone number in digits only")
         elif not identifier:
             raise invalid("identifier", "identifier cannot be blank")
@@ -114,7 +109,7 @@ def after_message(tx: Tx, old: dict | None, message: dict) -> None:
     if old is not None:
         return
     if message["origin"] == "outbound":
-        jobs.enqueue(tx, "engine", "message.step", message["id"], settings(tx).scaled(DELIVERY_STEP_SECONDS))
+        jobs.schedule(tx, "message.step", message["id"], DELIVERY_STEP_SECONDS)
         return
     for conversation in tx.all("conversations", messageThreadId=message["messageThreadId"]):
         changes.update(tx, "conversations", conversation, {
@@ -153,7 +148,7 @@ def step_delivery(tx: Tx, message: dict) -> None:
         return
     changes.update(tx, "messages", message, {"deliveryStatus": DELIVERY_STEPS[status]})
     if DELIVERY_STEPS[status] in DELIVERY_STEPS:
-        jobs.enqueue(tx, "engine", "message.step", message["id"], settings(tx).scaled(DELIVERY_STEP_SECONDS))
+        jobs.schedule(tx, "message.step", message["id"], DELIVERY_STEP_SECONDS)
 
 
 @hook("prepare", "messageTemplates")

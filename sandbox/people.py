@@ -6,12 +6,13 @@ import re
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from sandbox import changes
 from sandbox.hooks import hook
 from sandbox.jsonapi import ApiError, invalid
 from sandbox.store import Tx
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-DIGITS = re.compile(r"^\d{6,15}$")
+DIGITS = re.compile(r"[0-9]{6,15}")
 
 
 def valid_http_url(value: str) -> bool:
@@ -59,7 +60,7 @@ def prepare_user(tx: Tx, old: dict | None, attrs: dict) -> None:
             raise invalid("timeZone", "timeZone must be an IANA time zone such as Europe/Amsterdam") from None
     if old is None:
         attrs["timeZone"] = attrs.get("timeZone") or "Europe/Amsterdam"
-        attrs["organizationId"] = tx.all("organizations")[0]["id"]
+        attrs["organizationId"] = tx.org
     merged = {**(old or {}), **attrs}
     attrs["fullName"] = f"{merged['firstName']} {merged['lastName']}"
 
@@ -69,7 +70,7 @@ def prepare_candidate(tx: Tx, old: dict | None, attrs: dict) -> None:
     """A phone in international digits, a known status and assignee (S12)."""
     if "phone" in attrs:
         phone = attrs["phone"].replace(" ", "").lstrip("+")
-        if not DIGITS.match(phone):
+        if not DIGITS.fullmatch(phone):
             raise invalid("phone", "phone must be international digits such as 31612345678")
         attrs["phone"] = phone
     if attrs.get("email") is not None and not EMAIL.match(attrs["email"]):
@@ -78,7 +79,14 @@ def prepare_candidate(tx: Tx, old: dict | None, attrs: dict) -> None:
         if attrs.get(name) is not None and tx.get(rtype, attrs[name]) is None:
             raise invalid(name, f"no {rtype} with id {attrs[name]}")
     if old is None:
-        attrs["organizationId"] = tx.all("organizations")[0]["id"]
+        attrs["organizationId"] = tx.org
+
+
+@hook("after_delete", "users")
+def unassign_candidates(tx: Tx, user: dict) -> None:
+    """A deleted user's candidates are left without an assignee rather than pointing at nobody."""
+    for candidate in tx.all("candidates", userId=user["id"]):
+        changes.update(tx, "candidates", candidate, {"userId": None})
 
 
 def existing_user(tx: Tx, user_id: object) -> dict:

@@ -18,15 +18,23 @@ RECOMMENDED_SUBSCRIPTIONS = (
 )
 
 
+def create_organization(tx: Tx, name: str, webhook_url: str | None, webhook_secret: str | None, token: str,
+                        at: float | None = None) -> dict:
+    """A new organization with its API key and candidate statuses; the transaction then works in it."""
+    org = changes.create(tx, "organizations", {"name": name, "webhookUrl": webhook_url,
+                                               "webhookSecret": webhook_secret, "token": None, "_token": token}, at=at)
+    tx.org = org["id"]
+    for offset, status in enumerate(CANDIDATE_STATUSES):
+        changes.create(tx, "candidateStatuses", {"name": status}, at=(tx.now if at is None else at) + offset)
+    return org
+
+
 def seed(tx: Tx, settings: Settings) -> None:
     """Fill an empty database: the organization and fixed lists, then the demo data when asked for."""
     tx.announce = False  # seeded data is history, not news for webhook receivers
     start = time.time() - 45 * 86400 if settings.seed == "demo" else time.time()
-    changes.create(tx, "organizations", {"name": "Acme Recruiting", "webhookUrl": settings.webhook_url,
-                                         "webhookSecret": settings.webhook_secret, "token": None},
-                   at=start)
-    for offset, name in enumerate(CANDIDATE_STATUSES):
-        changes.create(tx, "candidateStatuses", {"name": name}, at=start + offset)
+    create_organization(tx, "Acme Recruiting", settings.webhook_url, settings.webhook_secret, settings.api_key, start)
+    tx.set_meta("applied_api_key", settings.api_key)
     if settings.seed == "demo":
         from sandbox import demo  # only demo databases need the demo data module
         for offset, (resource, event, fields) in enumerate(RECOMMENDED_SUBSCRIPTIONS):

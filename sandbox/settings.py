@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from sandbox.defaults import DEMO_API_KEY, DEMO_WEBHOOK_SECRET
+from sandbox.defaults import DEMO_API_KEY, DEMO_PARTNER_KEY, DEMO_WEBHOOK_SECRET
 
 SEED_MODES = ("demo", "none")
 
@@ -17,6 +17,7 @@ class Settings:
 
     database: Path
     api_key: str
+    partner_key: str
     webhook_secret: str
     webhook_url: str | None
     time_scale: float
@@ -39,6 +40,7 @@ def load_settings(config: Mapping[str, Any] | None) -> Settings:
     return Settings(
         database=Path(config.get("SANDBOX_DATABASE") or "instance/sandbox.db"),
         api_key=str(config.get("SANDBOX_API_KEY") or DEMO_API_KEY),
+        partner_key=str(config.get("SANDBOX_PARTNER_KEY") or DEMO_PARTNER_KEY),
         webhook_secret=str(config.get("SANDBOX_WEBHOOK_SECRET") or DEMO_WEBHOOK_SECRET),
         webhook_url=config.get("SANDBOX_WEBHOOK_URL") or None,
         time_scale=scale,

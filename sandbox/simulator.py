@@ -17,6 +17,12 @@ def option_label(option: object) -> str:
     return str(option)
 
 
+def signature(candidate: dict | None) -> str:
+    """How a candidate signs their messages: their full name, or "Candidate" when unknown."""
+    candidate = candidate or {}
+    return " ".join(filter(None, [candidate.get("firstName"), candidate.get("lastName")])) or "Candidate"
+
+
 def opener(rng: random.Random) -> str:
     """The candidate's first message, which lets the start node run."""
     return rng.choice(OPENERS)

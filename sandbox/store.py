@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sqlite3
 import threading
@@ -90,6 +91,42 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+_idle: dict[str, list[sqlite3.Connection]] = {}
+_idle_lock = threading.Lock()
+_inherited: list[sqlite3.Connection] = []
+IDLE_CONNECTIONS = 8
+
+
+def _forget_inherited_connections() -> None:
+    # A forked worker (gunicorn --preload) must not use, or even close, its parent's SQLite connections.
+    for connections in _idle.values():
+        _inherited.extend(connections)
+    _idle.clear()
+
+
+os.register_at_fork(after_in_child=_forget_inherited_connections)
+
+
+@contextmanager
+def pooled(path: Path) -> Iterator[sqlite3.Connection]:
+    """A reused connection; reuse matters because closing the last one checkpoints the whole WAL."""
+    with _idle_lock:
+        idle = _idle.setdefault(str(path), [])
+        conn = idle.pop() if idle else None
+    conn = conn or connect(path)
+    try:
+        yield conn
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        with _idle_lock:
+            keep = len(idle) < IDLE_CONNECTIONS
+            if keep:
+                idle.append(conn)
+        if not keep:
+            conn.close()
+
+
 def initialize(path: Path) -> None:
     """Create the database file, its folder and its tables, in WAL mode so readers never wait."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -110,6 +147,8 @@ class Tx:
         self.context = context  # the sandbox state (settings, engine) this work belongs to
         self.now = time.time()
         self.announce = True  # webhook events on; the seed turns them off for data that is history
+        # The organization whose data this work sees; None sees every organization (the engine's lookups by id).
+        self.org: str | None = None
         self.after_commit: list[Callable[[], None]] = []
 
     def get(self, rtype: str, rid: Any) -> dict | None:
@@ -117,11 +156,16 @@ class Tx:
         if not isinstance(rid, str):
             return None
         row = self.conn.execute("SELECT data FROM resources WHERE type = ? AND id = ?", (rtype, rid)).fetchone()
-        return json.loads(row[0]) if row else None
+        record = json.loads(row[0]) if row else None
+        if record is not None and self.org is not None and record.get("_org") != self.org:
+            return None  # another organization's id is unknown here (S2)
+        return record
 
     def all(self, rtype: str, **equals: Any) -> list[dict]:
         """Every record of a type, optionally narrowed by attributes equal to plain values."""
         sql, params = "SELECT data FROM resources WHERE type = ?", [rtype]
+        if self.org is not None:
+            equals = {"_org": self.org, **equals}
         for name, value in equals.items():
             if value is None:
                 sql += f" AND json_extract(data, '$.{name}') IS NULL"
@@ -134,8 +178,8 @@ class Tx:
     def count(self, rtype: str) -> int:
         """How many records of a type are stored, soft-deleted ones excluded."""
         return self.conn.execute(
-            "SELECT count(*) FROM resources WHERE type = ? AND json_extract(data, '$.deletedAt') IS NULL",
-            (rtype,)).fetchone()[0]
+            "SELECT count(*) FROM resources WHERE type = ? AND json_extract(data, '$.deletedAt') IS NULL"
+            " AND (? IS NULL OR json_extract(data, '$._org') = ?)", (rtype, self.org, self.org)).fetchone()[0]
 
     def insert(self, rtype: str, record: dict) -> None:
         """Store a new record."""
@@ -164,18 +208,11 @@ class Tx:
 @contextmanager
 def transaction(path: Path, base: str = "/public/v2", context: Any = None, write: bool = True) -> Iterator[Tx]:
     """Run a unit of work in one transaction; writers take the lock up front so checks stay true."""
-    conn = connect(path)
-    try:
+    with pooled(path) as conn:
         conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         tx = Tx(conn, base, context)
-        try:
-            yield tx
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        yield tx  # an exception here leaves the transaction open, and `pooled` rolls it back
         conn.execute("COMMIT")
-    finally:
-        conn.close()
     for callback in tx.after_commit:
         callback()
 

@@ -22,19 +22,20 @@ LEASE = 60
 EXCERPT = 500
 
 
-def organization(tx: Tx) -> dict:
-    """The sandbox's one organization."""
-    return tx.all("organizations")[0]
+def organization(tx: Tx, record: dict) -> dict:
+    """The organization a record belongs to."""
+    return json.loads(tx.conn.execute("SELECT data FROM resources WHERE type = 'organizations' AND id = ?",
+                                      (record["_org"],)).fetchone()[0])
 
 
 def emit(tx: Tx, rtype: str, event: str, record: dict, fields: list[str] | None) -> None:
     """Queue one delivery for every subscription matching this event of this resource."""
     if rtype == "webhookLogs" or not tx.announce:
         return
-    subscriptions = tx.all("webhooks", resource=rtype, event=event)
+    subscriptions = [s for s in tx.all("webhooks", resource=rtype, event=event) if s.get("_org") == record["_org"]]
     if not subscriptions:
         return
-    org_url = organization(tx).get("webhookUrl")
+    org_url = organization(tx, record).get("webhookUrl")
     resource = resource_object(RESOURCES[rtype], record, tx.base)
     for subscription in subscriptions:
         changed = fields
@@ -52,7 +53,7 @@ def emit(tx: Tx, rtype: str, event: str, record: dict, fields: list[str] | None)
         tx.insert("webhookLogs", {
             "id": log_id, "webhookId": subscription["id"], "event": event, "resourceType": rtype,
             "resourceId": record["id"], "status": "pending", "attempts": [], "nextAttemptAt": stamp,
-            "createdAt": stamp, "updatedAt": stamp,
+            "createdAt": stamp, "updatedAt": stamp, "_org": record["_org"],
             "_payload": {"data": {"type": "webhookPayload", "id": log_id, "attributes": attributes}}})
         # One lane per subscription keeps its deliveries in order (S33).
         jobs.enqueue(tx, "webhook", "webhook.deliver", log_id, lane=f"webhook:{subscription['id']}")
@@ -60,9 +61,16 @@ def emit(tx: Tx, rtype: str, event: str, record: dict, fields: list[str] | None)
 
 def destination(tx: Tx, entry: dict) -> tuple[str | None, str]:
     """The URL and secret a delivery goes to now: the subscription's URL, else the organization's."""
-    org = organization(tx)
-    subscription = tx.get("webhooks", entry["webhookId"]) or {}
+    org = organization(tx, entry)
+    subscription = tx.get("webhooks", entry["webhookId"])
+    if subscription is None:
+        return None, ""
     return subscription.get("webhookUrl") or org.get("webhookUrl"), org.get("webhookSecret") or ""
+
+
+def failed_attempt(error: str) -> dict:
+    """An attempt that never reached the network."""
+    return {"attemptedAt": iso(), "statusCode": None, "error": error, "responseBody": None, "durationMs": 0}
 
 
 def post(url: str, secret: str, payload: dict) -> dict:
@@ -84,13 +92,13 @@ def post(url: str, secret: str, payload: dict) -> dict:
     return attempt
 
 
-def record_attempt(tx: Tx, entry: dict, attempt: dict, time_scale: float) -> dict:
+def record_attempt(tx: Tx, entry: dict, attempt: dict, time_scale: float, final: bool = False) -> dict:
     """Log an attempt; schedule the next retry or settle the delivery as delivered or failed."""
     attempts = entry["attempts"] + [attempt]
     changes: dict = {"attempts": attempts, "updatedAt": iso(tx.now)}
     if attempt["error"] is None:
         changes.update(status="delivered", nextAttemptAt=None)
-    elif len(attempts) > len(RETRY_WAITS):
+    elif final or len(attempts) > len(RETRY_WAITS):
         changes.update(status="failed", nextAttemptAt=None)
     else:
         wait = RETRY_WAITS[len(attempts) - 1] / time_scale

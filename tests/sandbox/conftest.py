@@ -16,7 +16,7 @@ import requests
 from werkzeug.serving import make_server
 
 import sandbox
-from sandbox.defaults import DEMO_API_KEY, DEMO_WEBHOOK_SECRET
+from sandbox.defaults import DEMO_API_KEY
 
 TIME_SCALE = 200
 MEDIA = "application/vnd.api+json"
@@ -112,11 +112,15 @@ class Api:
         return response.json()["data"]["attributes"]
 
     def all(self, path: str) -> list[dict]:
-        """Every resource of a list (first 200)."""
+        """Every resource of a list, page by page."""
         separator = "&" if "?" in path else "?"
-        response = self.get(f"{path}{separator}page[size]=200")
-        assert response.status_code == 200, response.text
-        return response.json()["data"]
+        found, number, last = [], 1, 1
+        while number <= last:
+            response = self.get(f"{path}{separator}page[size]=200&page[number]={number}")
+            assert response.status_code == 200, response.text
+            found += response.json()["data"]
+            number, last = number + 1, response.json()["meta"]["maxPage"]
+        return found
 
     def stored(self) -> list[tuple]:
         """Every stored resource row, read straight from the database file."""

@@ -16,10 +16,18 @@ def doc(rtype: str, **attributes) -> dict:
 
 
 TEXT = {"type": "text", "text": {"value": "hi"}}
+DEEP: list = []
+for _ in range(80):
+    DEEP = [DEEP]
 BAD_REQUESTS = [
     # (case, method, path, body, extra headers, status, code, pointer)
     ("malformed_json", "POST", "/candidates", b'{"data": {', {}, 400, "bad_request", ""),
     ("body_not_object", "POST", "/candidates", b"[1, 2]", {}, 400, "bad_request", ""),
+    ("not_a_number_in_json", "POST", "/flow-runs",
+     b'{"data": {"type": "flowRuns", "attributes": {"flowId": "{flow}", "messageThreadId": "{thread}", '
+     b'"state": {"score": NaN}}}}', {}, 400, "bad_request", ""),
+    ("body_nested_too_deep", "POST", "/flow-runs",
+     doc("flowRuns", flowId="{flow}", messageThreadId="{thread}", state={"deep": DEEP}), {}, 400, "bad_request", ""),
     ("data_missing", "POST", "/candidates", {"meta": {}}, {}, 400, "bad_request", "/data"),
     ("attributes_not_object", "POST", "/candidates", {"data": {"type": "candidates", "attributes": [1]}}, {},
      400, "bad_request", "/data/attributes"),
@@ -34,6 +42,8 @@ BAD_REQUESTS = [
     ("required_attribute_missing", "POST", "/candidates", doc("candidates", firstName="X"), {},
      422, "validation_error", "/data/attributes/phone"),
     ("required_attribute_nulled", "PATCH", "/candidates/{candidate}", doc("candidates", phone=None), {},
+     422, "validation_error", "/data/attributes/phone"),
+    ("phone_in_other_digits", "POST", "/candidates", doc("candidates", phone="٣١٦١٢٣٤٥٦٧٨"), {},
      422, "validation_error", "/data/attributes/phone"),
     ("phone_not_digits", "POST", "/candidates", doc("candidates", phone="call me"), {},
      422, "validation_error", "/data/attributes/phone"),
@@ -93,6 +103,9 @@ BAD_REQUESTS = [
     ("ask_without_variable", "POST", "/node-actions",
      doc("nodeActions", nodeId="{node}", actionType="ask", value={"text": "Name?"}), {}, 422, "validation_error",
      "/data/attributes/variableName"),
+    ("condition_nested_too_deep", "POST", "/node-transitions",
+     doc("nodeTransitions", nodeId="{node}", exitNodeId="{node}", condition="(" * 900 + "yes" + ")" * 900), {},
+     422, "validation_error", "/data/attributes/condition"),
     ("unparsable_condition", "POST", "/node-transitions",
      doc("nodeTransitions", nodeId="{node}", exitNodeId="{node}", condition="session.age >"), {},
      422, "validation_error", "/data/attributes/condition"),

@@ -6,6 +6,13 @@ import re
 import uuid
 
 import pytest
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.test import Client
+from werkzeug.wrappers import Response
+
+from sandbox.embed import token_user
+from tests.sandbox.conftest import poll
+from tests.sandbox.flows import build_licence_flow, new_thread
 
 MEDIA = "application/vnd.api+json"
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$")
@@ -72,6 +79,8 @@ def test_pagination_meta_counts_pages(api, tagged):
     past = api.get(f"/candidates?filter[postalCode]={tag}&page[size]=2&page[number]=9").json()
     assert past["data"] == [] and past["meta"]["maxPage"] == 2
     assert api.get("/candidates?page[size]=5000").json()["meta"]["currentSize"] == 200
+    links = api.get(f"/candidates?filter[postalCode]={tag}&sort=phone&page[size]=2").json()["links"]
+    assert links["last"] == f"/public/v2/candidates?filter[postalCode]={tag}&sort=phone&page[size]=2&page[number]=2"
     empty = api.get("/candidates?filter[postalCode]=nobody-lives-here").json()["meta"]
     assert empty["total"] == 0 and empty["maxPage"] == 1
 
@@ -86,7 +95,7 @@ def test_include_adds_linkage_and_included_resources(api, tagged):
     body = api.get(f"/candidates/{created[0]['id']}?include=candidateStatus").json()
     assert body["data"]["relationships"]["candidateStatus"]["data"] == {"type": "candidateStatuses", "id": status["id"]}
     assert [(r["type"], r["id"]) for r in body["included"]] == [("candidateStatuses", status["id"])]
-    thread = api.create("messageThreads", "/message-threads", {"channel": "whatsapp", "identifier": "31600000001",
+    thread = api.create("messageThreads", "/message-threads", {"channel": "sms", "identifier": "31600000001",
                                                                "candidateId": created[0]["id"]})
     api.create("messages", "/messages", {"sendBy": "Sam", "messageThreadId": thread["id"],
                                          "payload": {"type": "text", "attributes": {"value": "Hey! Lets start the chat"}}})
@@ -152,15 +161,11 @@ def test_embed_token_is_minted_for_a_user_and_origin(api):
                                                              "originUrl": "https://intranet.example"}).json()
     assert again["token"] != body["token"]
     with api.app.test_request_context():
-        from sandbox.embed import token_user
         assert token_user(body["token"], "http://127.0.0.1:8000") == user["id"]
         assert token_user(body["token"], "https://evil.example") is None
 
 
 def test_api_works_under_a_mount_point(api):
-    from werkzeug.middleware.dispatcher import DispatcherMiddleware
-    from werkzeug.test import Client
-    from werkzeug.wrappers import Response
     client = Client(DispatcherMiddleware(Response("outer"), {"/sandbox": api.app}))
     response = client.get("/sandbox/public/v2/candidates?page[size]=1",
                           headers={"Authorization": api.session.headers["Authorization"]})
@@ -168,3 +173,73 @@ def test_api_works_under_a_mount_point(api):
     body = response.get_json(force=True)
     assert body["links"]["self"].startswith("/sandbox/public/v2/candidates")
     assert body["data"][0]["relationships"]["organization"]["links"]["related"].startswith("/sandbox/public/v2/")
+
+
+def test_documented_trigger_with_a_template_starts_a_whatsapp_run(api):
+    template = api.all("/message-templates?filter[name]=application_follow_up")[0]
+    flow, thread = build_licence_flow(api), new_thread(api, channel="whatsapp")
+    response = api.request("POST", "/flow-runs", json={"data": {"type": "flowRuns", "attributes": {
+        "flowId": flow["id"], "messageThreadId": thread["id"], "state": {},
+        "initialMessage": {"type": "template", "template": {"id": template["id"], "components": [
+            {"type": "body", "parameters": [{"type": "text", "text": "John"}]}]}}}}})
+    assert response.status_code == 201
+    attributes = response.json()["data"]["attributes"]
+    assert attributes["status"] == "queued" and attributes["cost"] == 0
+    run_id = response.json()["data"]["id"]
+    poll(lambda: api.attrs(f"/flow-runs/{run_id}")["status"] == "finished", timeout=15)
+
+
+def test_documented_subscription_body_is_accepted_and_listed(api, receiver):
+    response = api.request("POST", "/webhooks", json={"data": {"type": "webhooks", "attributes": {
+        "resource": "flowRuns", "event": "update", "fields": ["status"], "webhookUrl": receiver.url + "/unused"}}})
+    assert response.status_code == 201
+    created = response.json()["data"]
+    assert api.attrs(f"/webhooks/{created['id']}")["fields"] == ["status"]
+    assert api.patch("webhooks", f"/webhooks/{created['id']}", {"fields": ["state"]}).status_code == 200
+    assert api.request("DELETE", f"/webhooks/{created['id']}").status_code == 204
+
+
+def test_user_takes_candidates_by_to_many_linkage(api):
+    user = api.create("users", "/users", {"firstName": "Joost", "lastName": "Smit",
+                                          "email": f"joost{uuid.uuid4().hex[:6]}@acme.example"})
+    candidates = [api.create("candidates", "/candidates", {"phone": f"3162000000{n}"}) for n in range(2)]
+    response = api.request("PATCH", f"/users/{user['id']}", json={"data": {"type": "users", "id": user["id"],
+        "relationships": {"candidates": {"data": [{"type": "candidates", "id": c["id"]} for c in candidates]}}}})
+    assert response.status_code == 200
+    body = api.get(f"/users/{user['id']}?include=candidates").json()
+    assert sorted(c["id"] for c in body["data"]["relationships"]["candidates"]["data"]) == sorted(c["id"] for c in candidates)
+    api.request("PATCH", f"/users/{user['id']}", json={"data": {"type": "users", "id": user["id"],
+        "relationships": {"candidates": {"data": [{"type": "candidates", "id": candidates[0]["id"]}]}}}})
+    assert api.attrs(f"/candidates/{candidates[1]['id']}")["userId"] is None
+
+
+def test_vacancy_includes_its_empty_locations(api):
+    vacancy = api.create("vacancies", "/vacancy", {"title": "Florist", "description": "Bouquets in Aalsmeer."})
+    body = api.get(f"/vacancy/{vacancy['id']}?include=locations").json()
+    assert body["data"]["relationships"]["locations"]["data"] == [] and body["included"] == []
+
+
+def test_documented_message_filter_and_page_examples(api):
+    body = api.get("/messages?filter[delivery_status]=sent,accepted&filter[created_at][gt]=2022-02-05").json()
+    assert all(m["attributes"]["deliveryStatus"] in ("sent", "accepted") for m in body["data"])
+    page = api.get("/messages?page[size]=25&page[number]=1").json()
+    assert set(page["meta"]) == {"total", "totalUnfiltered", "currentSize", "currentPage", "maxPage"}
+    assert page["meta"]["currentSize"] == 25 and page["meta"]["currentPage"] == 1 and len(page["data"]) == 25
+
+
+def test_deleted_node_takes_its_actions_and_links_along(api):
+    flow = build_licence_flow(api)
+    nodes = {n["attributes"]["name"]: n["id"] for n in api.all(f"/nodes?filter[flowId]={flow['id']}")}
+    assert api.request("DELETE", f"/nodes/{nodes['Licence']}").status_code == 204
+    assert api.all(f"/node-actions?filter[nodeId]={nodes['Licence']}") == []
+    assert api.all(f"/node-transitions?filter[nodeId]={nodes['Licence']}") == []
+    assert api.all(f"/node-transitions?filter[exitNodeId]={nodes['Licence']}") == []
+    assert len(api.all(f"/node-transitions?filter[nodeId]={nodes['Welcome']}")) == 1
+
+
+def test_new_start_node_takes_over_from_the_old_one(api):
+    flow = build_licence_flow(api)
+    old = next(n for n in api.all(f"/nodes?filter[flowId]={flow['id']}") if n["attributes"]["isStartFlow"])
+    new = api.create("nodes", "/nodes", {"flowId": flow["id"], "name": "New start", "isStartFlow": True})
+    starts = [n["id"] for n in api.all(f"/nodes?filter[flowId]={flow['id']}&filter[isStartFlow]=true")]
+    assert starts == [new["id"]] and api.attrs(f"/nodes/{old['id']}")["isStartFlow"] is False

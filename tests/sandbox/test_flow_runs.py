@@ -120,3 +120,59 @@ def test_busy_flow_cannot_be_deleted_until_its_run_ends(api):
     api.patch("flowRuns", f"/flow-runs/{run['id']}", {"status": "cancelled"})
     assert api.request("DELETE", f"/flows/{flow['id']}").status_code == 204
     assert api.all(f"/nodes?filter[flowId]={flow['id']}") == []
+
+
+def test_paused_thread_keeps_the_run_queued_until_resumed(api):
+    flow, thread = build_licence_flow(api), new_thread(api, simulated=False)
+    api.patch("messageThreads", f"/message-threads/{thread['id']}", {"chatbotPaused": True})
+    run = start_run(api, flow, thread)
+    reply(api, thread["id"], "Hello, anyone?")  # stored, but no run takes it while the bot is paused
+    poll(lambda: api.pending_jobs() >= 1)
+    assert status_of(api, run) == "queued"
+    api.patch("messageThreads", f"/message-threads/{thread['id']}", {"chatbotPaused": False})
+    poll(lambda: status_of(api, run) == "running")
+    reply(api, thread["id"], "Hi")
+    wait_for_bot(api, thread, "What is your name?")
+
+
+def test_reset_end_node_restarts_with_the_initial_state(api):
+    flow = api.create("flows", "/flows", {"name": "Reset loop", "reminderInterval": 0, "reminderMessage": "",
+                                          "sessionTimeout": 60})
+    start = api.create("nodes", "/nodes", {"flowId": flow["id"], "isStartFlow": True})
+    api.create("nodeActions", "/node-actions", {"nodeId": start["id"], "actionType": "ask", "variableName": "again",
+                                                "value": {"text": "Again?"}})
+    reset = api.create("nodes", "/nodes", {"flowId": flow["id"], "isEndFlow": True, "endFlowType": "reset"})
+    done = api.create("nodes", "/nodes", {"flowId": flow["id"], "isEndFlow": True, "endFlowType": "accepted"})
+    api.create("nodeTransitions", "/node-transitions", {"nodeId": start["id"], "exitNodeId": reset["id"],
+                                                        "condition": "session.again === yes"})
+    api.create("nodeTransitions", "/node-transitions", {"nodeId": start["id"], "exitNodeId": done["id"]})
+    thread = new_thread(api, simulated=False)
+    run = start_run(api, flow, thread, state={"source": "test"})
+    poll(lambda: status_of(api, run) == "running")
+    reply(api, thread["id"], "Hi")
+    wait_for_bot(api, thread, "Again?")
+    reply(api, thread["id"], "yes")
+    poll(lambda: thread_texts(api, thread["id"], "outbound").count("Again?") == 2)
+    reply(api, thread["id"], "no")
+    poll(lambda: status_of(api, run) == "finished")
+    assert api.attrs(f"/flow-runs/{run['id']}")["state"] == {"source": "test", "again": "no"}
+
+
+def test_deleted_thread_cancels_its_run(api):
+    flow, thread = build_licence_flow(api), new_thread(api, simulated=False)
+    run = start_run(api, flow, thread)
+    assert api.request("DELETE", f"/message-threads/{thread['id']}").status_code == 204
+    assert status_of(api, run) == "cancelled"
+    assert api.all(f"/conversations?filter[messageThreadId]={thread['id']}") == []
+
+
+def test_dead_end_without_a_question_ends_in_exception(api):
+    flow = api.create("flows", "/flows", {"name": "Dead end", "reminderInterval": 0, "reminderMessage": "",
+                                          "sessionTimeout": 60})
+    start = api.create("nodes", "/nodes", {"flowId": flow["id"], "isStartFlow": True})
+    api.create("nodeActions", "/node-actions", {"nodeId": start["id"], "actionType": "say", "value": {"text": "Hi"}})
+    end = api.create("nodes", "/nodes", {"flowId": flow["id"], "isEndFlow": True, "endFlowType": "accepted"})
+    api.create("nodeTransitions", "/node-transitions", {"nodeId": start["id"], "exitNodeId": end["id"],
+                                                        "condition": "session.never === true"})
+    run = start_run(api, flow, new_thread(api))
+    poll(lambda: status_of(api, run) == "exception")

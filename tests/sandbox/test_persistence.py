@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import sandbox
+from sandbox import jobs
+from sandbox.store import initialize, transaction
 from tests.sandbox.conftest import poll, serve, start_receiver
 from tests.sandbox.flows import build_licence_flow, new_thread, thread_texts
 
@@ -67,9 +70,6 @@ def test_reset_wipes_the_data_and_seeds_again(tmp_path):
 
 
 def test_concurrent_claims_lease_each_job_to_one_worker(tmp_path):
-    from concurrent.futures import ThreadPoolExecutor
-    from sandbox import jobs
-    from sandbox.store import initialize, transaction
     database = tmp_path / "jobs.db"
     initialize(database)
     with transaction(database) as tx:

@@ -22,6 +22,7 @@ def test_standalone_server_prints_its_url_and_key_and_serves_demo_data(tmp_path)
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         lines = [process.stdout.readline().strip() for _ in range(3)]
+        assert lines[0].startswith("Recrubo sandbox on ")
         url = lines[0].rsplit(" ", 1)[-1]
         assert url.startswith("http://127.0.0.1:") and url.endswith("/public/v2")
         assert lines[1] == f"API key: {DEMO_API_KEY}" and lines[2].startswith("Webhook secret: ")
@@ -30,7 +31,7 @@ def test_standalone_server_prints_its_url_and_key_and_serves_demo_data(tmp_path)
         assert response.status_code == 200
         assert response.json()["data"][0]["attributes"]["email"] == "recruiter@acme.example"
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
 
 
@@ -38,4 +39,4 @@ def test_standalone_server_refuses_a_bad_setting_with_one_line(tmp_path):
     env = {**os.environ, "SANDBOX_DATABASE": str(tmp_path / "bad.db"), "SANDBOX_SEED": "lots"}
     result = subprocess.run([sys.executable, "-m", "sandbox", "--port", "0"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=30)
-    assert result.returncode == 2 and "SANDBOX_SEED" in result.stderr
+    assert result.returncode == 2 and "configuration error" in result.stderr and "SANDBOX_SEED" in result.stderr

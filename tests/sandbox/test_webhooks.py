@@ -25,7 +25,8 @@ def test_seeded_subscriptions_deliver_run_events_with_the_secret(api, receiver):
     poll(lambda: any(p["attributes"]["resource"]["attributes"]["status"] == "finished"
                      for p in payloads(receiver, "/hooks", run["id"])), timeout=15)
     deliveries = [d for d in receiver.received("/hooks") if d.body["data"]["attributes"]["resource"]["id"] == run["id"]]
-    first = deliveries[0]
+    # create and update are two subscriptions, so two lanes: their deliveries may arrive in either order (S33)
+    first = next(d for d in deliveries if d.body["data"]["attributes"]["event"] == "create")
     assert first.headers["Content-Type"] == "application/vnd.api+json"
     assert first.headers["X-Recrubo-Webhook-Secret"] == DEMO_WEBHOOK_SECRET
     created = first.body["data"]
@@ -83,3 +84,17 @@ def test_delete_event_carries_the_last_state(api, receiver):
     delivered = poll(lambda: payloads(receiver, path, candidate["id"]))
     resource = delivered[0]["attributes"]["resource"]
     assert resource["attributes"]["lastName"] == "Dekker" and resource["attributes"]["deletedAt"]
+
+
+def test_dead_receiver_gets_its_attempt_logged_and_a_retry_scheduled(api):
+    subscription = api.create("webhooks", "/webhooks", {"resource": "users", "event": "create",
+                                                        "webhookUrl": "http://127.0.0.1:9/gone"})
+    api.create("users", "/users", {"firstName": "Dirk", "lastName": "Dood", "email": f"dirk{uuid.uuid4().hex[:6]}@acme.example"})
+    entry = poll(lambda: [log["attributes"] for log in api.all(f"/webhook-logs?filter[webhookId]={subscription['id']}")
+                          if log["attributes"]["attempts"]])[0]
+    assert entry["status"] == "pending" and entry["nextAttemptAt"]
+    assert entry["attempts"][0]["statusCode"] is None and "Connection" in entry["attempts"][0]["error"]
+    api.request("DELETE", f"/webhooks/{subscription['id']}")
+    log_id = api.all(f"/webhook-logs?filter[webhookId]={subscription['id']}")[0]["id"]
+    settled = poll(lambda: (a := api.attrs(f"/webhook-logs/{log_id}"))["status"] == "failed" and a, timeout=15)
+    assert settled["attempts"][-1]["error"] == "the subscription was deleted" and settled["nextAttemptAt"] is None
