@@ -198,7 +198,8 @@ def layout(nodes: Sequence[Mapping[str, Any]]) -> Graph:
             if layer_of[target] == layer_of[source] + 1:
                 end_y = b.y
                 mid = (start_y + end_y) / 2
-                d = f"M{start_x:.0f},{start_y:.0f} C{start_x:.0f},{mid:.0f} {b.center:.0f},{mid:.0f} {b.center:.0f},{end_y - 2:.0f}"
+                d = (f"M{start_x:.0f},{start_y:.0f} C{start_x:.0f},{mid:.0f} "
+                     f"{b.center:.0f},{mid:.0f} {b.center:.0f},{end_y - 2:.0f}")
                 edges.append(Edge(d, "next", clip(label, 40), (start_x + b.center) / 2, mid + 4, source, target))
             elif layer_of[target] > layer_of[source]:
                 # Links into one step share a lane: one vertical line with a stub from each source.

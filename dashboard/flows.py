@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from flask import Blueprint, render_template
+from flask.typing import ResponseReturnValue
 
 from dashboard import flow_graph, htmx, lists
 from dashboard.lists import PAGE_SIZE
@@ -40,7 +41,8 @@ def api_filters(state: lists.ListQuery) -> dict[str, str]:
 
 
 @bp.get("")
-def index():
+def index() -> ResponseReturnValue:
+    """The flows list for the search, filters, sort and page in the URL."""
     state = query()
     page = client().list("flows", filters=api_filters(state), sort=SORTS[state.sort], page=state.page,
                          size=PAGE_SIZE)
@@ -71,7 +73,8 @@ def load(flow_id: str) -> tuple[Resource, list[Resource]]:
 
 
 @bp.get("/<flow_id>")
-def show(flow_id: str):
+def show(flow_id: str) -> ResponseReturnValue:
+    """One flow: its facts, its graph and its latest runs."""
     flow, nodes = load(flow_id)
     runs = client().list("flow-runs", filters={"flowId": flow_id}, sort="-createdAt", size=10,
                          include="messageThread")
@@ -80,7 +83,7 @@ def show(flow_id: str):
 
 
 @bp.get("/<flow_id>/graph")
-def graph(flow_id: str):
+def graph(flow_id: str) -> ResponseReturnValue:
     """A flow's graph alone, e.g. for a generation page once its flow exists."""
     flow, nodes = load(flow_id)
     return render_template("flows/_graph_region.html", flow=flow, drawing=flow_graph.layout(nodes),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from dashboard import htmx, lists
 from dashboard.lists import PAGE_SIZE
@@ -67,7 +68,8 @@ def api_filters(state: lists.ListQuery) -> dict[str, str] | None:
 
 
 @bp.get("")
-def index():
+def index() -> ResponseReturnValue:
+    """The threads list for the search, channel, chatbot state, sort and page in the URL."""
     state = query()
     filters = api_filters(state)
     if filters is None:
@@ -80,7 +82,8 @@ def index():
 
 
 @bp.get("/<thread_id>")
-def show(thread_id: str):
+def show(thread_id: str) -> ResponseReturnValue:
+    """One thread: the candidate, the conversation and the thread's runs."""
     api = client()
     thread = api.get(f"message-threads/{thread_id}", include="candidate")
     newest = api.list("messages", filters={"messageThreadId": thread_id}, sort="-createdAt", size=MESSAGES_SHOWN)
@@ -91,7 +94,7 @@ def show(thread_id: str):
 
 
 @bp.post("/<thread_id>/chatbot")
-def chatbot(thread_id: str):
+def chatbot(thread_id: str) -> ResponseReturnValue:
     """Pause or resume the chatbot on a thread and answer with the thread's updated block."""
     paused = request.form.get("paused")
     if paused not in ("true", "false"):
