@@ -97,3 +97,11 @@ def test_a_runs_timeline_names_the_steps_its_messages_came_from():
         ("start", "Run queued"), ("step", "Reached step “Hours”"), ("answer", "Candidate answered"),
         ("step", "Reached step “Done”"), ("end", "Run finished")]
     assert entries[2].detail == "16-24"
+
+
+def test_a_back_links_condition_fits_on_the_canvas():
+    nodes = chain(2)
+    nodes[2]["nodeTransitions"].append({"exitNodeId": "start", "condition": "session.q1 == 'again'", "index": 2})
+    drawing = flow_graph.layout(nodes)
+    back = next(edge for edge in drawing.edges if edge.kind == "back")
+    assert back.label_x - len(back.label) * flow_graph.LABEL_CHAR >= 0
