@@ -97,7 +97,7 @@ def test_generate_a_flow_from_a_pasted_vacancy_and_see_its_graph(recruiter_page:
 def test_pages_fit_a_phone_and_screenshots_of_every_page_are_written(recruiter_page: Page, live_server):
     page = recruiter_page
     written = capture(page, live_server.url, ROOT / "screenshots")
-    assert len(written) >= 2 * 11 and all(path.stat().st_size > 10_000 for path in written)
+    assert len(written) >= 2 * 12 and all(path.stat().st_size > 10_000 for path in written)
     page.set_viewport_size({"width": 390, "height": 800})
     for path in ("/", "/message-threads", "/flow-runs/new", "/flow-generations/new"):
         page.goto(f"{live_server.url}{path}")
