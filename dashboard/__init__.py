@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dashboard import (accounts, auth, database, embedded_sandbox, embeds, errors, flow_generations, flow_runs,
+from dashboard import (accounts, auth, counters, database, embedded_sandbox, embeds, errors, flow_generations, flow_runs,
                        flows, health, home, htmx, live, logs, message_threads, security, settings, users,
                        vacancy_analyses, webhooks)
 from dashboard.config import PROJECT_ROOT, Config, load
@@ -36,6 +36,7 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     errors.init_app(app)
     # Before auth: a foreign Origin is refused before anything looks at the session.
     live.init_app(app, config)
+    counters.init_app(app)
     auth.init_app(app)
     webhooks.init_app(app)
     for module in (health, home, flows, flow_runs, message_threads, flow_generations, vacancy_analyses, embeds,

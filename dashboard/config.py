@@ -39,6 +39,7 @@ class Config:
     port: int
     web_concurrency: int
     sandbox_time_scale: float
+    live_ping_seconds: int = 25
     trusted_proxy_count: int = 0
     sso_header: str | None = None
     sso_trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
@@ -72,6 +73,7 @@ def load(environ: Mapping[str, str] | None = None, check_services: bool = True) 
         port=_integer("PORT", env.get("PORT") or "8000", 0, 65535),
         web_concurrency=_integer("WEB_CONCURRENCY", env.get("WEB_CONCURRENCY") or "1", 1, 64),
         sandbox_time_scale=_positive_float("SANDBOX_TIME_SCALE", env.get("SANDBOX_TIME_SCALE") or "1"),
+        live_ping_seconds=_integer("LIVE_PING_SECONDS", env.get("LIVE_PING_SECONDS") or "25", 1, 300),
         trusted_proxy_count=_integer("TRUSTED_PROXY_COUNT", env.get("TRUSTED_PROXY_COUNT") or "0", 0, 10),
         **_single_sign_on(env.get("SSO_HEADER"), env.get("SSO_TRUSTED_PROXIES")),
     )

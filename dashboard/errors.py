@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, jsonify, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from dashboard import htmx
@@ -28,6 +29,18 @@ def init_app(app: Flask) -> None:
     def recrubo_error(error: RecruboError):
         title = "Recrubo is unreachable" if error.kind == "unreachable" else "Recrubo said no"
         return render_error(title, error.message, RECRUBO_STATUS.get(error.kind, 502))
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError):
+        # Locked (SQLite busy past its timeout) or unreachable (Postgres down): nothing was stored,
+        # and a webhook sender retries a 503, so nothing acknowledged is lost.
+        log.error("database unavailable: %s", str(error.orig or error).splitlines()[0])
+        message = "The dashboard's database is busy or unavailable. Nothing was lost; please try again in a moment."
+        if request.path.startswith("/webhooks/"):
+            body = {"errors": [{"status": "503", "code": "database_unavailable", "title": "Try again later",
+                                "detail": message}]}
+            return jsonify(body), 503, {"Content-Type": "application/vnd.api+json", "Retry-After": "5"}
+        return render_error("The database is unavailable", message, 503)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):

@@ -42,4 +42,6 @@ def healthz():
     # Degraded still serves every page (pushes stay in one worker): answer 200 so no platform restarts it.
     degraded = any(value.startswith("degraded") for value in checks.values())
     status = "failing" if not healthy else "degraded" if degraded else "ok"
-    return jsonify(status=status, **checks), 200 if healthy else 503
+    # This worker's open live sockets: with several workers each answers for its own.
+    sockets = len(current_app.extensions["live"])
+    return jsonify(status=status, sockets=sockets, **checks), 200 if healthy else 503

@@ -238,7 +238,9 @@ def init_app(app: Flask, config: Config) -> None:
     """Create the hub, register `/live` and its guard; call before auth so the Origin check runs first."""
     from dashboard.publisher import Publisher
 
-    app.config.setdefault("SOCK_SERVER_OPTIONS", {"ping_interval": 25, "max_message_size": 4096})
+    # Pings keep an idle socket alive through PaaS routers, which drop connections silent for ~55 s.
+    app.config.setdefault("SOCK_SERVER_OPTIONS", {"ping_interval": config.live_ping_seconds,
+                                                  "max_message_size": 4096})
     app.extensions["live"] = Hub(app, config.redis_url)
     app.extensions["live_publisher"] = Publisher(app)
     app.before_request(guard_socket)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
 from flask import current_app
 from sqlalchemy import String, Text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dashboard.database import Base, session_scope
 
+log = logging.getLogger(__name__)
 # Each worker re-reads a setting at most this often, so a change reaches every worker within seconds.
 CACHE_SECONDS = 3.0
 _lock = threading.Lock()
@@ -36,9 +39,16 @@ def get(key: str, default: str) -> str:
     with _lock:
         cached = cache.get(key)
     if cached is None or now - cached[0] > CACHE_SECONDS:
-        with session_scope() as session:
-            row = session.get(StoredSetting, key)
-            cached = (now, row.value if row else None)
+        try:
+            with session_scope() as session:
+                row = session.get(StoredSetting, key)
+                cached = (now, row.value if row else None)
+        except OperationalError as error:
+            # The database is away: keep answering with what we knew (or the default) so pages and
+            # their security headers still render; the next read after the cache time tries again.
+            log.warning("setting %s read from memory, the database is unavailable: %s", key,
+                        str(error.orig or error).splitlines()[0])
+            cached = (now, cached[1] if cached else None)
         with _lock:
             cache[key] = cached
     return default if cached[1] is None else cached[1]

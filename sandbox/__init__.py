@@ -31,7 +31,7 @@ class SandboxState:
 
 
 def prepare_database(settings: Settings) -> None:
-    """Create the database, seed an empty one, and apply a changed configured webhook URL or secret."""
+    """Create the database, seed an empty one, and apply a changed configured API key, webhook URL or secret."""
     initialize(settings.database)
     with transaction(settings.database, context=SandboxState(settings)) as tx:
         if not tx.all("organizations"):
@@ -41,19 +41,19 @@ def prepare_database(settings: Settings) -> None:
         tx.conn.execute("UPDATE resources SET data = json_set(data, '$._org', ?) "
                         "WHERE json_extract(data, '$._org') IS NULL", (org["id"],))
         org = tx.get("organizations", org["id"])
-        changes = {}
+        updates = {}
         if tx.meta("applied_api_key") != settings.api_key:
-            changes["_token"] = settings.api_key
+            updates["_token"] = settings.api_key
             tx.set_meta("applied_api_key", settings.api_key)
         # The configured values win when they changed since last applied; API edits survive restarts otherwise.
         if tx.meta("applied_webhook_secret") != settings.webhook_secret:
-            changes["webhookSecret"] = settings.webhook_secret
+            updates["webhookSecret"] = settings.webhook_secret
             tx.set_meta("applied_webhook_secret", settings.webhook_secret)
         if settings.webhook_url and tx.meta("applied_webhook_url") != settings.webhook_url:
-            changes["webhookUrl"] = settings.webhook_url
+            updates["webhookUrl"] = settings.webhook_url
             tx.set_meta("applied_webhook_url", settings.webhook_url)
-        if changes:
-            tx.replace("organizations", {**org, **changes})
+        if updates:
+            tx.replace("organizations", {**org, **updates})
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

@@ -72,6 +72,8 @@ def iso(at: float | None = None) -> str:
 def parse_time(text: str) -> datetime:
     """A timestamp or a bare date (midnight UTC) as an aware datetime; ValueError when unreadable."""
     value = text.strip()
+    if len(value) > 6 and value[-6] == " " and "T" in value:
+        value = value[:-6] + "+" + value[-5:]  # an unencoded "+00:00" arrives in a query string as " 00:00"
     if value.endswith(("Z", "z")):
         value = value[:-1] + "+00:00"
     moment = datetime.fromisoformat(value)

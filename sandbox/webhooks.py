@@ -79,16 +79,23 @@ def post(url: str, secret: str, payload: dict) -> dict:
     attempt: dict = {"attemptedAt": iso(), "statusCode": None, "error": None, "responseBody": None}
     try:
         # Redirects are failures (S32) and only an excerpt of the answer is read, so a huge reply costs nothing.
-        with requests.post(url, data=json.dumps(payload).encode(), timeout=TIMEOUT, allow_redirects=False,
-                           stream=True, headers={"Content-Type": MEDIA_TYPE,
-                                                 "X-Recrubo-Webhook-Secret": secret}) as response:
-            attempt["statusCode"] = response.status_code
-            attempt["responseBody"] = response.raw.read(EXCERPT, decode_content=True).decode("utf-8", "replace")
-            if not 200 <= response.status_code < 300:
-                attempt["error"] = f"HTTP {response.status_code}"
+        # Proxy settings of the environment are ignored: the receiver is reached directly, like the real API would.
+        with requests.Session() as session:
+            session.trust_env = False
+            with session.post(url, data=json.dumps(payload).encode(), timeout=TIMEOUT, allow_redirects=False,
+                              stream=True, headers={"Content-Type": MEDIA_TYPE,
+                                                    "X-Recrubo-Webhook-Secret": secret}) as response:
+                attempt["statusCode"] = response.status_code
+                attempt["responseBody"] = response.raw.read(EXCERPT, decode_content=True).decode("utf-8", "replace")
+                if not 200 <= response.status_code < 300:
+                    attempt["error"] = f"HTTP {response.status_code}"
     except (requests.RequestException, OSError, ValueError) as exc:
         attempt["error"] = f"{type(exc).__name__}: {exc}"[:EXCERPT]
-    attempt["durationMs"] = round((time.monotonic() - started) * 1000)
+    elapsed = time.monotonic() - started
+    if attempt["error"] is None and elapsed > TIMEOUT:
+        # The timeout above bounds each network wait; an answer that still came late counts as none (S32).
+        attempt["error"] = f"no answer within {TIMEOUT} s"
+    attempt["durationMs"] = round(elapsed * 1000)
     return attempt
 
 

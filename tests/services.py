@@ -26,6 +26,7 @@ class Postgres:
     port: int
     data: Path
     runner: list[str]
+    options: str
 
     @property
     def admin_url(self) -> str:
@@ -38,11 +39,22 @@ class Postgres:
             connection.execute(f'CREATE DATABASE "{name}"')
         return f"postgresql://dashboard@127.0.0.1:{self.port}/{name}"
 
+    def pause(self) -> None:
+        """Stop the server, keeping its data, as an outage would."""
+        self._pg_ctl("-m", "immediate", "stop")
+
+    def resume(self) -> None:
+        """Start the server again on the same port and data."""
+        self._pg_ctl("-o", self.options, "-l", str(self.data.parent / "log"), "-w", "start")
+
     def stop(self) -> None:
-        bindir = postgres_bin()
-        subprocess.run([*self.runner, str(bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"],
-                       capture_output=True, timeout=60)
+        """Stop the server and delete its data."""
+        self._pg_ctl("-m", "immediate", "stop")
         shutil.rmtree(self.data.parent, ignore_errors=True)
+
+    def _pg_ctl(self, *args: str) -> None:
+        subprocess.run([*self.runner, str(postgres_bin() / "pg_ctl"), "-D", str(self.data), *args],
+                       capture_output=True, timeout=120)
 
 
 def start_postgres(port: int) -> Postgres:
@@ -61,6 +73,6 @@ def start_postgres(port: int) -> Postgres:
     subprocess.run([*runner, str(bindir / "initdb"), "-D", str(data), "-U", "dashboard", "-A", "trust",
                     "--no-sync", "-E", "UTF8"], check=True, capture_output=True, timeout=120)
     options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
-    subprocess.run([*runner, str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"),
-                    "-w", "start"], check=True, capture_output=True, timeout=120)
-    return Postgres(port, data, runner)
+    server = Postgres(port, data, runner, options)
+    server.resume()
+    return server

@@ -147,11 +147,15 @@ def serve(tmp: Path, **config) -> tuple[Api, Callable[[], None]]:
     thread.start()
     sandbox.start_engine(app)
 
+    client = Api(f"http://127.0.0.1:{server.server_port}/public/v2", database, app)
+
     def stop() -> None:
+        client.session.close()
         server.shutdown()
+        server.server_close()
         sandbox.stop_engine(app)
 
-    return Api(f"http://127.0.0.1:{server.server_port}/public/v2", database, app), stop
+    return client, stop
 
 
 @pytest.fixture(scope="session")
@@ -159,6 +163,7 @@ def receiver():
     receiver, server = start_receiver()
     yield receiver
     server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture(scope="session")

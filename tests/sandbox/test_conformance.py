@@ -243,3 +243,9 @@ def test_new_start_node_takes_over_from_the_old_one(api):
     new = api.create("nodes", "/nodes", {"flowId": flow["id"], "name": "New start", "isStartFlow": True})
     starts = [n["id"] for n in api.all(f"/nodes?filter[flowId]={flow['id']}&filter[isStartFlow]=true")]
     assert starts == [new["id"]] and api.attrs(f"/nodes/{old['id']}")["isStartFlow"] is False
+
+
+def test_time_filter_takes_an_offset_whose_plus_was_not_encoded(api, tagged):
+    tag, _ = tagged
+    rows = api.get(f"/candidates?filter[postalCode]={tag}&filter[createdAt][gte]=2020-01-01T00:00:00+00:00").json()
+    assert rows["meta"]["total"] == 3

@@ -53,6 +53,7 @@ def test_two_engines_on_one_database_never_do_a_job_twice(tmp_path):
         stop_one()
         stop_two()
         server.shutdown()
+        server.server_close()
 
 
 def test_reset_wipes_the_data_and_seeds_again(tmp_path):
@@ -84,3 +85,14 @@ def test_concurrent_claims_lease_each_job_to_one_worker(tmp_path):
         results = list(pool.map(drain, ["a", "b", "c", "d"]))
     claimed = [ref for taken in results for ref in taken]
     assert sorted(claimed, key=int) == [str(n) for n in range(120)]
+
+
+def test_restart_with_a_new_key_and_secret_applies_them(tmp_path):
+    config = {"SANDBOX_DATABASE": str(tmp_path / "keys.db"), "SANDBOX_SEED": "none"}
+    sandbox.create_app(config)
+    app = sandbox.create_app({**config, "SANDBOX_API_KEY": "operator-key", "SANDBOX_WEBHOOK_SECRET": "operator-secret"})
+    client = app.test_client()
+    assert client.get("/public/v2/organizations", headers={"Authorization": "Bearer sandbox-demo-key"}).status_code == 401
+    response = client.get("/public/v2/organizations", headers={"Authorization": "Bearer operator-key"})
+    assert response.get_json(force=True)["data"][0]["attributes"]["webhookSecret"] == "operator-secret"
+    sandbox.stop_engine(app)
