@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from dashboard import generating, htmx, lists
 from dashboard.generating import Generation
@@ -34,7 +35,8 @@ def possibly_stuck(generation: Mapping) -> bool:
 
 
 @bp.get("")
-def index():
+def index() -> ResponseReturnValue:
+    """The generations list for the status, sort and page in the URL."""
     state = lists.parse({"status": STATUSES}, SORTS)
     page = client().list("flow-generations", filters={"status": state.get("status")}, sort=SORTS[state.sort],
                          page=state.page, size=PAGE_SIZE, include="flow")
@@ -43,7 +45,8 @@ def index():
 
 
 @bp.get("/<generation_id>")
-def show(generation_id: str):
+def show(generation_id: str) -> ResponseReturnValue:
+    """One generation's progress block, as a page or alone for polling."""
     generation = client().get(f"flow-generations/{generation_id}", include="flow")
     return htmx.render("flow_generations/show.html", "flow_generations/_detail.html", generation=generation)
 
@@ -56,14 +59,16 @@ def form_context(generation: Generation, errors: dict[str, str] | None = None) -
 
 
 @bp.get("/new")
-def new():
+def new() -> ResponseReturnValue:
+    """The generate form, with a vacancy already picked when the URL names one."""
     generation = Generation(source="existing" if request.args.get("vacancyId") else "text",
                             vacancy_id=request.args.get("vacancyId", ""))
     return render_template("flow_generations/new.html", **form_context(generation))
 
 
 @bp.post("")
-def create():
+def create() -> ResponseReturnValue:
+    """Start a generation from the form, or answer it again with an error beside each bad field."""
     generation = generating.read(request.form)
     try:
         created = generating.start(generation, client())

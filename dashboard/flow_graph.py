@@ -15,6 +15,7 @@ MARGIN = 24
 LANE_GAP = 14
 MAX_LINES = 4
 CHARS_PER_LINE = 44
+LABEL_CHAR = 6.7  # width of one character of a link label (11px monospace)
 
 
 @dataclass
@@ -169,8 +170,12 @@ def layout(nodes: Sequence[Mapping[str, Any]]) -> Graph:
     widest = max(len(row) for row in rows.values())
     lane_edges = [(source, target) for source in order for target in links[source]
                   if layer_of[target] != layer_of[source] + 1]
-    back_left = len({target for source, target in lane_edges if layer_of[target] <= layer_of[source]})
-    left = MARGIN + back_left * LANE_GAP + (LANE_GAP if back_left else 0)
+    labels = {(step["id"], link["to_id"]): link["condition"] for step in described for link in step["links"]}
+    back_edges = [(source, target) for source, target in lane_edges if layer_of[target] <= layer_of[source]]
+    back_left = len({target for _, target in back_edges})
+    # A back link's condition is written left of its box, so the canvas starts far enough left to hold it.
+    label_room = max((len(clip(labels.get(edge) or "", 40)) * LABEL_CHAR for edge in back_edges), default=0)
+    left = MARGIN + max(back_left * LANE_GAP + (LANE_GAP if back_left else 0), label_room + 8)
     content = widest * BOX_WIDTH + (widest - 1) * COLUMN_GAP
     y = MARGIN
     for number in sorted(rows):
@@ -185,7 +190,6 @@ def layout(nodes: Sequence[Mapping[str, Any]]) -> Graph:
     right_lane_of: dict[str, int] = {}
     left_lane_of: dict[str, int] = {}
     right_edge = left + content + LANE_GAP
-    labels = {(step["id"], link["to_id"]): link["condition"] for step in described for link in step["links"]}
     for source in order:
         # Links leave the box in the order their targets sit left to right, so they never cross each other.
         outgoing = sorted(links[source], key=lambda target: boxes[target].center)
@@ -198,7 +202,8 @@ def layout(nodes: Sequence[Mapping[str, Any]]) -> Graph:
             if layer_of[target] == layer_of[source] + 1:
                 end_y = b.y
                 mid = (start_y + end_y) / 2
-                d = f"M{start_x:.0f},{start_y:.0f} C{start_x:.0f},{mid:.0f} {b.center:.0f},{mid:.0f} {b.center:.0f},{end_y - 2:.0f}"
+                d = (f"M{start_x:.0f},{start_y:.0f} C{start_x:.0f},{mid:.0f} "
+                     f"{b.center:.0f},{mid:.0f} {b.center:.0f},{end_y - 2:.0f}")
                 edges.append(Edge(d, "next", clip(label, 40), (start_x + b.center) / 2, mid + 4, source, target))
             elif layer_of[target] > layer_of[source]:
                 # Links into one step share a lane: one vertical line with a stub from each source.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from dashboard import htmx, launching, lists, message_threads, run_timeline
 from dashboard.lists import PAGE_SIZE
@@ -27,7 +28,8 @@ def flow_choices() -> dict[str, str]:
 
 
 @bp.get("")
-def index():
+def index() -> ResponseReturnValue:
+    """The runs list for the status, flow, thread, sort and page in the URL."""
     state = query()
     filters = {"status": state.get("status"), "flowId": state.get("flow"), "messageThreadId": state.get("thread")}
     page = client().list("flow-runs", filters=filters, sort=SORTS[state.sort], page=state.page, size=PAGE_SIZE,
@@ -53,26 +55,27 @@ def timeline(run: Resource) -> list[run_timeline.Entry]:
 
 
 @bp.get("/<run_id>")
-def show(run_id: str):
+def show(run_id: str) -> ResponseReturnValue:
+    """One run: its status block and its timeline."""
     run = load_run(run_id)
     return render_template("flow_runs/show.html", run=run, entries=timeline(run))
 
 
 @bp.get("/<run_id>/status")
-def status(run_id: str):
+def status(run_id: str) -> ResponseReturnValue:
     """The run's status block alone, for polling while no live socket is connected."""
     return render_template("flow_runs/_detail.html", run=load_run(run_id))
 
 
 @bp.get("/<run_id>/timeline")
-def timeline_fragment(run_id: str):
+def timeline_fragment(run_id: str) -> ResponseReturnValue:
     """The run's timeline alone, refreshed while the run is active."""
     run = load_run(run_id)
     return render_template("flow_runs/_timeline.html", run=run, entries=timeline(run))
 
 
 @bp.post("/<run_id>/cancel")
-def cancel(run_id: str):
+def cancel(run_id: str) -> ResponseReturnValue:
     """Cancel a queued or running run and answer with its updated status block."""
     api = client()
     api.update(f"flow-runs/{run_id}", "flowRuns", run_id, {"status": "cancelled"})
@@ -108,14 +111,15 @@ def form_context(launch: launching.Launch, errors: dict[str, str] | None = None)
 
 
 @bp.get("/new")
-def new():
+def new() -> ResponseReturnValue:
+    """The launch form, with a flow or threads already picked when the URL names them."""
     launch = launching.Launch(flow_id=request.args.get("flowId", ""),
                               thread_ids=request.args.getlist("messageThreadId")[:launching.MAX_THREADS])
     return render_template("flow_runs/new.html", **form_context(launch))
 
 
 @bp.get("/new/threads")
-def thread_picker():
+def thread_picker() -> ResponseReturnValue:
     """The launch form's thread choices for a search, keeping the threads already ticked."""
     chosen = request.args.getlist("messageThreadId")[:launching.MAX_THREADS]
     search = request.args.get("threadSearch", "")[:100]
@@ -124,7 +128,8 @@ def thread_picker():
 
 
 @bp.post("")
-def create():
+def create() -> ResponseReturnValue:
+    """Launch runs from the form, or answer it again with an error beside each bad field."""
     launch = launching.read(request.form)
     try:
         runs = launching.launch_runs(launch, client())
@@ -140,7 +145,7 @@ def create():
 
 
 @bp.get("/launched")
-def launched():
+def launched() -> ResponseReturnValue:
     """The runs of one launch with their current status (polled while any is active)."""
     ids = request.args.getlist("id")[:launching.MAX_THREADS + 1]
     if not ids:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, render_template
+from flask.typing import ResponseReturnValue
 
 from dashboard import flow_graph, htmx, lists
 from dashboard.lists import PAGE_SIZE
 from dashboard.recrubo import Resource, client
 
 bp = Blueprint("flows", __name__, url_prefix="/flows")
+# Step ids per node-transitions request: enough for most flows in one, short enough for any URL limit.
+LINK_BATCH = 40
 SORTS = {"newest": "-createdAt", "oldest": "createdAt", "name": "name", "updated": "-updatedAt"}
 TYPES = {"generated": "Generated from a vacancy", "manual": "Built by hand"}
 PUBLISHED = {"published": "Published", "draft": "Never published", "changes": "Has unpublished changes"}
@@ -36,23 +41,40 @@ def api_filters(state: lists.ListQuery) -> dict[str, str]:
 
 
 @bp.get("")
-def index():
+def index() -> ResponseReturnValue:
+    """The flows list for the search, filters, sort and page in the URL."""
     state = query()
     page = client().list("flows", filters=api_filters(state), sort=SORTS[state.sort], page=state.page,
                          size=PAGE_SIZE)
+    typed = state.get("q")
+    if not page.total and typed and typed != typed[:1].upper() + typed[1:]:
+        # The API's prefix match is case-sensitive: "quick" finds "Quick screening" on a second try.
+        retry = replace(state, filters={**state.filters, "q": typed[:1].upper() + typed[1:]})
+        page = client().list("flows", filters=api_filters(retry), sort=SORTS[state.sort], page=state.page,
+                             size=PAGE_SIZE)
     return htmx.render("flows/index.html", "flows/_list.html", page=page, query=state, sorts=SORTS,
                        types=TYPES, published=PUBLISHED)
 
 
 def load(flow_id: str) -> tuple[Resource, list[Resource]]:
-    """A flow and its steps, each with its actions and links."""
+    """A flow and its steps, each with its actions and links (read with documented includes and filters only)."""
     api = client()
     flow = api.get(f"flows/{flow_id}")
-    return flow, list(api.iterate("nodes", filters={"flowId": flow_id}, include="nodeActions,nodeTransitions"))
+    nodes = list(api.iterate("nodes", filters={"flowId": flow_id}, include="nodeActions"))
+    links: dict[str, list[Resource]] = {node.id: [] for node in nodes}
+    ids = list(links)
+    for start in range(0, len(ids), LINK_BATCH):
+        for link in api.iterate("node-transitions", filters={"nodeId": ids[start:start + LINK_BATCH]}):
+            source = link.get("nodeId") or (link.get("node") or {}).get("id") or ""
+            links.setdefault(source, []).append(link)
+    for node in nodes:
+        node["nodeTransitions"] = links[node.id]
+    return flow, nodes
 
 
 @bp.get("/<flow_id>")
-def show(flow_id: str):
+def show(flow_id: str) -> ResponseReturnValue:
+    """One flow: its facts, its graph and its latest runs."""
     flow, nodes = load(flow_id)
     runs = client().list("flow-runs", filters={"flowId": flow_id}, sort="-createdAt", size=10,
                          include="messageThread")
@@ -61,7 +83,7 @@ def show(flow_id: str):
 
 
 @bp.get("/<flow_id>/graph")
-def graph(flow_id: str):
+def graph(flow_id: str) -> ResponseReturnValue:
     """A flow's graph alone, e.g. for a generation page once its flow exists."""
     flow, nodes = load(flow_id)
     return render_template("flows/_graph_region.html", flow=flow, drawing=flow_graph.layout(nodes),

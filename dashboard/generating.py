@@ -47,7 +47,9 @@ class Generation:
 
 def lines(text: str) -> list[str]:
     """Non-empty trimmed lines of a textarea."""
-    return [line.strip().lstrip("-•* ").strip() for line in text.splitlines() if line.strip().lstrip("-•* ").strip()]
+    # People paste lists with bullets; the bullet is not part of the requirement.
+    cleaned = (line.strip().lstrip("-•* ").strip() for line in text.splitlines())
+    return [line for line in cleaned if line]
 
 
 def read(form: MultiDict) -> Generation:

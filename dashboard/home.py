@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, render_template
+from flask.typing import ResponseReturnValue
 
 from dashboard import htmx, run_chart
 from dashboard.recrubo import client
@@ -29,7 +30,8 @@ def run_counts() -> dict[str, int]:
 
 
 @bp.get("/")
-def index():
+def index() -> ResponseReturnValue:
+    """The home page: attention, runs by status, runs per day and totals."""
     api = client()
     now = datetime.now(timezone.utc)
     today = now.date()
@@ -48,6 +50,6 @@ def index():
 
 
 @bp.get("/run-counts")
-def counts():
+def counts() -> ResponseReturnValue:
     """The runs-by-status block alone, for refreshing it in place."""
     return htmx.render("home/run_counts.html", "home/_run_counts.html", runs=run_counts())

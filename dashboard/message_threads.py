@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from dashboard import htmx, lists
 from dashboard.lists import PAGE_SIZE
@@ -32,15 +33,27 @@ def search_filters(text: str) -> dict[str, str] | None:
     digits = re.sub(r"[\s+()-]", "", text)
     if digits.isdigit():
         return {"identifier][prefix": digits}
-    # Names are stored capitalised; search both as typed and capitalised, first and last names.
-    spellings = {text, text[:1].upper() + text[1:]}
     ids: list[str] = []
-    for spelling in spellings:
-        for field in ("firstName", "lastName"):
-            page = client().list("candidates", filters={f"{field}][prefix": spelling}, sort="createdAt",
-                                 size=MAX_CANDIDATES)
-            ids += [candidate.id for candidate in page.items if candidate.id not in ids]
+    for filters in name_queries(text):
+        page = client().list("candidates", filters=filters, sort="createdAt", size=MAX_CANDIDATES)
+        ids += [candidate.id for candidate in page.items if candidate.id not in ids]
     return {"candidateId": ",".join(ids[:MAX_CANDIDATES])} if ids else None
+
+
+def name_queries(text: str) -> list[dict[str, str]]:
+    """Candidate filters for a name as typed: first or last name, or first and last name ("Anna de V")."""
+    def spellings(part: str) -> list[str]:
+        # The API's prefix match is case-sensitive and names are stored capitalised.
+        return list(dict.fromkeys([part, part[:1].upper() + part[1:]]))
+    words = text.split()
+    queries = [{"lastName][prefix": spelling} for spelling in spellings(text)]
+    if len(words) == 1:
+        queries += [{"firstName][prefix": spelling} for spelling in spellings(text)]
+    else:
+        rest = " ".join(words[1:])
+        queries += [{"firstName": first, "lastName][prefix": last}
+                    for first in spellings(words[0]) for last in spellings(rest)]
+    return queries
 
 
 def api_filters(state: lists.ListQuery) -> dict[str, str] | None:
@@ -55,7 +68,8 @@ def api_filters(state: lists.ListQuery) -> dict[str, str] | None:
 
 
 @bp.get("")
-def index():
+def index() -> ResponseReturnValue:
+    """The threads list for the search, channel, chatbot state, sort and page in the URL."""
     state = query()
     filters = api_filters(state)
     if filters is None:
@@ -68,7 +82,8 @@ def index():
 
 
 @bp.get("/<thread_id>")
-def show(thread_id: str):
+def show(thread_id: str) -> ResponseReturnValue:
+    """One thread: the candidate, the conversation and the thread's runs."""
     api = client()
     thread = api.get(f"message-threads/{thread_id}", include="candidate")
     newest = api.list("messages", filters={"messageThreadId": thread_id}, sort="-createdAt", size=MESSAGES_SHOWN)
@@ -79,7 +94,7 @@ def show(thread_id: str):
 
 
 @bp.post("/<thread_id>/chatbot")
-def chatbot(thread_id: str):
+def chatbot(thread_id: str) -> ResponseReturnValue:
     """Pause or resume the chatbot on a thread and answer with the thread's updated block."""
     paused = request.form.get("paused")
     if paused not in ("true", "false"):

@@ -88,7 +88,7 @@ class RecruboClient:
 
     def get(self, path: str, include: str | None = None) -> Resource:
         """One resource, with the named relationships resolved from `included`."""
-        document = self._request("GET", path, params={"include": include} if include else None)
+        document = self._read(path, {}, include)
         return _resource(document["data"], _index(document))
 
     def list(self, path: str, filters: Mapping[str, Any] | None = None, sort: str = "-createdAt",
@@ -98,9 +98,7 @@ class RecruboClient:
         for name, value in (filters or {}).items():
             if value not in (None, ""):
                 params[f"filter[{name}]"] = ",".join(value) if isinstance(value, (list, tuple)) else value
-        if include:
-            params["include"] = include
-        document = self._request("GET", path, params=params)
+        document = self._read(path, params, include)
         index = _index(document)
         return Page([_resource(item, index) for item in document.get("data") or []], document.get("meta") or {})
 
@@ -114,6 +112,19 @@ class RecruboClient:
             if number >= page.max_page or len(page.items) < size:
                 return
             number += 1
+
+    def _read(self, path: str, params: dict[str, Any], include: str | None) -> dict:
+        """GET with `include`; if the API refuses the include (400), the same GET without it."""
+        if not include:
+            return self._request("GET", path, params=params or None)
+        try:
+            return self._request("GET", path, params={**params, "include": include})
+        except RecruboError as error:
+            if error.status != 400:
+                raise
+            # Only some includes are documented; pages show ids instead of names rather than fail.
+            log.warning("recrubo refused include=%s on %s; reading without it", include, path)
+            return self._request("GET", path, params=params or None)
 
     def create(self, path: str, type_: str, attributes: Mapping[str, Any],
                relationships: Mapping[str, Any] | None = None) -> Resource:

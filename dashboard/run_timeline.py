@@ -46,6 +46,14 @@ def step_texts(nodes: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     return texts
 
 
+def step_of(text: str, texts: Mapping[str, str]) -> str | None:
+    """The step that sent a text: an exact match, else the longest action text it starts with (lists add options)."""
+    if text in texts:
+        return texts[text]
+    starts = [action for action in texts if text.startswith(action)]
+    return texts[max(starts, key=len)] if starts else None
+
+
 def build(run: Mapping[str, Any], messages: Sequence[Mapping[str, Any]],
           nodes: Iterable[Mapping[str, Any]]) -> list[Entry]:
     """The run's story in time order: queued, each step reached with what it sent, answers, the outcome."""
@@ -57,7 +65,7 @@ def build(run: Mapping[str, Any], messages: Sequence[Mapping[str, Any]],
         if message.get("origin") == "inbound":
             entries.append(Entry(message.get("createdAt") or "", "answer", "Candidate answered", text))
             continue
-        step = texts.get(" ".join(text.split()))
+        step = step_of(" ".join(text.split()), texts)
         if step and step not in reached:
             reached.add(step)
             entries.append(Entry(message.get("createdAt") or "", "step", f"Reached step “{step}”", text))

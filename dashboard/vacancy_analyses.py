@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
 
 from dashboard import generating
 from dashboard.recrubo import client
@@ -33,7 +34,7 @@ def suggestions(result: Mapping[str, Any] | None) -> tuple[list[str], list[str]]
 
 
 @bp.post("")
-def create():
+def create() -> ResponseReturnValue:
     """Start an analysis of the pasted vacancy text (or the picked vacancy's description)."""
     text = request.form.get("vacancyText", "").strip()
     if request.form.get("source") == "existing" and request.form.get("vacancyId"):
@@ -47,13 +48,13 @@ def create():
 
 
 @bp.get("/<analysis_id>")
-def show(analysis_id: str):
+def show(analysis_id: str) -> ResponseReturnValue:
     """The analysis block (polled until the analysis is done)."""
     return render_template("vacancy_analyses/_block.html", analysis=client().get(f"vacancy-analyses/{analysis_id}"))
 
 
 @bp.get("/<analysis_id>/requirements")
-def requirements(analysis_id: str):
+def requirements(analysis_id: str) -> ResponseReturnValue:
     """The generate form's requirement fields, filled from a finished analysis."""
     analysis = client().get(f"vacancy-analyses/{analysis_id}")
     knockout, preferred = suggestions(analysis.get("analyzeResult"))

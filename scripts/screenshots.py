@@ -46,6 +46,8 @@ def capture(page: Page, base_url: str, folder: Path) -> list[Path]:
         href = first_link(page, base_url, list_path, selector)
         if href:
             paths[name] = href
+    if "flow-run" in paths:
+        paths["launched-runs"] = f"/flow-runs/launched?id={paths['flow-run'].rsplit('/', 1)[-1]}"
     written = []
     for width, suffix in ((1280, ""), (390, "-phone")):
         page.set_viewport_size({"width": width, "height": 900})

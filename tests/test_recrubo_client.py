@@ -83,3 +83,10 @@ def test_unreachable_api_is_a_readable_error():
     with pytest.raises(RecruboError) as raised:
         api.list("flows")
     assert raised.value.kind == "unreachable" and "can't be reached" in raised.value.message
+
+
+def test_a_refused_include_reads_the_same_resources_without_it(api):
+    plain = api.list("flow-runs", sort="createdAt", size=5)
+    refused = api.list("flow-runs", sort="createdAt", size=5, include="noSuchRelationship")
+    assert [run.id for run in refused.items] == [run.id for run in plain.items]
+    assert api.get(f"flow-runs/{plain.items[0].id}", include="noSuchRelationship").id == plain.items[0].id

@@ -2,29 +2,34 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
-from dashboard import users
+from dashboard import create_app, users
 from tests.conftest import sign_in
 from tests.pages_helpers import api_for
 
 PARTIAL = {"HX-Request": "true", "HX-Request-Type": "partial"}
 
 
-@pytest.fixture()
+@pytest.fixture(scope="module")
 def api(sandbox_server):
     """A client on the standalone sandbox's API, to arrange data and to check what pages did."""
     return api_for(sandbox_server.url)
 
 
-@pytest.fixture()
-def recruiter(app):
-    """A test client signed in as a fresh recruiter account."""
-    email = f"recruiter-{uuid.uuid4().hex[:8]}@example.com"
+@pytest.fixture(scope="module")
+def pages_app(tmp_path_factory, sandbox_server):
+    """One in-process dashboard per module on the standalone sandbox (an app and a sign-in per test cost seconds)."""
+    instance = tmp_path_factory.mktemp("pages") / "instance"
+    app = create_app({"INSTANCE_PATH": str(instance), "RECRUBO_API_URL": f"{sandbox_server.url}/public/v2"})
     with app.app_context():
-        users.create_user(email, "a long password")
-    client = app.test_client()
-    sign_in(client, email, "a long password")
+        users.create_user("recruiter@example.com", "a long password")
+    return app
+
+
+@pytest.fixture(scope="module")
+def recruiter(pages_app):
+    """A test client signed in as a recruiter."""
+    client = pages_app.test_client()
+    sign_in(client, "recruiter@example.com", "a long password")
     return client

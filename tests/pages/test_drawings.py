@@ -1,11 +1,11 @@
-"""The flow graph and the runs chart are laid out readably from API data alone (no server needed)."""
+"""The flow graph, the runs chart and a run's timeline are built readably from API data alone (no server needed)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from datetime import date
 
-from dashboard import flow_graph, run_chart
+from dashboard import flow_graph, run_chart, run_timeline
 
 
 def chain(length: int) -> list[dict]:
@@ -80,3 +80,28 @@ def test_runs_chart_has_two_bars_a_day_scaled_to_a_round_top():
     assert bar[("started", today)].value == 7 and bar[("finished", date(2026, 11, 22))].value == 3
     assert bar[("started", today)].height > bar[("finished", date(2026, 11, 22))].height > 0
     assert chart.rows[-1] == (today, 7, 0) and Counter(started)[date(2026, 11, 1)] == 1
+
+
+def test_a_runs_timeline_names_the_steps_its_messages_came_from():
+    run = {"createdAt": "2026-11-23T10:00:00+00:00", "updatedAt": "2026-11-23T10:05:00+00:00", "status": "finished"}
+    nodes = [{"name": "Hours", "nodeActions": [{"value": {"text": "How many hours?"}}]},
+             {"name": "Done", "nodeActions": [{"value": {"text": "Thanks!"}}]}]
+    messages = [{"origin": "outbound", "payload": {"type": "text", "text": {"value": "How many hours?\n1. 16-24"}},
+                 "createdAt": "2026-11-23T10:01:00+00:00"},
+                {"origin": "inbound", "payload": {"type": "text", "attributes": {"value": "16-24"}},
+                 "createdAt": "2026-11-23T10:02:00+00:00"},
+                {"origin": "outbound", "payload": {"type": "text", "text": {"value": "Thanks!"}},
+                 "createdAt": "2026-11-23T10:03:00+00:00"}]
+    entries = run_timeline.build(run, messages, nodes)
+    assert [(entry.kind, entry.text) for entry in entries] == [
+        ("start", "Run queued"), ("step", "Reached step “Hours”"), ("answer", "Candidate answered"),
+        ("step", "Reached step “Done”"), ("end", "Run finished")]
+    assert entries[2].detail == "16-24"
+
+
+def test_a_back_links_condition_fits_on_the_canvas():
+    nodes = chain(2)
+    nodes[2]["nodeTransitions"].append({"exitNodeId": "start", "condition": "session.q1 == 'again'", "index": 2})
+    drawing = flow_graph.layout(nodes)
+    back = next(edge for edge in drawing.edges if edge.kind == "back")
+    assert back.label_x - len(back.label) * flow_graph.LABEL_CHAR >= 0

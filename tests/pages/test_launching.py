@@ -187,7 +187,8 @@ def test_launched_runs_move_on_by_themselves(recruiter, api, flow):
     thread = make_thread(api, unique("Mover").replace(" ", ""))
     response = launch(recruiter, flowId=flow.id, messageThreadId=thread.id)
     target = response.headers["HX-Push-Url"]
-    wait_for(lambda: "still queued or running" not in recruiter.get(target, headers=PARTIAL).get_data(as_text=True),
-             seconds=40)
+    first = recruiter.get(target, headers=PARTIAL).get_data(as_text=True)
+    assert 'id="launch-progress" max="1"' in first
+    wait_for(lambda: "1 of 1 ended" in recruiter.get(target, headers=PARTIAL).get_data(as_text=True), seconds=40)
     run = api.list("flow-runs", filters={"messageThreadId": thread.id}).items[0]
     assert run.status in run_timeline.TERMINAL
