@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
 import pytest
+import requests
 from playwright.sync_api import FrameLocator, Page, expect
 
+from sandbox.defaults import DEMO_WEBHOOK_SECRET
 from tests.browser.embed_hosts import SNIPPET, Hosting, Intranet, sign_in_page, start_hosting
+from tests.test_webhooks import payload
 
 pytestmark = pytest.mark.browser
 
@@ -305,6 +309,17 @@ def test_dashboard_framed_by_an_allowed_intranet_signs_in_and_sizes_the_frame(
              what="the portal sized the frame from the dashboard's height message")
     assert frame.evaluate("f => f.clientHeight") > 200
     portal.screenshot(path=tmp_path / "intranet.png", full_page=True)
+    # Live updates reach the framed page: its socket carries the partitioned session cookie.
+    dashboard.locator("#nav a", has_text="Runs").click()
+    expect(dashboard.locator("#live-status")).to_have_attribute("data-state", "live", timeout=20000)
+    run = payload(event="create", status="queued", fields=[])
+    delivered = requests.post(f"{hosting.dashboard.url}/webhooks/recrubo", data=json.dumps(run), timeout=10,
+                              headers={"Content-Type": "application/vnd.api+json",
+                                       "X-Recrubo-Webhook-Secret": hosting.dashboard.env.get(
+                                           "RECRUBO_WEBHOOK_SECRET", DEMO_WEBHOOK_SECRET)})
+    assert delivered.status_code == 200, delivered.text
+    run_id = run["data"]["attributes"]["resource"]["id"]
+    expect(dashboard.locator(f"#flow-run-{run_id}")).to_be_visible(timeout=20000)
     visitor.close()
 
 
