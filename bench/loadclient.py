@@ -37,6 +37,7 @@ class Socket:
     ws: object = None
     times: list = field(default_factory=list)  # (key, monotonic receive time)
     count: int = 0
+    marked: int = 0  # frames that carry a run id (pushes, not pings)
     characters: int = 0
     seq: int = 0
     closed_unexpectedly: int = 0
@@ -104,6 +105,8 @@ class Load:
             sock.seq = max(sock.seq, int(data[7:data.index(",", 7)]))
         elif self.spec.get("since") and '"reload"' in data:
             sock.reloads += 1
+        if at >= 0:
+            sock.marked += 1
         if at >= 0 and self.spec.get("record", True):
             sock.times.append((data[at + len(MARK):at + len(MARK) + KEY_LENGTH], now))
 
@@ -181,7 +184,7 @@ async def serve(conn, spec: dict) -> None:
         except asyncio.TimeoutError:
             break
         if command == "count":
-            conn.send(("count", sum(len(sock.times) for sock in load.sockets)))
+            conn.send(("count", sum(sock.marked for sock in load.sockets)))
         elif command == "drop":
             conn.send(("dropped", load.drop_all()))
         elif command == "stop":
