@@ -438,3 +438,14 @@ class RunLauncher:
 
     def close(self) -> None:
         self.http.close()
+
+
+def wait_idle(server: Server, seconds: float = 180, threshold: float = 0.10) -> float:
+    """Wait until the server used under `threshold` of a core for a whole second (a backlog digested)."""
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        before = server.cpu_seconds()
+        time.sleep(1.0)
+        if server.cpu_seconds() - before < threshold:
+            break
+    return time.monotonic() - started
