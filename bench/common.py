@@ -327,9 +327,9 @@ class HttpClient:
         self.reader = self.writer = None
 
 
-def temporary_folder(prefix: str) -> tempfile.TemporaryDirectory:
-    """A scratch folder for one run's databases and logs (kept with --keep so logs can be read)."""
-    return tempfile.TemporaryDirectory(prefix=f"recrubo-bench-{prefix}-")
+def temporary_folder(prefix: str, parent: str | None = None) -> tempfile.TemporaryDirectory:
+    """A scratch folder for one run's databases and logs, removed afterwards."""
+    return tempfile.TemporaryDirectory(prefix=f"recrubo-bench-{prefix}-", dir=parent)
 
 
 # --- profiling ---------------------------------------------------------------------------------------------------

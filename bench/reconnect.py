@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import (create_account, cpu_seconds, machine, percentile, print_footer, print_header, signed_in_cookie,
+from common import (Profiler, create_account, cpu_seconds, machine, percentile, print_footer, print_header, signed_in_cookie,
                     start_dashboard, start_sandbox, stop, temporary_folder)
 from fanout import SOCKETS_PER_CLIENT_PROCESS, Target, post_events
 from loadclient import start_clients
@@ -36,6 +36,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="100 sockets, 8 s after the drop")
     parser.add_argument("--sockets", type=int, help="sockets (default 1000)")
+    parser.add_argument("--profile", action="store_true", help="py-spy the worker from the drop on")
     parser.add_argument("--after", type=float, help="seconds of webhooks after the drop (default 20)")
     args = parser.parse_args()
     sockets = args.sockets or (100 if args.quick else 1000)
@@ -60,6 +61,7 @@ def main() -> int:
             posted = asyncio.run(post_events(target, RATE, 1.0))  # warm-up, and every socket gets a seq
             time.sleep(1.0)
             cpu_start, load_start = cpu_seconds(server.pids()), machine()["load"]
+            profiler = Profiler(server.pids()[-1], tmp / "profile.txt", BEFORE_DROP + after) if args.profile else None
             posted.update(run_storm(target, clients, after))
             drop_at = target.drop_at
             time.sleep(2.0)  # the last live frames
@@ -67,6 +69,8 @@ def main() -> int:
             for client in clients:
                 client.command("stop")
             results = [client.expect("results", 120) for client in clients]
+            if profiler is not None:
+                print(profiler.finish(), flush=True)
         finally:
             for client in clients:
                 client.close()
