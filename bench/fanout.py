@@ -1,0 +1,299 @@
+"""Fan-out: how fast and how cheaply one event reaches N open pages, against what a Flask user would pick.
+
+    python bench/fanout.py            # N = 100, 500, 1000; 10 s at 10 webhooks/s; every server
+    python bench/fanout.py --quick    # N = 20, 2 s: a smoke run in seconds
+
+For each N and each server, in one run:
+- `dashboard`: production configuration (`gunicorn -c gunicorn.conf.py wsgi:app`, 1 gevent worker) talking to
+  the standalone sandbox as its Recrubo API; N signed-in sockets on /live?watch=flowRuns; flowRuns status
+  webhooks POSTed through the real receiver (verify, dedupe, store, render, publish).
+- `socketio-threading`: minimal Flask-SocketIO app, default threading mode, gunicorn gthread (N + 50 threads).
+- `socketio-gevent`: the same app in gevent mode on gevent-websocket's worker (its fastest here).
+- `bare`: a bare asyncio `websockets` broadcaster (the practical limit).
+The comparison servers broadcast a frame of the dashboard's size; every socket offers permessage-deflate
+as Chromium does and the output says what each server negotiated.
+
+Printed per run: p50/p95/p99/max from the start of the POST to receipt, messages lost, server CPU per
+delivered message (utime + stime of the server's processes from /proc over the posting window), RSS per
+socket (growth of the server's RSS from idle to N sockets after the run), the load generator's CPU, and
+then every ratio against the targets of issue 9.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from common import (BENCH, PYTHON, WEBHOOK_HEADERS, HttpClient, Profiler, Server, clean_environment, create_account,
+                    free_port, fmt_load, machine, print_footer, print_header, signed_in_cookie, spawn,
+                    start_dashboard, start_sandbox, stop, summary_ms, table, temporary_folder, venv_bin,
+                    webhook_payload)
+from loadclient import start_clients
+
+SERVERS = ("dashboard", "dashboard-rows", "socketio-threading", "socketio-gevent", "bare")
+DASHBOARDS = ("dashboard", "dashboard-rows")
+SOCKETS_PER_CLIENT_PROCESS = 500
+DRAIN_SECONDS = 30.0  # after the last POST, wait this long at most for every frame: late is not lost
+WARM_UP_EVENTS = 3  # first renders compile templates: posted before the window and left out of the figures
+
+
+class Target:
+    """A server under test: how to start it, where sockets connect, and how an event is published."""
+
+    def __init__(self, name: str, tmp: Path, sockets: int, frame_bytes: int) -> None:
+        self.name, self.tmp, self.frame_bytes = name, tmp, frame_bytes
+        self.api: Server | None = None
+        self.server: Server | None = None
+        self.cookie, self.protocol = "", "plain"
+        if name in DASHBOARDS:
+            self.api = start_sandbox(tmp)
+            self.server = start_dashboard(tmp, RECRUBO_API_URL=f"{self.api.url}/public/v2")
+            create_account(self.server)
+            self.cookie = signed_in_cookie(self.server)
+            self.ws_url = self.server.url.replace("http://", "ws://") + "/live?watch=flowRuns"
+            self.post_url, self.post_path = self.server.url, "/webhooks/recrubo"
+        elif name.startswith("socketio"):
+            mode = name.split("-")[1]
+            port = free_port()
+            worker = (["-k", "gthread", "--threads", str(sockets + 50)] if mode == "threading" else
+                      ["-k", "geventwebsocket.gunicorn.workers.GeventWebSocketWorker", "--worker-connections", "10000"])
+            command = [venv_bin("gunicorn"), "-w", "1", *worker, "-b", f"127.0.0.1:{port}", "--no-control-socket",
+                       "socketio_app:app"]
+            self.server = spawn(name, command, clean_environment(BENCH_SOCKETIO_MODE=mode), tmp / f"{name}.log",
+                                f"http://127.0.0.1:{port}", "/healthz", cwd=BENCH)
+            self.protocol = "socketio"
+            self.ws_url = f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket"
+            self.post_url, self.post_path = self.server.url, "/publish"
+        else:
+            port, http_port = free_port(), free_port()
+            self.server = spawn(name, [PYTHON, str(BENCH / "bare_broadcaster.py"), str(port), str(http_port)],
+                                clean_environment(), tmp / "bare.log", f"http://127.0.0.1:{http_port}", "/")
+            self.ws_url = f"ws://127.0.0.1:{port}/ws"
+            self.post_url, self.post_path = f"http://127.0.0.1:{http_port}", "/publish"
+        self.origin = self.server.url
+
+    def body(self, key: str) -> tuple[bytes, dict]:
+        """The POST that publishes one event about run `key`."""
+        if self.name == "dashboard":
+            return webhook_payload(key), WEBHOOK_HEADERS
+        if self.name == "dashboard-rows":
+            # Only the run's state changed: its row and detail are pushed, home's counters are not re-read.
+            return webhook_payload(key, fields=("state",)), WEBHOOK_HEADERS
+        # A frame shaped like the dashboard's (JSON with an hx-partial row), padded to its measured size.
+        frame = (f'{{"seq":1,"content":"<hx-partial hx-target=\\"#flow-run-{key}\\" hx-swap=\\"outerHTML\\">'
+                 f'<tr id=\\"flow-run-{key}\\">')
+        frame += "x" * max(0, self.frame_bytes - len(frame) - 25) + '</tr></hx-partial>"}'
+        return frame.encode(), {"Content-Type": "text/plain"}
+
+    def stop(self) -> None:
+        stop(self.server)
+        stop(self.api)
+
+
+async def post_events(target: Target, rate: float, seconds: float, keys: list[str] | None = None) -> dict[str, float]:
+    """POST events at a steady rate (on up to 4 keep-alive connections); return each key's POST start time."""
+    count = max(1, round(rate * seconds)) if keys is None else len(keys)
+    keys = keys or [str(uuid.uuid4()) for _ in range(count)]
+    pool: asyncio.Queue = asyncio.Queue()
+    for _ in range(4):
+        pool.put_nowait(HttpClient(target.post_url))
+    posted: dict[str, float] = {}
+    failures: list[str] = []
+
+    async def one(key: str) -> None:
+        body, headers = target.body(key)
+        client = await pool.get()
+        try:
+            posted[key] = time.monotonic()
+            status, answer = await client.request("POST", target.post_path, body, headers)
+            if status != 200:
+                failures.append(f"{status} {answer[:200]!r}")
+        except Exception as error:  # reported; the key then counts as lost on every socket
+            failures.append(repr(error))
+            await client.close()
+        finally:
+            pool.put_nowait(client)
+
+    start, tasks = time.monotonic(), []
+    for index, key in enumerate(keys):
+        await asyncio.sleep(max(0.0, start + index / rate - time.monotonic()))
+        tasks.append(asyncio.create_task(one(key)))
+    await asyncio.gather(*tasks)
+    while not pool.empty():
+        await pool.get_nowait().close()
+    if failures:
+        print(f"  {len(failures)} POSTs failed, first: {failures[0]}", flush=True)
+    return posted
+
+
+def run_one(name: str, sockets: int, rate: float, seconds: float, frame_bytes: int, profile: bool = False) -> dict:
+    """Start one server, connect the sockets, post for `seconds`, and measure; the server is always stopped."""
+    with temporary_folder(name) as folder:
+        target = Target(name, Path(folder), sockets, frame_bytes)
+        clients = []
+        try:
+            # Idle, warm baseline: one event through the whole path before any socket is open.
+            asyncio.run(post_events(target, 10, 0.1))
+            time.sleep(0.5)
+            rss_idle = target.server.rss_bytes()
+            spec = {"url": target.ws_url, "origin": target.origin, "cookie": target.cookie,
+                    "protocol": target.protocol, "max_seconds": 900}
+            clients = start_clients({**spec, "count": sockets}, math.ceil(sockets / SOCKETS_PER_CLIENT_PROCESS))
+            ready = [client.expect("ready", 180) for client in clients]
+            connected = sum(state["connected"] for state in ready)
+            extensions = sorted({ext for state in ready for ext in state["extensions"]})
+            for state in ready:
+                if state["failed"]:
+                    print(f"  {name}: {len(state['failed'])}+ sockets failed, e.g. {state['failed'][0]}", flush=True)
+            asyncio.run(post_events(target, 10, WARM_UP_EVENTS / 10))
+            time.sleep(1.0)
+            client_pids = [client.process.pid for client in clients]
+            load_start = machine()["load"]
+            profiler = None
+            if profile and name in DASHBOARDS:  # py-spy on the gunicorn worker (the master's only child)
+                profiler = Profiler(target.server.pids()[-1], Path(folder) / "profile.txt", seconds + 2)
+            cpu_start, client_cpu_start, started = target.server.cpu_seconds(), _cpu(client_pids), time.monotonic()
+            posted = asyncio.run(post_events(target, rate, seconds))
+            drain = wait_for_frames(clients, connected * (WARM_UP_EVENTS + len(posted)))
+            cpu_used, elapsed = target.server.cpu_seconds() - cpu_start, time.monotonic() - started
+            client_cpu = _cpu(client_pids) - client_cpu_start
+            rss_loaded = target.server.rss_bytes()
+            for client in clients:
+                client.command("stop")
+            results = [client.expect("results", 120) for client in clients]
+            if profiler is not None:
+                print(profiler.finish(), flush=True)
+        finally:
+            for client in clients:
+                client.close()
+            target.stop()
+    latencies, delivered, lost = [], 0, 0
+    frames = sum(sum(result["counts"]) for result in results)
+    for result in results:
+        for times in result["times"]:
+            seen = {}
+            for key, at in times:
+                if key in posted and key not in seen:
+                    seen[key] = at
+            delivered += len(seen)
+            lost += len(posted) - len(seen)
+            latencies += [at - posted[key] for key, at in seen.items()]
+    lost += (sockets - connected) * len(posted)  # a socket that never opened received nothing
+    row = {"server": name, "N": sockets, "connected": connected, "deflate": "yes" if any(
+        "deflate" in ext for ext in extensions) else "no", "events": len(posted), "delivered": delivered,
+        "lost": lost, "frame B": round(sum(result["characters"] for result in results) / max(1, frames)),
+        **summary_ms(latencies),
+        "CPU µs/msg": cpu_used / delivered * 1e6 if delivered else float("nan"),
+        "server CPU %": cpu_used / elapsed * 100, "KB/socket": (rss_loaded - rss_idle) / 1024 / max(1, connected),
+        "client CPU %": client_cpu / elapsed * 100, "load": f"{load_start[0]:.1f}→{machine()['load'][0]:.1f}",
+        "closed": sum(result["closed"] for result in results), "drain s": drain}
+    return row
+
+
+def wait_for_frames(clients, expected: int) -> float:
+    """Wait until the sockets hold `expected` frames (or DRAIN_SECONDS pass); return the seconds waited."""
+    started = time.monotonic()
+    while time.monotonic() - started < DRAIN_SECONDS:
+        received = 0
+        for client in clients:
+            client.command("count")
+            received += client.expect("count", 30)
+        if received >= expected:
+            break
+        time.sleep(0.1)
+    return time.monotonic() - started
+
+
+def _cpu(pids: list[int]) -> float:
+    from common import cpu_seconds
+    return cpu_seconds(pids)
+
+
+def ratios(rows: list[dict]) -> list[str]:
+    """Every ratio issue 9 asks for, per N: dashboard against the bare broadcaster and Flask-SocketIO."""
+    lines = []
+    for sockets in sorted({row["N"] for row in rows}):
+        by = {row["server"]: row for row in rows if row["N"] == sockets}
+        for dashboard in DASHBOARDS:
+            if dashboard in by:
+                lines += compare(dashboard, by, sockets)
+    return lines
+
+
+def compare(dashboard: str, by: dict, sockets: int) -> list[str]:
+    """One dashboard row against the targets and the other servers."""
+    mine, lines = by[dashboard], []
+    lines.append(f"{dashboard}, N = {sockets}:")
+    lines.append(f"  memory: {mine['KB/socket']:.1f} KB per socket (target ≤ 40) -> "
+                 f"{'MET' if mine['KB/socket'] <= 40 else 'MISSED'}")
+    lines.append(f"  lost: {mine['lost']} (target 0) -> {'MET' if mine['lost'] == 0 else 'MISSED'}")
+    for other in SERVERS[2:]:
+        theirs = by.get(other)
+        if theirs is None:
+            continue
+        cpu = mine["CPU µs/msg"] / theirs["CPU µs/msg"]
+        p99 = mine["p99"] / theirs["p99"]
+        memory = mine["KB/socket"] / theirs["KB/socket"] if theirs["KB/socket"] > 0 else float("nan")
+        verdict = ""
+        if other == "bare":
+            verdict = (f"  [CPU target ≤ 1.5x: {'MET' if cpu <= 1.5 else 'MISSED'}; "
+                       f"p99 target ≤ 1.2x: {'MET' if p99 <= 1.2 else 'MISSED'}]")
+        elif other == "socketio-gevent":
+            better = cpu < 1 and p99 < 1 and memory < 1
+            verdict = f"  [better on all three: {'MET' if better else 'MISSED'}]"
+        lines.append(f"  {dashboard} / {other}: CPU per message {cpu:.2f}x, p99 {p99:.2f}x, "
+                     f"memory per socket {memory:.2f}x{verdict}")
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="N = 20 for 2 s: a smoke run")
+    parser.add_argument("--sockets", type=int, nargs="+", help="N values (default 100 500 1000)")
+    parser.add_argument("--seconds", type=float, help="posting window per run (default 10)")
+    parser.add_argument("--rate", type=float, default=10.0, help="webhooks per second (default 10)")
+    parser.add_argument("--profile", action="store_true", help="py-spy the dashboard's worker while it posts")
+    parser.add_argument("--servers", default=",".join(SERVERS), help=f"comma-separated subset of {SERVERS}")
+    args = parser.parse_args()
+    sockets = args.sockets or ([20] if args.quick else [100, 500, 1000])
+    seconds = args.seconds or (2.0 if args.quick else 10.0)
+    names = [name for name in args.servers.split(",") if name]
+    unknown = set(names) - set(SERVERS)
+    if unknown:
+        parser.error(f"unknown servers {sorted(unknown)}")
+    print_header(f"fan-out: N = {sockets}, {args.rate:g} webhooks/s for {seconds:g} s, servers {names}")
+    rows, frame_bytes, failed = [], 1100, []
+    for count in sockets:
+        for name in names:
+            try:
+                row = run_one(name, count, args.rate, seconds, frame_bytes, args.profile)
+            except Exception as error:  # one server failing is a finding: the others still run
+                print(f"  {name} N={count}: FAILED: {type(error).__name__}: {error}"[:600], flush=True)
+                failed.append((name, count))
+                continue
+            rows.append(row)
+            if name in DASHBOARDS:
+                frame_bytes = row["frame B"]  # the comparison servers then push frames of the same size
+            print(f"  {name} N={count}: lost {row['lost']}, p99 {row['p99']:.1f} ms, "
+                  f"{row['CPU µs/msg']:.1f} µs CPU/msg, {row['KB/socket']:.1f} KB/socket, load {row['load']}",
+                  flush=True)
+    print()
+    print(table(rows, ["server", "N", "connected", "deflate", "events", "delivered", "lost", "frame B", "p50", "p95", "p99",
+                       "max", "CPU µs/msg", "server CPU %", "KB/socket", "client CPU %", "closed", "drain s", "load"]))
+    print("\nlatency in ms from the start of the POST to receipt; CPU µs/msg = server CPU / delivered messages")
+    print("\n".join(ratios(rows)))
+    total_lost = sum(row["lost"] for row in rows)
+    print(f"\nlost messages in total: {total_lost}")
+    if failed:
+        print(f"runs that failed (see above): {failed}")
+    print_footer()
+    return 0 if total_lost == 0 and not failed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
