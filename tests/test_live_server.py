@@ -12,8 +12,9 @@ from tests.conftest import csrf_token, free_port, run_flask, start_dashboard, st
 def test_health_reports_every_dependency(live_server):
     response = requests.get(f"{live_server.url}/healthz", timeout=30)
     assert response.status_code == 200, response.text
-    assert response.json() == {"status": "ok", "database": "ok", "recrubo_api": "ok", "live_backend": "memory",
-                               "sockets": 0}
+    health = response.json()
+    assert isinstance(health.pop("sockets"), int)  # this worker's open sockets: other tests' pages may hold some
+    assert health == {"status": "ok", "database": "ok", "recrubo_api": "ok", "live_backend": "memory"}
 
 
 def test_demo_account_is_printed_and_shown_on_the_sign_in_page(live_server):

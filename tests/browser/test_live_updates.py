@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 
@@ -76,7 +77,7 @@ def test_two_browsers_see_a_new_run_appear_and_finish_without_reload(page: Page,
     for tab in (page, other):
         row = tab.locator(f"#flow-run-{run}")
         expect(row).to_be_visible(timeout=20000)
-        expect(row.locator(".status")).to_have_text("finished", timeout=30000)
+        expect(row.locator(".status")).to_have_class(re.compile(r"\bstatus-finished\b"), timeout=30000)
         assert tab.evaluate("window.loadedOnce") is True
         assert tab.locator(f"#flow-run-{run}").count() == 1
     assert api.get(f"flow-runs/{run}").status == "finished"
@@ -126,7 +127,7 @@ def test_hidden_page_catches_up_on_everything_delivered_meanwhile(page: Page, li
     show(page)
     expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
     for run in runs[:2]:
-        expect(page.locator(f"#flow-run-{run} .status")).to_have_text("finished")
+        expect(page.locator(f"#flow-run-{run} .status")).to_have_class(re.compile(r"\bstatus-finished\b"))
     expect(page.locator(f"#flow-run-{runs[2]}")).to_have_count(0)
     assert page.evaluate("window.loadedOnce") is True
     # The newest created run is on top, as after a reload.
@@ -146,7 +147,7 @@ def test_dropped_socket_while_offline_reconnects_and_catches_up(page: Page, live
     post_webhook(live_server, payload(run, event="create", status="queued", fields=[]))
     post_webhook(live_server, payload(run, status="running", updated_at="2026-11-23T10:00:09+00:00"))
     page.context.set_offline(False)
-    expect(page.locator(f"#flow-run-{run} .status")).to_have_text("running", timeout=30000)
+    expect(page.locator(f"#flow-run-{run} .status")).to_have_class(re.compile(r"\bstatus-running\b"), timeout=30000)
     expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
 
 
@@ -162,8 +163,7 @@ def test_home_counters_follow_the_api(page: Page, live_server):
     while time.monotonic() < deadline:
         expected = {status: api.list("flow-runs", filters={"status": status}, size=1).total
                     for status in ("queued", "running", "finished")}
-        shown = {status: page.locator(f"#run-counts .status-{status}").locator("xpath=..")
-                 .locator(".card-count").inner_text() for status in expected}
+        shown = {status: page.locator(f"#run-count-{status} .card-count").inner_text() for status in expected}
         if {status: int(count) for status, count in shown.items()} == expected:
             break
         time.sleep(0.2)
