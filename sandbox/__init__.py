@@ -67,11 +67,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.before_request
     def start_with_first_request() -> None:
-        """Remember the mount point for the engine's links, and start the engine on the first request."""
+        """Remember the mount point for the engine's links; start the engine on the first request, revive it after."""
         state.script_root = request.script_root
         if not state.first_request_seen:
             state.first_request_seen = True
             start_engine(app)
+        elif state.engine is not None:
+            state.engine.revive()
 
     errors.register(app)
     app.register_blueprint(api.bp, url_prefix="/public/v2")
