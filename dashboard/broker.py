@@ -9,7 +9,9 @@ import time
 from collections.abc import Callable
 
 log = logging.getLogger(__name__)
-REDIS_CHANNEL = "recrubo-dashboard:live"
+# Pub/sub ignores Redis's database numbers, so the channel carries the URL's: two dashboards sharing a
+# server on different databases (staging and production, say) never see each other's pushes.
+REDIS_CHANNEL = "recrubo-dashboard:{database}:live"
 # The local deliverer: takes a message, returns how many sockets it reached.
 Deliver = Callable[[dict], int]
 
@@ -44,6 +46,7 @@ class RedisBroker:
         self.deliver = deliver
         self.on_resubscribed = on_resubscribed
         self.client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        self.channel = REDIS_CHANNEL.format(database=self.client.connection_pool.connection_kwargs.get("db", 0))
         self.subscribed = threading.Event()
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
@@ -64,7 +67,7 @@ class RedisBroker:
         data = json.dumps(message, separators=(",", ":"))
         if self.subscribed.is_set():
             try:
-                self.client.publish(REDIS_CHANNEL, data)
+                self.client.publish(self.channel, data)
                 return 0  # each subscriber counts the sockets it reaches
             except (self.redis.RedisError, OSError) as error:
                 log.warning("redis publish failed, pushing to this worker's sockets only: %s", error)
@@ -84,7 +87,7 @@ class RedisBroker:
         while True:
             pubsub = self.client.pubsub(ignore_subscribe_messages=True)
             try:
-                pubsub.subscribe(REDIS_CHANNEL)
+                pubsub.subscribe(self.channel)
                 self.subscribed.set()
                 delay = 0.5
                 if was_down:

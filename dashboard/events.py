@@ -195,11 +195,11 @@ def store_pushes(event_id: str, bodies: list[tuple[str, dict]]) -> list[Push]:
     return pushes
 
 
-def add_sockets(event_id: str, reached: int) -> None:
-    """Count sockets one process pushed an event to (every worker adds its own)."""
-    if reached:
-        with session_scope() as session:
-            session.execute(update(Event).where(Event.id == event_id).values(sockets=Event.sockets + reached))
+def add_sockets(reached: dict[str, int]) -> None:
+    """Count the sockets one process pushed events to, by event id (every worker adds its own), in one commit."""
+    with session_scope() as session:
+        for event_id, count in reached.items():
+            session.execute(update(Event).where(Event.id == event_id).values(sockets=Event.sockets + count))
 
 
 def last_seq() -> int:

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import threading
+import time
 from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from socket import SHUT_RDWR
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, abort, current_app, g, request
-from flask_sock import ConnectionClosed, Sock
+from flask_sock import Sock
 
 from dashboard import events
 from dashboard.broker import MemoryBroker, RedisBroker
@@ -24,6 +29,8 @@ REPLAY_LIMIT = 500  # a page further behind than this reloads instead of replayi
 MAX_CHANNELS = 30
 CHANNEL = re.compile(r"^[A-Za-z]{1,40}(:[A-Za-z0-9_-]{1,128})?$")
 TRY_AGAIN_LATER, SERVICE_RESTART = 1013, 1012
+PING_FRAME = bytes((0x89, 0))  # an empty ping; browsers answer it with a pong
+TALLY_SECONDS = 0.5
 # The pages that show live regions, and the channel each watches ({} = the page's resource id).
 PAGE_CHANNELS = {
     "home.index": "home",
@@ -34,52 +41,228 @@ PAGE_CHANNELS = {
 }
 
 
-class Connection:
-    """One open socket's bounded queue of frames; the hub only enqueues, the socket's handler only sends."""
+def text_frame(text: str) -> bytes:
+    """One unfragmented, unmasked websocket text frame (RFC 6455 §5.2), as a server sends it."""
+    data = text.encode()
+    size = len(data)
+    if size < 126:
+        return bytes((0x81, size)) + data
+    if size < 1 << 16:
+        return bytes((0x81, 126)) + size.to_bytes(2, "big") + data
+    return bytes((0x81, 127)) + size.to_bytes(8, "big") + data
 
-    def __init__(self, channels: set[str]) -> None:
+
+class Connection:
+    """One open page. The hub writes each frame straight to its socket without waiting; when the page reads
+    slowly, the rest waits in a bounded queue that a writer thread, started only then, sends. So an open page
+    costs one greenlet (its handler, which reads), and a slow page never slows anyone else."""
+
+    def __init__(self, channels: set[str], ws=None) -> None:
         self.channels = channels
-        self.frames: deque[tuple[int, str]] = deque()
-        self.wake = threading.Event()
+        self.ws = ws  # the simple-websocket Server; None: frames only queue (nothing to write to)
+        self.fd = _nonblocking_descriptor(ws.sock) if ws is not None else None
+        self.guard = threading.Lock()  # held only for bookkeeping, never while waiting on the network
+        self.writing = False  # a replay or the writer thread owns the socket's write side
+        self.partial = b""  # the rest of a frame cut short by a full socket buffer: goes out first
+        self.frames: deque[tuple[int, bytes]] = deque()
         self.close_code: int | None = None
         self.gone = False
         self.replayed: set[int] = set()
 
-    def offer(self, seq: int, frame: str) -> bool:
-        """Enqueue without blocking; on overflow drop the queue and ask the handler to close with 1013."""
-        if self.close_code is not None or self.gone:
-            return False
-        if len(self.frames) >= QUEUE_LIMIT:
-            self.frames.clear()
-            self.drop(TRY_AGAIN_LATER)
-            return False
-        self.frames.append((seq, frame))
-        self.wake.set()
-        return True
+    def offer(self, seq: int, frame: bytes) -> bool:
+        """Write or queue one frame without ever waiting; on overflow, drop the queue and close with 1013."""
+        with self.guard:
+            if self.close_code is not None or self.gone:
+                return False
+            if not self.writing and self.fd is not None:
+                try:
+                    written = os.write(self.fd, frame)
+                except BlockingIOError:
+                    written = 0
+                except OSError:  # the page went away; its handler's read ends too
+                    self.gone = True
+                    return False
+                if written == len(frame):
+                    return True
+                self.partial = frame[written:] if written else b""
+                if not written:
+                    self.frames.append((seq, frame))
+                self._start_writer()
+                return True
+            if len(self.frames) >= QUEUE_LIMIT:
+                self.frames.clear()  # memory back at once; a cut-short frame (partial) is still finished
+                self._close_with(TRY_AGAIN_LATER)
+                return False
+            self.frames.append((seq, frame))
+            if not self.writing:
+                self._start_writer()
+            return True
 
     def drop(self, code: int) -> None:
-        """Ask the handler to close this socket with `code` (1012/1013 make the page reconnect)."""
+        """Close this socket with `code` (1012/1013 make the page reconnect and catch up)."""
+        with self.guard:
+            if self.close_code is None and not self.gone:
+                self._close_with(code)
+
+    @contextmanager
+    def replaying(self) -> Iterator[None]:
+        """Own the write side while missed frames are sent: live frames queue behind them."""
+        with self.guard:
+            self.writing = True
+        try:
+            yield
+        finally:
+            with self.guard:
+                self.writing = False
+                if self.frames or self.partial or self.close_code is not None:
+                    self._start_writer()
+
+    def ping(self) -> None:
+        """Keep an idle page's connection busy for PaaS routers; end one whose page never answered the last ping."""
+        if self.ws is None or self.gone:
+            return
+        if not self.ws.pong_received:  # gone without a word (a laptop closed, a network cut)
+            self.gone = True
+            try:
+                self.ws.sock.shutdown(SHUT_RDWR)  # the handler's read ends, and with it the socket
+            except OSError:
+                pass
+            return
+        self.ws.pong_received = False
+        self.offer(-1, PING_FRAME)  # queued in order behind any frames: a ping never cuts into one
+
+    def _close_with(self, code: int) -> None:
         self.close_code = code
-        self.wake.set()
+        self.frames.clear()
+        if not self.writing:
+            self._start_writer()
+
+    def _start_writer(self) -> None:
+        # Called with the guard held and nobody writing.
+        if self.ws is None:
+            return
+        self.writing = True
+        threading.Thread(target=self._write_behind, name="live-writer", daemon=True).start()
+
+    def _write_behind(self) -> None:
+        try:
+            while True:
+                with self.guard:
+                    chunk, code = self._next_chunk()
+                    if chunk is None and code is None:
+                        self.writing = False
+                        return
+                if chunk is not None:
+                    self.ws.sock.sendall(chunk)
+                    continue
+                self.ws.close(code, "catch up" if code == TRY_AGAIN_LATER else "server restart")
+                return  # `writing` stays set: nothing is written after the close
+        except Exception:  # the page went away mid-write (a closed socket raises); its handler ends too
+            self.gone = True
+
+    def _next_chunk(self) -> tuple[bytes | None, int | None]:
+        if self.gone:
+            return None, None
+        if self.partial:
+            chunk, self.partial = self.partial, b""
+            return chunk, None
+        if self.close_code is not None:
+            return None, self.close_code
+        while self.frames:
+            seq, frame = self.frames.popleft()
+            if seq in self.replayed:
+                continue
+            if self.replayed and seq > max(self.replayed):
+                self.replayed.clear()  # past the replay: nothing queued later can repeat it
+            return frame, None
+        return None, None
+
+
+def _nonblocking_descriptor(sock) -> int | None:
+    # Under gevent every socket's descriptor is non-blocking, so the hub may write without waiting. A blocking
+    # one (a threaded development server) would stall the hub on a slow page: its frames always queue.
+    try:
+        fd = sock.fileno()
+        return None if os.get_blocking(fd) else fd
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+class ReaderInHandler:
+    """simple-websocket's reader loop (pongs, pings, the close handshake), run by the socket's own handler
+    instead of a thread of its own: passed to it as its `thread_class`."""
+
+    def __init__(self, target: Callable[[], None]) -> None:
+        self.target = target
+        self.name = "live-reader"
+
+    def start(self) -> None:
+        """Nothing to start: the handler calls `run` once the socket is registered."""
+
+    def run(self) -> None:
+        """Read until the page has gone."""
+        self.target()
 
 
 class Hub:
     """This process's open sockets, and the broker that brings every process's events to them."""
 
-    def __init__(self, app: Flask, redis_url: str | None) -> None:
+    def __init__(self, app: Flask, redis_url: str | None, ping_seconds: float) -> None:
         self.app = app
+        self.ping_seconds = ping_seconds
+        self.keeper: threading.Thread | None = None
+        self.reached: dict[str, int] = {}  # sockets reached per event, not yet written to the event log
         self.connections: set[Connection] = set()
         self.lock = threading.Lock()
         self.broker = (RedisBroker(redis_url, self.deliver, lambda: self.drop_all(SERVICE_RESTART))
                        if redis_url else MemoryBroker(self.deliver))
 
-    def connect(self, channels: set[str]) -> Connection:
-        """Register a socket for these channels; frames published from now on are queued for it."""
-        connection = Connection(channels)
+    def connect(self, channels: set[str], ws=None) -> Connection:
+        """Register a socket for these channels; frames published from now on are written or queued for it."""
+        connection = Connection(channels, ws)
+        self._start_keeper()
         self.broker.start()
         with self.lock:
             self.connections.add(connection)
         return connection
+
+    def _start_keeper(self) -> None:
+        with self.lock:
+            if self.keeper is None or not self.keeper.is_alive():
+                self.keeper = threading.Thread(target=self._keep, name="live-keeper", daemon=True)
+                self.keeper.start()
+
+    def _keep(self) -> None:
+        # One thread per process pings every socket (simple-websocket's own pings would cost each socket a timer
+        # and could cut into a frame a slow page is still being sent) and writes the sockets reached to the event
+        # log in batches (one commit per event would cost more than the pushes themselves).
+        next_ping = time.monotonic() + self.ping_seconds
+        while True:
+            time.sleep(TALLY_SECONDS)
+            try:
+                self.write_tally()
+            except Exception:  # the database may be away for a moment: the counts wait for the next round
+                log.exception("writing the sockets reached to the event log failed")
+            if time.monotonic() >= next_ping:
+                next_ping += self.ping_seconds
+                with self.lock:
+                    connections = list(self.connections)
+                for connection in connections:
+                    connection.ping()
+
+    def write_tally(self) -> None:
+        """Add the sockets reached since the last call to each event's count in the event log."""
+        with self.lock:
+            reached, self.reached = self.reached, {}
+        if reached:
+            with self.app.app_context():
+                try:
+                    events.add_sockets(reached)
+                except Exception:
+                    with self.lock:  # kept for the next round, not lost
+                        for event_id, count in reached.items():
+                            self.reached[event_id] = self.reached.get(event_id, 0) + count
+                    raise
 
     def disconnect(self, connection: Connection) -> None:
         """Forget a socket."""
@@ -95,13 +278,18 @@ class Hub:
         """Queue a published event's frames on this process's sockets that watch them; count the sockets."""
         with self.lock:
             connections = list(self.connections)
+        pushes = [(channel, seq, text_frame(frame)) for channel, seq, frame in message["pushes"]]
         reached = 0
         for connection in connections:
-            offered = [connection.offer(seq, frame) for channel, seq, frame in message["pushes"]
-                       if channel in connection.channels]
-            reached += any(offered)
-        with self.app.app_context():
-            events.add_sockets(message["event"], reached)
+            watched = connection.channels
+            offered = False
+            for channel, seq, frame in pushes:
+                if channel in watched and connection.offer(seq, frame):
+                    offered = True
+            reached += offered
+        if reached:
+            with self.lock:
+                self.reached[message["event"]] = self.reached.get(message["event"], 0) + reached
         return reached
 
     def drop_all(self, code: int) -> None:
@@ -136,56 +324,33 @@ def watch_channels(value: str | None) -> set[str]:
 def socket(ws) -> None:
     channels = g.live_channels
     since = request.args.get("since", type=int)
-    connection = hub().connect(channels)
+    ws.input_buffer = deque(maxlen=0)  # pages never send anything the server needs: what they send is dropped
+    connection = hub().connect(channels, ws)
     current_app.extensions["live_publisher"].start()  # also recovers what a crash left unpublished
     try:
-        if since is not None and not _replay(ws, connection, since, channels):
-            return
-        threading.Thread(target=_watch_for_close, args=(ws, connection), daemon=True).start()
-        _send_until_closed(ws, connection)
+        if since is not None:
+            with connection.replaying():
+                _replay(ws, connection, since, channels)
+        # Returning lets flask-sock close with 1000, after which pages do not reconnect: read until the page
+        # has gone (or the writer closed it with a code that makes it reconnect).
+        if isinstance(ws.thread, ReaderInHandler):
+            ws.thread.run()
+        else:
+            ws.thread.join()
     finally:
+        connection.gone = True
         hub().disconnect(connection)
 
 
-def _replay(ws, connection: Connection, since: int, channels: set[str]) -> bool:
+def _replay(ws, connection: Connection, since: int, channels: set[str]) -> None:
     # Registered first, queried second: nothing falls between; what is both replayed and queued is sent once.
     missed = events.pushes_since(since, channels, REPLAY_LIMIT)
     if missed is None:
-        ws.send(json.dumps({"reload": True}))
-        return True
+        ws.sock.sendall(text_frame(json.dumps({"reload": True})))
+        return
     for push in missed:
-        ws.send(push.frame)
+        ws.sock.sendall(text_frame(push.frame))
         connection.replayed.add(push.seq)
-    return True
-
-
-def _watch_for_close(ws, connection: Connection) -> None:
-    # The page never sends; receive() returns only when the socket closes (or a stray message arrives).
-    try:
-        while True:
-            ws.receive()
-    except ConnectionClosed:
-        pass
-    connection.gone = True
-    connection.wake.set()
-
-
-def _send_until_closed(ws, connection: Connection) -> None:
-    # Returning lets flask-sock close with 1000, which pages do not reconnect after: return only
-    # when the page has gone, or after closing on purpose with a code that makes it reconnect.
-    while True:
-        connection.wake.wait()
-        connection.wake.clear()
-        while connection.frames and connection.close_code is None and not connection.gone:
-            seq, frame = connection.frames.popleft()
-            if seq not in connection.replayed:
-                ws.send(frame)
-        if connection.gone:
-            return
-        if connection.close_code is not None:
-            reason = "catch up" if connection.close_code == TRY_AGAIN_LATER else "server restart"
-            ws.close(connection.close_code, reason)
-            return
 
 
 def _allowed_origin(origin: str | None, config: Config) -> bool:
@@ -239,9 +404,8 @@ def init_app(app: Flask, config: Config) -> None:
     from dashboard.publisher import Publisher
 
     # Pings keep an idle socket alive through PaaS routers, which drop connections silent for ~55 s.
-    app.config.setdefault("SOCK_SERVER_OPTIONS", {"ping_interval": config.live_ping_seconds,
-                                                  "max_message_size": 4096})
-    app.extensions["live"] = Hub(app, config.redis_url)
+    app.config.setdefault("SOCK_SERVER_OPTIONS", {"max_message_size": 4096, "thread_class": ReaderInHandler})
+    app.extensions["live"] = Hub(app, config.redis_url, config.live_ping_seconds)
     app.extensions["live_publisher"] = Publisher(app)
     app.before_request(guard_socket)
     app.before_request(remember_seq)
@@ -257,6 +421,11 @@ def close_sockets_on_exit(worker) -> None:
     def watch() -> None:
         while worker.alive:
             gevent.sleep(0.5)
-        worker.wsgi.extensions["live"].drop_all(SERVICE_RESTART)
+        live = worker.wsgi.extensions["live"]
+        live.drop_all(SERVICE_RESTART)
+        try:
+            live.write_tally()  # the last half second's counts
+        except Exception:
+            log.exception("writing the sockets reached to the event log failed at shutdown")
 
     gevent.spawn(watch)

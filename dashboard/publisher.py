@@ -54,6 +54,7 @@ class Publisher:
                 return self.app.extensions["live"].publish(event.id, stored)
 
     def _run(self) -> None:
+        self._recover()  # a process started after a crash publishes what the old one had only stored
         while True:
             try:
                 event_id = self.pending.get(timeout=IDLE_SECONDS)

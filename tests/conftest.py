@@ -160,9 +160,10 @@ def client(app):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The dashboard under gunicorn on the embedded default (its own sandbox at /sandbox)."""
-    server = start_dashboard(tmp_path_factory.mktemp("live"))
+def live_server(tmp_path_factory, shared_redis):
+    """The dashboard under gunicorn on the embedded default (its own sandbox at /sandbox), pushing through
+    Redis as a scaled-out deployment does: the browser tests run on Redis, the socket tests on both."""
+    server = start_dashboard(tmp_path_factory.mktemp("live"), REDIS_URL=shared_redis.database(1))
     yield server
     stop(server.process)
 
@@ -202,6 +203,19 @@ def redis_server(tmp_path):
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def shared_redis(tmp_path_factory):
+    """One redis-server for the session's long-lived dashboards, each on its own database number (which
+    also namespaces their pub/sub channel). Tests that stop Redis take their own `redis_server`."""
+    executable = shutil.which("redis-server")
+    if executable is None:
+        pytest.fail("redis-server is not installed; scripts/test installs it")
+    server = RedisServer(executable, free_port(), tmp_path_factory.mktemp("redis") / "redis.log")
+    server.start()
+    yield server
+    server.stop()
+
+
 @dataclass
 class RedisServer:
     """A redis-server process the test may stop and start again on the same port."""
@@ -213,7 +227,11 @@ class RedisServer:
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return self.database(0)
+
+    def database(self, number: int) -> str:
+        """The URL of one of its databases."""
+        return f"redis://127.0.0.1:{self.port}/{number}"
 
     def start(self) -> None:
         """Start (or restart) it and wait until it answers PING."""

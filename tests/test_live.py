@@ -12,7 +12,7 @@ import pytest
 import requests
 import simple_websocket
 
-from dashboard.live import QUEUE_LIMIT, Connection
+from dashboard.live import QUEUE_LIMIT, Connection, text_frame
 from sandbox.defaults import DEMO_WEBHOOK_SECRET
 from tests.conftest import create_account, free_port, signed_in_session, start_dashboard, stop
 from tests.test_webhooks import payload
@@ -57,9 +57,12 @@ def nothing_more(ws: simple_websocket.Client, seconds: float = 1.0) -> None:
     assert ws.receive(timeout=seconds) is None
 
 
-@pytest.fixture(scope="module")
-def dashboard(tmp_path_factory):
-    server = start_dashboard(tmp_path_factory.mktemp("live-sockets"), RECRUBO_API_URL=DEAD_API)
+@pytest.fixture(scope="module", params=["memory", "redis"])
+def dashboard(request, tmp_path_factory):
+    """One worker pushing in memory, then the same through Redis pub/sub: every socket test runs on both."""
+    backend = {"REDIS_URL": request.getfixturevalue("shared_redis").database(2)} if request.param == "redis" else {}
+    server = start_dashboard(tmp_path_factory.mktemp("live-sockets"), RECRUBO_API_URL=DEAD_API, **backend)
+    assert requests.get(f"{server.url}/healthz", timeout=10).json()["live_backend"] == request.param
     create_account(server, EMAIL, PASSWORD)
     yield server
     stop(server.process)
@@ -188,6 +191,46 @@ def test_a_connection_that_falls_behind_is_closed_with_1013_not_blocked():
     assert connection.close_code is None
     assert not connection.offer(QUEUE_LIMIT, "one too many")
     assert connection.close_code == 1013 and not connection.frames  # memory given back at once
+
+
+@pytest.mark.parametrize("size", [0, 125, 126, 65535, 65536, 200_000])
+def test_frames_are_encoded_once_exactly_as_wsproto_would(size):
+    from wsproto.frame_protocol import FrameProtocol
+
+    text = ("é" * size)[:size] if size % 2 else "a" * size
+    assert text_frame(text) == FrameProtocol(client=False, extensions=[]).send_data(text, fin=True)
+
+
+def test_a_slow_page_never_blocks_the_hub_and_still_gets_every_byte_in_order():
+    import socket as sockets
+    from types import SimpleNamespace
+
+    listener = sockets.create_server(("127.0.0.1", 0))  # TCP, as pages connect: writes may be cut short
+    page = sockets.socket()
+    page.setsockopt(sockets.SOL_SOCKET, sockets.SO_RCVBUF, 32768)  # small buffers: a slow page fills them soon
+    page.connect(listener.getsockname())
+    ours, _ = listener.accept()
+    listener.close()
+    ours.setsockopt(sockets.SOL_SOCKET, sockets.SO_SNDBUF, 32768)
+    ours.settimeout(10)  # a non-blocking descriptor whose sendall waits: what gevent gives every socket
+    connection = Connection({"flowRuns"}, SimpleNamespace(sock=ours, close=None, pong_received=True))
+    sent = [text_frame(f"push {seq} " + "x" * 50_000) for seq in range(QUEUE_LIMIT)]
+    for seq, frame in enumerate(sent):
+        assert connection.offer(seq, frame)  # nobody reads yet: the kernel's buffer fills, nothing blocks
+    assert connection.writing and connection.frames  # the rest waits for the writer, in order
+    received = bytearray()
+    total = sum(map(len, sent))
+    while len(received) < total:  # the page reads, slowly: the writer thread sends the rest
+        chunk = page.recv(65536)
+        assert chunk, "the connection closed early"
+        received.extend(chunk)
+    assert bytes(received) == b"".join(sent)
+    deadline = time.monotonic() + 5
+    while connection.writing and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not connection.writing  # the writer ended once it caught up: no thread per idle page
+    ours.close()
+    page.close()
 
 
 def test_shutdown_closes_sockets_with_1012_so_pages_reconnect(tmp_path):

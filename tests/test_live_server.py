@@ -14,7 +14,7 @@ def test_health_reports_every_dependency(live_server):
     assert response.status_code == 200, response.text
     health = response.json()
     assert isinstance(health.pop("sockets"), int)  # this worker's open sockets: other tests' pages may hold some
-    assert health == {"status": "ok", "database": "ok", "recrubo_api": "ok", "live_backend": "memory"}
+    assert health == {"status": "ok", "database": "ok", "recrubo_api": "ok", "live_backend": "redis"}
 
 
 def test_demo_account_is_printed_and_shown_on_the_sign_in_page(live_server):

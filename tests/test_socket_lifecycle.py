@@ -29,9 +29,24 @@ def open_sockets(server) -> int:
     return requests.get(f"{server.url}/healthz", timeout=10).json()["sockets"]
 
 
+def redis_subscribers(url: str) -> int:
+    """How many connections subscribe to the dashboard's pub/sub channel for `url`'s database."""
+    import redis
+
+    from dashboard.broker import REDIS_CHANNEL
+
+    client = redis.Redis.from_url(url)
+    channel = REDIS_CHANNEL.format(database=client.connection_pool.connection_kwargs["db"])
+    [(_, count)] = client.pubsub_numsub(channel)
+    client.close()
+    return count
+
+
 @pytest.mark.slow
-def test_a_thousand_connect_disconnect_cycles_leave_nothing_behind(tmp_path):
-    server = start_dashboard(tmp_path, RECRUBO_API_URL=DEAD_API)
+@pytest.mark.parametrize("backend", ["memory", "redis"])
+def test_a_thousand_connect_disconnect_cycles_leave_nothing_behind(tmp_path, request, backend):
+    redis_url = request.getfixturevalue("shared_redis").database(3) if backend == "redis" else None
+    server = start_dashboard(tmp_path, RECRUBO_API_URL=DEAD_API, **({"REDIS_URL": redis_url} if redis_url else {}))
     try:
         create_account(server, EMAIL, PASSWORD)
         session = signed_in_session(server, EMAIL, PASSWORD)
@@ -58,6 +73,8 @@ def test_a_thousand_connect_disconnect_cycles_leave_nothing_behind(tmp_path):
         assert threads_after <= threads_before, (threads_before, threads_after)
         # A leaked socket costs tens of KB (queue, greenlet, buffers): a thousand would be tens of MB.
         assert rss_after - rss_before < 8 * 1024, f"RSS grew by {rss_after - rss_before} KiB"
+        if redis_url:  # one subscription per worker process, never one per socket
+            assert redis_subscribers(redis_url) == 1
     finally:
         stop(server.process)
 

@@ -370,6 +370,32 @@ def test_host_actions_and_protocol_errors_show_in_words(signed_in: Page, hosting
                         has_text='"code":"unknown_action"')).to_have_count(1)
 
 
+HOSTILE = '<img src=x onerror="alert(1)"><script>alert(2)</script><b>bold</b>'
+
+
+def test_hostile_text_in_messages_shows_as_text_in_the_status_and_inspector(signed_in: Page, hosting: Hosting):
+    page = signed_in
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    open_component(page, hosting, "inbox")
+    frame = page.frame(url=lambda url: "/embeddables/inbox" in url)
+    # From the component's own frame (accepted: an error in words, an unknown event) and from the host
+    # page itself (rejected): all three are listed, none may become markup.
+    frame.evaluate("""text => {
+        parent.postMessage({event: 'error', data: {code: 'not_a_known_code', message: text}}, '*');
+        parent.postMessage({event: text, data: {name: text}}, '*');
+    }""", HOSTILE)
+    page.evaluate("text => window.postMessage({event: 'resize', data: {height: text}}, '*')", HOSTILE)
+    status = page.locator("#embed-inbox [data-embed-status]")
+    expect(status).to_have_text(HOSTILE)
+    log = page.locator("#embed-inbox [data-inspector-log]")
+    expect(log.locator("li.inspector-accepted", has_text="onerror")).to_have_count(2)
+    expect(log.locator("li.inspector-rejected", has_text="onerror")).to_have_count(1)
+    for region in (status, log):
+        assert region.locator("img, script, b").count() == 0
+    assert dialogs == []
+
+
 def test_token_is_refreshed_when_the_network_comes_back(signed_in: Page, hosting: Hosting):
     page = signed_in
     open_component(page, hosting, "inbox")
