@@ -31,6 +31,7 @@ CHANNEL = re.compile(r"^[A-Za-z]{1,40}(:[A-Za-z0-9_-]{1,128})?$")
 TRY_AGAIN_LATER, SERVICE_RESTART = 1013, 1012
 PING_FRAME = bytes((0x89, 0))  # an empty ping; browsers answer it with a pong
 TALLY_SECONDS = 0.5
+_write = os.write  # one lookup less per socket per push
 # The pages that show live regions, and the channel each watches ({} = the page's resource id).
 PAGE_CHANNELS = {
     "home.index": "home",
@@ -61,7 +62,7 @@ class Connection:
         self.channels = channels
         self.ws = ws  # the simple-websocket Server; None: frames only queue (nothing to write to)
         self.fd = _nonblocking_descriptor(ws.sock) if ws is not None else None
-        self.guard = threading.Lock()  # held only for bookkeeping, never while waiting on the network
+        self.guard = _bookkeeping_lock()
         self.writing = False  # a replay or the writer thread owns the socket's write side
         self.partial = b""  # the rest of a frame cut short by a full socket buffer: goes out first
         self.frames: deque[tuple[int, bytes]] = deque()
@@ -74,9 +75,18 @@ class Connection:
         with self.guard:
             if self.close_code is not None or self.gone:
                 return False
-            if not self.writing and self.fd is not None:
+            if self.writing or self.fd is None:
+                if len(self.frames) >= QUEUE_LIMIT:
+                    self.frames.clear()  # memory back at once; a cut-short frame (partial) is still finished
+                    start = self._close_with(TRY_AGAIN_LATER)
+                    accepted = False
+                else:
+                    self.frames.append((seq, frame))
+                    start = self._claim_writer()
+                    accepted = True
+            else:
                 try:
-                    written = os.write(self.fd, frame)
+                    written = _write(self.fd, frame)
                 except BlockingIOError:
                     written = 0
                 except OSError:  # the page went away; its handler's read ends too
@@ -84,25 +94,22 @@ class Connection:
                     return False
                 if written == len(frame):
                     return True
-                self.partial = frame[written:] if written else b""
-                if not written:
+                if written:
+                    self.partial = frame[written:]
+                else:
                     self.frames.append((seq, frame))
-                self._start_writer()
-                return True
-            if len(self.frames) >= QUEUE_LIMIT:
-                self.frames.clear()  # memory back at once; a cut-short frame (partial) is still finished
-                self._close_with(TRY_AGAIN_LATER)
-                return False
-            self.frames.append((seq, frame))
-            if not self.writing:
-                self._start_writer()
-            return True
+                start = self._claim_writer()
+                accepted = True
+        if start:
+            self._start_writer()
+        return accepted
 
     def drop(self, code: int) -> None:
         """Close this socket with `code` (1012/1013 make the page reconnect and catch up)."""
         with self.guard:
-            if self.close_code is None and not self.gone:
-                self._close_with(code)
+            start = self.close_code is None and not self.gone and self._close_with(code)
+        if start:
+            self._start_writer()
 
     @contextmanager
     def replaying(self) -> Iterator[None]:
@@ -114,8 +121,9 @@ class Connection:
         finally:
             with self.guard:
                 self.writing = False
-                if self.frames or self.partial or self.close_code is not None:
-                    self._start_writer()
+                start = (self.frames or self.partial or self.close_code is not None) and self._claim_writer()
+            if start:
+                self._start_writer()
 
     def ping(self) -> None:
         """Keep an idle page's connection busy for PaaS routers; end one whose page never answered the last ping."""
@@ -131,17 +139,21 @@ class Connection:
         self.ws.pong_received = False
         self.offer(-1, PING_FRAME)  # queued in order behind any frames: a ping never cuts into one
 
-    def _close_with(self, code: int) -> None:
+    def _close_with(self, code: int) -> bool:
+        # With the guard held; True when the caller must start the writer (which sends the close).
         self.close_code = code
         self.frames.clear()
-        if not self.writing:
-            self._start_writer()
+        return self._claim_writer()
+
+    def _claim_writer(self) -> bool:
+        # With the guard held; True when nobody writes and a writer can run: the caller starts it after
+        # releasing the guard (starting a thread may switch greenlets, which the guard must never span).
+        if self.writing or self.ws is None:
+            return False
+        self.writing = True
+        return True
 
     def _start_writer(self) -> None:
-        # Called with the guard held and nobody writing.
-        if self.ws is None:
-            return
-        self.writing = True
         threading.Thread(target=self._write_behind, name="live-writer", daemon=True).start()
 
     def _write_behind(self) -> None:
@@ -176,6 +188,16 @@ class Connection:
                 self.replayed.clear()  # past the replay: nothing queued later can repeat it
             return frame, None
         return None, None
+
+
+def _bookkeeping_lock():
+    # Held only across a few non-blocking steps (never a wait, never a greenlet switch), so under gevent the
+    # real OS lock is safe, and much cheaper than gevent's on the path every push takes to every socket.
+    try:
+        from gevent.monkey import get_original
+    except ImportError:  # pragma: no cover - gevent is a dependency; without it threading.Lock is the real one
+        return threading.Lock()
+    return get_original("_thread", "allocate_lock")()
 
 
 def _nonblocking_descriptor(sock) -> int | None:

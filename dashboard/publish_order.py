@@ -23,14 +23,24 @@ from dashboard.events import Event
 
 # Any constant: the Postgres advisory lock key for publishing (migrations use another).
 PUBLISH_LOCK = 7_727_275
-# Greenlets of one process queue here first: a blocking flock cannot yield to the greenlet holding it.
-_process_lock = threading.Lock()
+_process_lock: threading.Lock | None = None
+
+
+def _local_lock() -> threading.Lock:
+    # Greenlets of one process queue here first: a blocking flock cannot yield to the greenlet holding it. Made
+    # on first use, in the worker: gunicorn's master imports this module before the worker patches `threading`
+    # for gevent, and a lock made then is a real OS lock. Waiting on one while its holder yields (a Redis publish,
+    # a Postgres query) froze the whole worker until gunicorn killed it.
+    global _process_lock
+    if _process_lock is None:
+        _process_lock = threading.Lock()
+    return _process_lock
 
 
 @contextmanager
 def publishing() -> Iterator[None]:
     """Hold the lock that every process sharing this database takes to publish."""
-    with _process_lock:
+    with _local_lock():
         engine = database.engine()
         if engine.dialect.name == "postgresql":
             with engine.connect() as connection:

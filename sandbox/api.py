@@ -103,6 +103,7 @@ def wait_until_settled(spec: Resource, rid: str) -> dict:
 def update_view(spec: Resource) -> Callable[..., Response]:
     """The PATCH handler: 200 with the updated resource."""
     def view(rid: str | None = None) -> Response:
+        request.get_data(cache=True)  # read off the socket now: waiting for a body must not hold the write lock
         with unit() as tx:
             if rid is None:  # PATCH /organizations without an id means the own organization (S10)
                 rid = tx.all(spec.type)[0]["id"]

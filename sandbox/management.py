@@ -82,9 +82,9 @@ def show_organization(rid: str) -> Response:
 @bp.patch("/organizations/<rid>")
 def update_organization(rid: str) -> Response:
     """Rename an organization or set its webhook URL and secret (together, S10)."""
+    attrs, _ = read_resource(SPEC, rid)  # read before the write lock: waiting for a body must not hold it
     with unit() as tx:
         org = find_organization(tx, rid)
-        attrs, _ = read_resource(SPEC, rid)
         prepare_organization(tx, org, attrs)
         tx.org = org["id"]
         return reply({"data": with_token(tx, changes.update(tx, "organizations", org, attrs)), "meta": {}})

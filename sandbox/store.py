@@ -109,6 +109,28 @@ def _forget_inherited_connections() -> None:
 os.register_at_fork(after_in_child=_forget_inherited_connections)
 
 
+_writers: dict[str, threading.Lock] = {}
+WRITER_WAIT = 30.0  # as long as SQLite's busy_timeout; past it SQLite decides, as without this lock
+
+
+@contextmanager
+def _one_writer(path: Path, write: bool) -> Iterator[None]:
+    # Under gevent (the embedded sandbox in the dashboard's worker) every greenlet shares one OS thread: a writer
+    # waiting on SQLite's lock inside C (busy_timeout) would freeze the whole process, including a greenlet that
+    # holds the lock and has yielded on I/O. Writers of one process queue here first, where waiting yields. (The
+    # lock is made on first use, in the worker, after gevent has patched `threading`.)
+    if not write:
+        yield
+        return
+    lock = _writers.setdefault(str(path), threading.Lock())
+    acquired = lock.acquire(timeout=WRITER_WAIT)
+    try:
+        yield
+    finally:
+        if acquired:
+            lock.release()
+
+
 @contextmanager
 def pooled(path: Path) -> Iterator[sqlite3.Connection]:
     """A reused connection; reuse matters because closing the last one checkpoints the whole WAL."""
@@ -210,7 +232,7 @@ class Tx:
 @contextmanager
 def transaction(path: Path, base: str = "/public/v2", context: Any = None, write: bool = True) -> Iterator[Tx]:
     """Run a unit of work in one transaction; writers take the lock up front so checks stay true."""
-    with pooled(path) as conn:
+    with pooled(path) as conn, _one_writer(path, write):
         conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         tx = Tx(conn, base, context)
         yield tx  # an exception here leaves the transaction open, and `pooled` rolls it back

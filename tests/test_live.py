@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -14,7 +16,7 @@ import simple_websocket
 
 from dashboard.live import QUEUE_LIMIT, Connection, text_frame
 from sandbox.defaults import DEMO_WEBHOOK_SECRET
-from tests.conftest import create_account, free_port, signed_in_session, start_dashboard, stop
+from tests.conftest import create_account, free_port, server_environment, signed_in_session, start_dashboard, stop
 from tests.test_webhooks import payload
 
 EMAIL, PASSWORD = "live@example.com", "a long password"
@@ -376,3 +378,22 @@ def test_permessage_deflate_is_never_negotiated(dashboard, session):
             answer += raw.recv(4096)
     head = answer.split(b"\r\n\r\n")[0].decode().lower()
     assert head.startswith("http/1.1 101") and "sec-websocket-extensions" not in head
+
+
+
+def test_the_publishing_lock_is_gevents_in_a_worker_though_the_master_imported_it_first(tmp_path):
+    # gunicorn's master imports the app's modules (gunicorn.conf.py) before a worker patches `threading` for
+    # gevent. A lock made at import time stays a real OS lock: waiting on it while its holder yielded on a Redis
+    # publish froze the whole worker until gunicorn killed it (seen with Redis and a live API).
+    script = """
+import runpy
+runpy.run_path("gunicorn.conf.py")
+from gevent import monkey
+monkey.patch_all()
+from dashboard import publish_order
+print(type(publish_order._local_lock()).__module__)
+"""
+    environment = server_environment(INSTANCE_PATH=str(tmp_path), RECRUBO_API_URL=DEAD_API)
+    result = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).parent.parent, env=environment,
+                            capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip().startswith("gevent"), result.stdout + result.stderr
