@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 WORKERS = {"engine": 1, "webhook": 2}  # webhook workers apart, so a slow receiver never stalls the runs
 ENGINE_LEASE = 60.0
 IDLE_WAIT = 0.25  # longest nap: jobs added by another process are noticed this fast
+# An engine job takes milliseconds; a worker silent this long is stuck (a webhook worker may wait on a receiver).
+STUCK_AFTER = {"engine": 20.0, "webhook": 2 * webhooks.LEASE}
 
 
 class Engine:
@@ -30,6 +32,8 @@ class Engine:
         self.stopping = threading.Event()
         self.wakeup = threading.Event()
         self.threads: list[threading.Thread] = []
+        self.beats: dict[threading.Thread, tuple[float, str]] = {}  # each worker's last sign of life, and its job
+        self.retired: set[threading.Thread] = set()  # replaced as stuck: leaves its loop if it ever wakes
 
     def start(self) -> None:
         """Start the worker threads (daemons, so they never keep the process alive)."""
@@ -39,13 +43,25 @@ class Engine:
                 self.threads.append(self._spawn(queue, number))
         log.info("sandbox engine %s started on %s", self.owner, self.state.settings.database)
 
-    def revive(self) -> None:
-        """Start again any worker that has died, so one lost worker never stalls the sandbox for good."""
+    def revive(self, stuck_after: dict[str, float] = STUCK_AFTER) -> None:
+        """Replace any worker that died or is stuck, so one lost worker never stalls the sandbox for good."""
+        if self.stopping.is_set():
+            return
+        now = time.monotonic()
         for index, thread in enumerate(self.threads):
-            if not thread.is_alive() and not self.stopping.is_set():
-                queue, number = thread.name.removeprefix("sandbox-").rsplit("-", 1)
+            queue, number = thread.name.removeprefix("sandbox-").rsplit("-", 1)
+            beat, doing = self.beats.get(thread, (now, ""))
+            if not thread.is_alive():
                 log.error("sandbox engine worker %s had died; starting it again", thread.name)
-                self.threads[index] = self._spawn(queue, int(number))
+            elif now - beat > stuck_after[queue]:
+                # Seen under gevent in long test sessions: the engine worker stopped without a trace. Say where.
+                log.error("sandbox engine worker %s stuck for %.0f s (%s); starting another. Where it waits:\n%s",
+                          thread.name, now - beat, doing or "between jobs", _stack_of(thread))
+            else:
+                continue
+            self.beats.pop(thread, None)
+            self.retired.add(thread)
+            self.threads[index] = self._spawn(queue, int(number))
 
     def _spawn(self, queue: str, number: int) -> threading.Thread:
         thread = threading.Thread(target=self.work, args=(queue,), daemon=True, name=f"sandbox-{queue}-{number}")
@@ -72,10 +88,13 @@ class Engine:
 
     def _work(self, queue: str) -> None:
         database = self.state.settings.database
-        while not self.stopping.is_set():
+        me = threading.current_thread()
+        while not self.stopping.is_set() and me not in self.retired:
+            self.beats[me] = (time.monotonic(), "")
             try:
                 job = jobs.claim(database, queue, self.owner, webhooks.LEASE if queue == "webhook" else ENGINE_LEASE)
                 if job is not None:
+                    self.beats[me] = (time.monotonic(), f"job {job.id} {job.kind} {job.ref}")
                     self.carry_out(job)
                     continue
                 due = jobs.next_due(database, queue)
@@ -128,6 +147,24 @@ class Engine:
                     webhooks.record_attempt(tx, current, attempt, self.state.settings.time_scale,
                                             final=not subscribed)
                 jobs.finish(tx, job)
+
+
+def _stack_of(thread: threading.Thread) -> str:
+    """Where a worker thread (a greenlet under gevent) is waiting, as a traceback; empty when unknown."""
+    import sys
+    import traceback
+
+    frame = sys._current_frames().get(thread.ident)
+    if frame is None:  # under gevent a "thread" is a greenlet, and its ident is the greenlet's id()
+        try:
+            import gc
+
+            import greenlet
+            frame = next((g.gr_frame for g in gc.get_objects()
+                          if isinstance(g, greenlet.greenlet) and id(g) == thread.ident), None)
+        except ImportError:
+            frame = None
+    return "".join(traceback.format_stack(frame)) if frame is not None else "(stack unknown)"
 
 
 HANDLERS = {"run": ("flowRuns", lambda tx, job, run: runs.handle(tx, job.kind, run, job.payload)),
