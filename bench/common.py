@@ -321,9 +321,7 @@ class HttpClient:
 
     async def close(self) -> None:
         if self.writer is not None:
-            self.writer.close()
-            with contextlib.suppress(Exception):
-                await self.writer.wait_closed()
+            self.writer.transport.abort()  # at once: an unresponsive server never lets a graceful close finish
         self.reader = self.writer = None
 
 

@@ -38,6 +38,7 @@ from loadclient import start_clients
 SERVERS = ("dashboard", "dashboard-rows", "socketio-threading", "socketio-gevent", "bare")
 DASHBOARDS = ("dashboard", "dashboard-rows")
 SOCKETS_PER_CLIENT_PROCESS = 500
+POST_GRACE_SECONDS = 30.0  # after the last POST is due, the unanswered ones are abandoned (and count as lost)
 DRAIN_SECONDS = 30.0  # after the last POST, wait this long at most for every frame: late is not lost
 WARM_UP_EVENTS = 3  # first renders compile templates: posted before the window and left out of the figures
 
@@ -123,7 +124,12 @@ async def post_events(target: Target, rate: float, seconds: float, keys: list[st
     for index, key in enumerate(keys):
         await asyncio.sleep(max(0.0, start + index / rate - time.monotonic()))
         tasks.append(asyncio.create_task(one(key)))
-    await asyncio.gather(*tasks)
+    # Bounded: a server that stops answering must not hold the run for (POSTs / connections) x the timeout.
+    done, pending = await asyncio.wait(tasks, timeout=POST_GRACE_SECONDS)
+    for task in pending:
+        task.cancel()
+    if pending:
+        failures.append(f"{len(pending)} POSTs still unanswered {POST_GRACE_SECONDS:g} s after the last was sent")
     while not pool.empty():
         await pool.get_nowait().close()
     if failures:

@@ -58,12 +58,14 @@ class Connection:
     slowly, the rest waits in a bounded queue that a writer thread, started only then, sends. So an open page
     costs one greenlet (its handler, which reads), and a slow page never slows anyone else."""
 
-    def __init__(self, channels: set[str], ws=None) -> None:
+    def __init__(self, channels: set[str], ws=None, replay: bool = False) -> None:
         self.channels = channels
         self.ws = ws  # the simple-websocket Server; None: frames only queue (nothing to write to)
         self.fd = _nonblocking_descriptor(ws.sock) if ws is not None else None
         self.guard = _bookkeeping_lock()
-        self.writing = False  # a replay or the writer thread owns the socket's write side
+        # A replay or the writer thread owns the socket's write side. A page that will be sent what it missed
+        # queues live frames from the moment it is registered, so none can overtake (or repeat) the replay.
+        self.writing = replay
         self.partial = b""  # the rest of a frame cut short by a full socket buffer: goes out first
         self.frames: deque[tuple[int, bytes]] = deque()
         self.close_code: int | None = None
@@ -239,9 +241,9 @@ class Hub:
         self.broker = (RedisBroker(redis_url, self.deliver, lambda: self.drop_all(SERVICE_RESTART))
                        if redis_url else MemoryBroker(self.deliver))
 
-    def connect(self, channels: set[str], ws=None) -> Connection:
+    def connect(self, channels: set[str], ws=None, replay: bool = False) -> Connection:
         """Register a socket for these channels; frames published from now on are written or queued for it."""
-        connection = Connection(channels, ws)
+        connection = Connection(channels, ws, replay)
         self._start_keeper()
         self.broker.start()
         with self.lock:
@@ -347,7 +349,7 @@ def socket(ws) -> None:
     channels = g.live_channels
     since = request.args.get("since", type=int)
     ws.input_buffer = deque(maxlen=0)  # pages never send anything the server needs: what they send is dropped
-    connection = hub().connect(channels, ws)
+    connection = hub().connect(channels, ws, replay=since is not None)
     current_app.extensions["live_publisher"].start()  # also recovers what a crash left unpublished
     try:
         if since is not None:

@@ -235,6 +235,36 @@ def test_a_slow_page_never_blocks_the_hub_and_still_gets_every_byte_in_order():
     page.close()
 
 
+def test_a_page_being_replayed_to_gets_no_live_frame_before_or_twice():
+    import socket as sockets
+    from types import SimpleNamespace
+
+    listener = sockets.create_server(("127.0.0.1", 0))
+    page = sockets.create_connection(listener.getsockname())
+    ours, _ = listener.accept()
+    listener.close()
+    ours.settimeout(10)
+    connection = Connection({"flowRuns"}, SimpleNamespace(sock=ours, close=None, pong_received=True), replay=True)
+    live = [text_frame(f"live {seq}") for seq in (7, 8)]
+    for seq, frame in zip((7, 8), live):
+        assert connection.offer(seq, frame)  # registered, replay not sent yet: queued, not written
+    page.settimeout(0.2)
+    with pytest.raises(TimeoutError):
+        page.recv(100)
+    replay = text_frame("replayed 7")
+    with connection.replaying():  # the handler sends what the page missed, seq 7 among it
+        ours.sendall(replay)
+        connection.replayed.add(7)
+    expected = replay + live[1]  # 7 once (from the replay), then 8
+    received = b""
+    page.settimeout(5)
+    while len(received) < len(expected):
+        received += page.recv(100)
+    assert received == expected
+    ours.close()
+    page.close()
+
+
 def test_shutdown_closes_sockets_with_1012_so_pages_reconnect(tmp_path):
     server = start_dashboard(tmp_path, RECRUBO_API_URL=DEAD_API)
     try:
