@@ -173,6 +173,62 @@ def test_event_log_counts_the_sockets_an_event_reached(dashboard, session):
             ws.close()
 
 
+def test_a_page_that_stops_reading_is_closed_with_1013_and_slows_nobody(tmp_path):
+    import base64
+    import socket as sockets
+
+    # Pings far apart: this raw client cannot answer them, and one unanswered ping ends a socket for good.
+    dashboard = start_dashboard(tmp_path, RECRUBO_API_URL=DEAD_API, LIVE_PING_SECONDS="300")
+    create_account(dashboard, EMAIL, PASSWORD)
+    session = signed_in_session(dashboard, EMAIL, PASSWORD)
+    port = int(dashboard.url.rsplit(":", 1)[1])
+    stalled = sockets.socket()
+    stalled.setsockopt(sockets.SOL_SOCKET, sockets.SO_RCVBUF, 4096)  # a tab frozen in the background
+    stalled.connect(("127.0.0.1", port))
+    cookie = "; ".join(f"{cookie.name}={cookie.value}" for cookie in session.cookies)
+    thread = str(uuid.uuid4())
+    stalled.sendall((f"GET /live?watch=messageThreads:{thread} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+                     f"Connection: Upgrade\r\nSec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
+                     f"Sec-WebSocket-Version: 13\r\nOrigin: {dashboard.url}\r\nCookie: {cookie}\r\n\r\n").encode())
+    handshake = b""
+    while b"\r\n\r\n" not in handshake:
+        handshake += stalled.recv(1)
+    assert handshake.startswith(b"HTTP/1.1 101")
+    reader = socket(dashboard, session, f"messageThreads:{thread}")
+    try:
+        # 40 KB messages: more than the kernel's buffers (~3 MB here) and the queue's 100 frames hold.
+        count, text = 250, "A long application letter. " * 1500
+        for _ in range(count):
+            deliver(dashboard, {"data": {"type": "webhookPayload", "id": str(uuid.uuid4()), "attributes": {
+                "event": "create", "resource": {"id": str(uuid.uuid4()), "type": "messages", "attributes": {
+                    "sendBy": "Noor", "origin": "inbound", "messageThreadId": thread, "deliveryStatus": "delivered",
+                    "payload": {"type": "text", "text": {"value": text}},
+                    "createdAt": "2026-11-23T10:00:00+00:00", "updatedAt": "2026-11-23T10:00:00+00:00"}}}}})
+        assert len(frames(reader, count, seconds=60)) == count  # the reading page got every push meanwhile
+        stalled.settimeout(30)
+        data, close_code = b"", None
+        while close_code is None:  # the stalled page wakes up and reads: its pushes, then the close
+            chunk = stalled.recv(65536)
+            assert chunk, "closed without a close frame"
+            data += chunk
+            while len(data) >= 2:
+                size, start = data[1] & 0x7F, 2
+                if size == 126:
+                    size, start = int.from_bytes(data[2:4], "big"), 4
+                elif size == 127:
+                    size, start = int.from_bytes(data[2:10], "big"), 10
+                if len(data) < start + size:
+                    break
+                if data[0] & 0x0F == 0x8:
+                    close_code = int.from_bytes(data[start:start + 2], "big")
+                data = data[start + size:]
+        assert close_code == 1013  # try again later: hx-ws reconnects and the page catches up with since=
+    finally:
+        reader.close()
+        stalled.close()
+        stop(dashboard.process)
+
+
 def _stored_event(server, event_id: str):
     from dashboard import create_app, events
 
