@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from flask import current_app, get_template_attribute
+from flask import current_app
 from jinja2 import TemplateNotFound
 
 from dashboard import home
@@ -69,7 +69,7 @@ def _list_html(event: Event, resource: Resource, listed: Listed) -> str:
     row_id = f"{listed.id_prefix}{resource.id}"
     if event.event == "delete":
         return hx_partial(row_id, "", "delete")
-    row = str(get_template_attribute(listed.template, "row")(resource))
+    row = str(_macro(listed.template, "row")(resource))
     if event.event == "update":
         return hx_partial(row_id, row)
     # A new resource goes on top of the first page only (the list marks it); a replay may find it
@@ -81,7 +81,7 @@ def _message_html(event: Event, message: Resource) -> str:
     message_id = f"message-{message.id}"
     if event.event == "delete":
         return hx_partial(message_id, "", "delete")
-    html = str(get_template_attribute("message_threads/_partials.html", "message")(message))
+    html = str(_macro("message_threads/_partials.html", "message")(message))
     if event.event == "update":
         return hx_partial(message_id, html)
     return (hx_partial(message_id, "", "delete")
@@ -105,8 +105,8 @@ def counters_html() -> str | None:
         # The next event renders the counters again; a reconnecting page catches up from the API.
         log.warning("home counters not pushed: %s", error.message)
         return None
-    return (hx_partial("totals", str(get_template_attribute("home/_partials.html", "totals")(totals)))
-            + hx_partial("run-counts", str(get_template_attribute("home/_partials.html", "run_counts")(runs))))
+    return (hx_partial("totals", str(_macro("home/_partials.html", "totals")(totals)))
+            + hx_partial("run-counts", str(_macro("home/_partials.html", "run_counts")(runs))))
 
 
 def _announcement(event: Event, resource: Resource) -> str | None:
@@ -122,8 +122,16 @@ def _announcement(event: Event, resource: Resource) -> str | None:
     return None
 
 
+# A push goes to every open page: a CSRF token made while rendering it would belong to no one's session, and
+# a form's hidden field wins over the X-CSRFToken header that every page sends (hx-headers on <body>). Left
+# empty in pushes, the field gives way to the header, which carries the page's own token.
+PUSH_GLOBALS = {"csrf_token": lambda: ""}
+
+
 def _macro(template: str, name: str):
+    """A macro of `template` as pushes render it (see PUSH_GLOBALS), or None when it has none by that name."""
     try:
-        return get_template_attribute(template, name)
+        module = current_app.jinja_env.get_template(template).make_module(vars=PUSH_GLOBALS)
+        return getattr(module, name)
     except (AttributeError, TemplateNotFound):
         return None

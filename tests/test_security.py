@@ -86,3 +86,32 @@ def test_oversized_body_is_refused_readably(client):
     response = client.post("/login", data={"email": "x" * (1024 * 1024 + 10)})
     assert response.status_code == 413
     assert "too large" in response.get_data(as_text=True)
+
+
+def test_pushed_forms_carry_no_token_of_their_own_so_each_page_sends_its_own(signed_in, app):
+    import json
+    import re
+    import uuid
+
+    from dashboard import pushes
+    from dashboard.events import get as get_event
+    from sandbox.defaults import DEMO_WEBHOOK_SECRET
+    from tests.test_webhooks import payload
+
+    page = signed_in.get("/flow-runs").get_data(as_text=True)
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)  # what htmx sends with every request
+    run = str(uuid.uuid4())
+    document = payload(run, status="running")
+    assert signed_in.post("/webhooks/recrubo", data=json.dumps(document), headers={
+        "Content-Type": "application/vnd.api+json", "X-Recrubo-Webhook-Secret": DEMO_WEBHOOK_SECRET}).status_code == 200
+    with app.app_context(), app.test_request_context("/"):
+        bodies = dict(pushes.render(get_event(document["data"]["id"])))
+    detail = bodies[f"flowRuns:{run}"]["content"]
+    # A token made for the push would belong to no session and, as a form field, win over the page's header.
+    assert 'id="cancel-run"' in detail and 'name="csrf_token" value=""' in detail
+    headers = {"HX-Request": "true", "HX-Request-Type": "partial"}
+    sent = signed_in.post(f"/flow-runs/{run}/cancel", data={"csrf_token": ""}, headers={**headers, "X-CSRFToken": token})
+    assert "This form has expired" not in sent.get_data(as_text=True)  # the page's token was taken
+    forged = signed_in.post(f"/flow-runs/{run}/cancel", data={"csrf_token": ""},
+                            headers={**headers, "X-CSRFToken": "forged"})
+    assert forged.status_code == 400 and "This form has expired" in forged.get_data(as_text=True)
