@@ -20,7 +20,7 @@ WORKERS = {"engine": 1, "webhook": 2}  # webhook workers apart, so a slow receiv
 ENGINE_LEASE = 60.0
 IDLE_WAIT = 0.25  # longest nap: jobs added by another process are noticed this fast
 # An engine job takes milliseconds; a worker silent this long is stuck (a webhook worker may wait on a receiver).
-STUCK_AFTER = {"engine": 20.0, "webhook": 2 * webhooks.LEASE}
+STUCK_AFTER = {"engine": 10.0, "webhook": 2 * webhooks.LEASE}
 
 
 class Engine:
