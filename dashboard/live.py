@@ -115,9 +115,8 @@ class Connection:
 
     @contextmanager
     def replaying(self) -> Iterator[None]:
-        """Own the write side while missed frames are sent: live frames queue behind them."""
-        with self.guard:
-            self.writing = True
+        """Send what the page missed, then hand the write side on. The connection was made with `replay=True`,
+        so live frames have queued behind the replay since it was registered."""
         try:
             yield
         finally:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import current_app
-from jinja2 import TemplateNotFound
+from jinja2 import Template, TemplateNotFound
 
 from dashboard import home
 from dashboard.events import Event
@@ -131,7 +132,12 @@ PUSH_GLOBALS = {"csrf_token": lambda: ""}
 def _macro(template: str, name: str):
     """A macro of `template` as pushes render it (see PUSH_GLOBALS), or None when it has none by that name."""
     try:
-        module = current_app.jinja_env.get_template(template).make_module(vars=PUSH_GLOBALS)
-        return getattr(module, name)
+        return getattr(_push_module(current_app.jinja_env.get_template(template)), name)
     except (AttributeError, TemplateNotFound):
         return None
+
+
+@lru_cache(maxsize=64)
+def _push_module(template: Template):
+    # Made once per template (as Jinja caches `template.module`), not for each macro of each event.
+    return template.make_module(vars=PUSH_GLOBALS)

@@ -122,7 +122,7 @@ def _one_writer(path: Path, write: bool) -> Iterator[None]:
     if not write:
         yield
         return
-    lock = _writers.setdefault(str(path), threading.Lock())
+    lock = _writers.get(str(path)) or _writers.setdefault(str(path), threading.Lock())
     acquired = lock.acquire(timeout=WRITER_WAIT)
     try:
         yield

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import socket as sockets
 import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import requests
@@ -175,7 +177,6 @@ def test_event_log_counts_the_sockets_an_event_reached(dashboard, session):
 
 def test_a_page_that_stops_reading_is_closed_with_1013_and_slows_nobody(tmp_path):
     import base64
-    import socket as sockets
 
     # Pings far apart: this raw client cannot answer them, and one unanswered ping ends a socket for good.
     dashboard = start_dashboard(tmp_path, RECRUBO_API_URL=DEAD_API, LIVE_PING_SECONDS="300")
@@ -259,19 +260,30 @@ def test_frames_are_encoded_once_exactly_as_wsproto_would(size):
     assert text_frame(text) == FrameProtocol(client=False, extensions=[]).send_data(text, fin=True)
 
 
-def test_a_slow_page_never_blocks_the_hub_and_still_gets_every_byte_in_order():
-    import socket as sockets
-    from types import SimpleNamespace
-
-    listener = sockets.create_server(("127.0.0.1", 0))  # TCP, as pages connect: writes may be cut short
+def loopback_page(buffer_bytes: int | None = None) -> tuple[sockets.socket, sockets.socket]:
+    """A TCP connection as a page opens one (writes to it may be cut short): the server's end, the page's end.
+    The server's end has a non-blocking descriptor whose sendall waits, which is what gevent gives every socket."""
+    listener = sockets.create_server(("127.0.0.1", 0))
     page = sockets.socket()
-    page.setsockopt(sockets.SOL_SOCKET, sockets.SO_RCVBUF, 32768)  # small buffers: a slow page fills them soon
+    if buffer_bytes:
+        page.setsockopt(sockets.SOL_SOCKET, sockets.SO_RCVBUF, buffer_bytes)
     page.connect(listener.getsockname())
     ours, _ = listener.accept()
     listener.close()
-    ours.setsockopt(sockets.SOL_SOCKET, sockets.SO_SNDBUF, 32768)
-    ours.settimeout(10)  # a non-blocking descriptor whose sendall waits: what gevent gives every socket
-    connection = Connection({"flowRuns"}, SimpleNamespace(sock=ours, close=None, pong_received=True))
+    if buffer_bytes:
+        ours.setsockopt(sockets.SOL_SOCKET, sockets.SO_SNDBUF, buffer_bytes)
+    ours.settimeout(10)
+    return ours, page
+
+
+def served(sock: sockets.socket, replay: bool = False) -> Connection:
+    """A hub connection writing to `sock`, as the /live handler makes one."""
+    return Connection({"flowRuns"}, SimpleNamespace(sock=sock, close=None, pong_received=True), replay=replay)
+
+
+def test_a_slow_page_never_blocks_the_hub_and_still_gets_every_byte_in_order():
+    ours, page = loopback_page(32768)  # small buffers: a slow page fills them soon
+    connection = served(ours)
     sent = [text_frame(f"push {seq} " + "x" * 50_000) for seq in range(QUEUE_LIMIT)]
     for seq, frame in enumerate(sent):
         assert connection.offer(seq, frame)  # nobody reads yet: the kernel's buffer fills, nothing blocks
@@ -292,15 +304,8 @@ def test_a_slow_page_never_blocks_the_hub_and_still_gets_every_byte_in_order():
 
 
 def test_a_page_being_replayed_to_gets_no_live_frame_before_or_twice():
-    import socket as sockets
-    from types import SimpleNamespace
-
-    listener = sockets.create_server(("127.0.0.1", 0))
-    page = sockets.create_connection(listener.getsockname())
-    ours, _ = listener.accept()
-    listener.close()
-    ours.settimeout(10)
-    connection = Connection({"flowRuns"}, SimpleNamespace(sock=ours, close=None, pong_received=True), replay=True)
+    ours, page = loopback_page()
+    connection = served(ours, replay=True)
     live = [text_frame(f"live {seq}") for seq in (7, 8)]
     for seq, frame in zip((7, 8), live):
         assert connection.offer(seq, frame)  # registered, replay not sent yet: queued, not written

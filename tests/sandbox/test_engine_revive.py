@@ -5,44 +5,59 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 import sandbox
 from sandbox.defaults import DEMO_API_KEY
 
 HEADERS = {"Authorization": f"Bearer {DEMO_API_KEY}", "Content-Type": "application/vnd.api+json"}
 
 
-def test_a_dead_engine_worker_is_revived_and_its_jobs_run(tmp_path):
+@pytest.fixture()
+def engine_app(tmp_path):
+    """A sandbox whose engine has started (on its first request), stopped after the test."""
     app = sandbox.create_app({"SANDBOX_DATABASE": str(tmp_path / "sandbox.db"), "SANDBOX_TIME_SCALE": 200})
-    client = app.test_client()
-    client.get("/public/v2/organizations", headers=HEADERS)  # starts the engine
-    engine = app.extensions["sandbox"].engine
-    try:
-        index = next(i for i, thread in enumerate(engine.threads) if thread.name == "sandbox-engine-0")
-        dead = threading.Thread(target=lambda: None, name="sandbox-engine-0")
-        dead.start()
-        dead.join()
-        engine.threads[index] = dead  # as if the worker had ended
-        created = client.post("/public/v2/vacancy-analyses", headers=HEADERS, json={"data": {
-            "type": "vacancyAnalyses", "attributes": {"inputText": "Forklift driver, nights, Tilburg."}}})
-        assert created.status_code == 201
-        assert engine.threads[index] is not dead and engine.threads[index].is_alive()
-        analysis = f"/public/v2/vacancy-analyses/{created.get_json()['data']['id']}"
-        deadline = time.monotonic() + 20
-        while client.get(analysis, headers=HEADERS).get_json()["data"]["attributes"]["status"] != "finished":
-            assert time.monotonic() < deadline, "the revived engine never finished the analysis"
-            time.sleep(0.05)
-    finally:
-        sandbox.stop_engine(app)
+    app.test_client().get("/public/v2/organizations", headers=HEADERS)
+    yield app
+    sandbox.stop_engine(app)
 
 
-def test_a_stuck_engine_worker_is_replaced_and_says_where_it_waits(tmp_path, caplog):
-    app = sandbox.create_app({"SANDBOX_DATABASE": str(tmp_path / "sandbox.db"), "SANDBOX_TIME_SCALE": 200})
-    client = app.test_client()
-    client.get("/public/v2/organizations", headers=HEADERS)  # starts the engine
-    engine = app.extensions["sandbox"].engine
+def engine_worker_index(engine) -> int:
+    return next(i for i, thread in enumerate(engine.threads) if thread.name == "sandbox-engine-0")
+
+
+def post_analysis(client) -> str:
+    """Queue a vacancy analysis (an engine job); return its path. The request also revives the engine."""
+    created = client.post("/public/v2/vacancy-analyses", headers=HEADERS, json={"data": {
+        "type": "vacancyAnalyses", "attributes": {"inputText": "Forklift driver, nights, Tilburg."}}})
+    assert created.status_code == 201
+    return f"/public/v2/vacancy-analyses/{created.get_json()['data']['id']}"
+
+
+def wait_until_finished(client, analysis: str, who: str) -> None:
+    deadline = time.monotonic() + 20
+    while client.get(analysis, headers=HEADERS).get_json()["data"]["attributes"]["status"] != "finished":
+        assert time.monotonic() < deadline, f"{who} never finished the analysis"
+        time.sleep(0.05)
+
+
+def test_a_dead_engine_worker_is_revived_and_its_jobs_run(engine_app):
+    client, engine = engine_app.test_client(), engine_app.extensions["sandbox"].engine
+    index = engine_worker_index(engine)
+    dead = threading.Thread(target=lambda: None, name="sandbox-engine-0")
+    dead.start()
+    dead.join()
+    engine.threads[index] = dead  # as if the worker had ended
+    analysis = post_analysis(client)
+    assert engine.threads[index] is not dead and engine.threads[index].is_alive()
+    wait_until_finished(client, analysis, "the revived engine")
+
+
+def test_a_stuck_engine_worker_is_replaced_and_says_where_it_waits(engine_app, caplog):
+    client, engine = engine_app.test_client(), engine_app.extensions["sandbox"].engine
     release = threading.Event()
     try:
-        index = next(i for i, thread in enumerate(engine.threads) if thread.name == "sandbox-engine-0")
+        index = engine_worker_index(engine)
         stuck = threading.Thread(target=release.wait, name="sandbox-engine-0", daemon=True)
         stuck.start()
         engine.threads[index] = stuck  # alive, but it never comes back for a job
@@ -52,13 +67,6 @@ def test_a_stuck_engine_worker_is_replaced_and_says_where_it_waits(tmp_path, cap
         assert engine.threads[index] is not stuck and engine.threads[index].is_alive()
         assert "stuck for 60 s (job 1 step analysis)" in caplog.text
         assert "in wait" in caplog.text  # the stuck thread's own stack: it waits on the event
-        created = client.post("/public/v2/vacancy-analyses", headers=HEADERS, json={"data": {
-            "type": "vacancyAnalyses", "attributes": {"inputText": "Forklift driver, nights, Tilburg."}}})
-        analysis = f"/public/v2/vacancy-analyses/{created.get_json()['data']['id']}"
-        deadline = time.monotonic() + 20
-        while client.get(analysis, headers=HEADERS).get_json()["data"]["attributes"]["status"] != "finished":
-            assert time.monotonic() < deadline, "the replacement worker never finished the analysis"
-            time.sleep(0.05)
+        wait_until_finished(client, post_analysis(client), "the replacement worker")
     finally:
         release.set()
-        sandbox.stop_engine(app)
