@@ -1,6 +1,9 @@
-"""gunicorn settings for production and for the test suite's live server (see DESIGN §15)."""
+"""gunicorn settings for production and for the test suite's live server (see DESIGN §15).
 
-from dashboard import database
+The master imports only `dashboard.config` here: anything else it imported would be imported before the gevent
+worker patches `threading`, and a lock or thread made then would be a real one inside the worker.
+"""
+
 from dashboard.config import load_or_exit
 
 # Validated here, in the master, so a bad variable stops start-up with one line before any worker forks.
@@ -24,13 +27,15 @@ control_socket_disable = True
 
 def on_starting(server) -> None:
     """Migrate the schema once, in the master, before any worker forks: workers never race on it."""
-    engine = database.make_engine(_config.database_url)
-    database.upgrade_schema(engine)
+    from dashboard.db import base
+
+    engine = base.make_engine(_config.database_url)
+    base.upgrade_schema(engine)
     engine.dispose()
 
 
 def post_worker_init(worker):
     """On shutdown, close this worker's websockets with 1012 so pages reconnect (to the next worker)."""
-    from dashboard.live import close_sockets_on_exit
+    from dashboard.live.socket import close_sockets_on_exit
 
     close_sockets_on_exit(worker)

@@ -30,7 +30,7 @@ import uuid
 from pathlib import Path
 
 from common import (BENCH, PYTHON, WEBHOOK_HEADERS, HttpClient, Profiler, Server, clean_environment, create_account,
-                    free_port, fmt_load, machine, print_footer, print_header, signed_in_cookie, spawn,
+                    free_port, machine, print_footer, print_header, signed_in_cookie, spawn,
                     start_dashboard, start_sandbox, stop, summary_ms, table, temporary_folder, venv_bin,
                     webhook_payload)
 from loadclient import start_clients

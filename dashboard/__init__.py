@@ -7,15 +7,33 @@ from collections.abc import Mapping
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dashboard import (accounts, auth, counters, database, embedded_sandbox, embeds, errors, flow_generations,
-                       flow_runs, flows, health, home, htmx, live, logs, message_threads, security, settings, users,
-                       vacancy_analyses, webhook_setup, webhooks)
 from dashboard.config import PROJECT_ROOT, Config, load
-from dashboard.recrubo import RecruboClient
 
 
 def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     """Build the dashboard from a Config, an environment-like mapping, or the process environment."""
+    # Imported here, not at module level (flaskr's shape): importing the package, or `dashboard.config` in
+    # gunicorn's master, loads no other part of the dashboard, creates no lock and starts no thread.
+    from dashboard import (
+        accounts,
+        auth,
+        embeds,
+        flow_generations,
+        flow_runs,
+        flows,
+        health,
+        home,
+        message_threads,
+        settings,
+        vacancy_analyses,
+        webhooks,
+    )
+    from dashboard.core import errors, htmx, logs, security, sessions
+    from dashboard.db import base, users
+    from dashboard.live import counters, socket
+    from dashboard.recrubo import sandbox_mount, subscriptions
+    from dashboard.recrubo.client import RecruboClient
+
     if not isinstance(config, Config):
         config = load(config)
     logs.configure_logging()
@@ -30,20 +48,19 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     logs.init_app(app)
     security.init_app(app, config)
     htmx.init_app(app)
-    database.init_app(app, config.database_url)
+    base.init_app(app, config.database_url)
     users.init_app(app)
     app.extensions["recrubo"] = RecruboClient(config.recrubo_api_url, config.api_key)
     errors.init_app(app)
-    # Before auth: a foreign Origin is refused before anything looks at the session.
-    live.init_app(app, config)
+    # Before the session guard: a foreign Origin is refused before anything looks at the session.
+    socket.init_app(app, config)
     counters.init_app(app)
-    auth.init_app(app)
+    sessions.init_app(app)
     webhooks.init_app(app)
-    webhook_setup.init_app(app)
-    for module in (health, home, flows, flow_runs, message_threads, flow_generations, vacancy_analyses, embeds,
-                   settings, accounts):
+    subscriptions.init_app(app)
+    for module in (auth, health, home, flows, flow_runs, message_threads, flow_generations, vacancy_analyses,
+                   embeds, settings, accounts):
         app.register_blueprint(module.bp)
     if config.embedded_sandbox:
-        embedded_sandbox.mount(app, config)
+        sandbox_mount.mount(app, config)
     return app
-

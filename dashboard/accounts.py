@@ -10,8 +10,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from dashboard import htmx, users
-from dashboard.auth import admin_required
+from dashboard.core import htmx
+from dashboard.core.sessions import admin_required
+from dashboard.db import users
 
 log = logging.getLogger(__name__)
 bp = Blueprint("accounts", __name__, url_prefix="/settings/users")

@@ -1,25 +1,28 @@
-"""Sign-in and sign-out, and the guard that keeps every other page behind a session."""
+"""Sign-in and sign-out (`/login`, `/logout`); the session guard itself is `core.sessions`."""
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Flask, abort, current_app, g, redirect, render_template, request, session,
-                   url_for)
+from flask import (
+    Blueprint,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from dashboard import users
+from dashboard.core.sessions import start_session
+from dashboard.db import users
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
-# Endpoints anyone may reach; everything else needs a signed-in session.
-# The webhook receiver checks its own shared secret instead.
-PUBLIC_ENDPOINTS = {"auth.login", "health.healthz", "static", "webhooks.receive"}
 
 
 class LoginForm(FlaskForm):
@@ -64,76 +67,3 @@ def logout():
     session.clear()
     return redirect(url_for("auth.login"))
 
-
-def proxy_peer_address() -> str:
-    """The address that connected to us, before any ProxyFix rewriting of X-Forwarded-For."""
-    original = request.environ.get("werkzeug.proxy_fix.orig") or {}
-    return original.get("REMOTE_ADDR") or request.environ.get("REMOTE_ADDR", "")
-
-
-def single_sign_on_email() -> str | None:
-    """The e-mail a trusted intranet proxy vouches for, or None when SSO is off or the peer is not trusted."""
-    config = current_app.config["RECRUBO"]
-    if not config.sso_header or config.sso_header not in request.headers:
-        return None
-    try:
-        peer = ipaddress.ip_address(proxy_peer_address())
-    except ValueError:
-        return None
-    if not any(peer in network for network in config.sso_trusted_proxies):
-        log.warning("ignored %s from untrusted peer %s", config.sso_header, peer)
-        return None
-    email = users.normalize_email(request.headers[config.sso_header])
-    return email if "@" in email else None
-
-
-def start_session(user: users.User) -> None:
-    """A fresh session for `user`: nothing planted before sign-in survives (no session fixation)."""
-    session.clear()
-    session.permanent = True
-    session["user_id"] = user.id
-
-
-def require_session():
-    """Load the signed-in user into `g.user`, or send the visitor to the sign-in page."""
-    g.user = None
-    sso_email = single_sign_on_email()
-    if sso_email:
-        # The proxy is authoritative: its user is signed in, whoever the cookie said before.
-        g.user = users.find_or_create_sso_user(sso_email)
-        if g.user is not None:
-            if session.get("user_id") != g.user.id:
-                start_session(g.user)
-            return None
-    user_id = session.get("user_id")
-    if user_id is not None:
-        g.user = users.get_user(user_id)
-        if g.user is None:
-            session.clear()  # the account was deleted
-    if g.user is not None or request.endpoint in PUBLIC_ENDPOINTS:
-        return None
-    if request.url_rule is not None and request.url_rule.websocket:
-        return "", 401  # a websocket handshake cannot follow a redirect to the sign-in page
-    target = url_for("auth.login", next=request.full_path.rstrip("?"))
-    if request.headers.get("HX-Request"):
-        # A redirect would be followed by fetch and the sign-in page swapped into a fragment.
-        return "", 401, {"HX-Redirect": target}
-    return redirect(target)
-
-
-def admin_required(view):
-    """Let only admins through; recruiters get a readable 403."""
-
-    @wraps(view)
-    def guarded(*args, **kwargs):
-        if not (g.user and g.user.is_admin):
-            abort(403)
-        return view(*args, **kwargs)
-
-    return guarded
-
-
-def init_app(app: Flask) -> None:
-    """Register sign-in and guard every request."""
-    app.register_blueprint(bp)
-    app.before_request(require_session)

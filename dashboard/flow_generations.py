@@ -8,10 +8,11 @@ from datetime import datetime, timedelta, timezone
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from dashboard import generating, htmx, lists
-from dashboard.generating import Generation
-from dashboard.lists import PAGE_SIZE
-from dashboard.recrubo import client
+from dashboard.core import htmx, lists
+from dashboard.core.lists import PAGE_SIZE
+from dashboard.recrubo import generations
+from dashboard.recrubo.client import client
+from dashboard.recrubo.generations import Generation
 
 bp = Blueprint("flow_generations", __name__, url_prefix="/flow-generations")
 STATUSES = {"queued": "Queued", "processing": "Processing", "finished": "Finished", "exception": "Failed"}
@@ -55,7 +56,7 @@ def form_context(generation: Generation, errors: dict[str, str] | None = None) -
     """What the generate form shows: the vacancies to pick from, choices and the values entered."""
     vacancies = client().list("vacancy", sort="-createdAt", size=200).items
     return {"generation": generation, "errors": errors or {}, "vacancies": vacancies,
-            "languages": generating.LANGUAGES, "required_fields": generating.REQUIRED_FIELDS}
+            "languages": generations.LANGUAGES, "required_fields": generations.REQUIRED_FIELDS}
 
 
 @bp.get("/new")
@@ -69,10 +70,10 @@ def new() -> ResponseReturnValue:
 @bp.post("")
 def create() -> ResponseReturnValue:
     """Start a generation from the form, or answer it again with an error beside each bad field."""
-    generation = generating.read(request.form)
+    generation = generations.read(request.form)
     try:
-        created = generating.start(generation, client())
-    except generating.Rejected as rejected:
+        created = generations.start(generation, client())
+    except generations.Rejected as rejected:
         html = htmx.render("flow_generations/new.html", "flow_generations/_form.html",
                            **form_context(generation, rejected.errors))
         return html, 422

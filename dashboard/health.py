@@ -6,8 +6,8 @@ import logging
 
 from flask import Blueprint, current_app, jsonify
 
-from dashboard import database
-from dashboard.recrubo import RecruboError
+from dashboard.db import base
+from dashboard.recrubo.client import RecruboError
 
 log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)
@@ -35,7 +35,7 @@ def _live_backend() -> str:
 
 @bp.get("/healthz")
 def healthz():
-    checks = {"database": _check("database", database.check),
+    checks = {"database": _check("database", base.check),
               "recrubo_api": _check("recrubo_api", _recrubo_api),
               "live_backend": _check("live_backend", _live_backend)}
     healthy = not any(value.startswith("failing") for value in checks.values())

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from dashboard import htmx, lists
-from dashboard.lists import PAGE_SIZE
-from dashboard.recrubo import client
+from dashboard.core import htmx, lists
+from dashboard.core.lists import PAGE_SIZE
+from dashboard.recrubo.client import client
+from dashboard.recrubo.search import thread_filters
 
 bp = Blueprint("message_threads", __name__, url_prefix="/message-threads")
 CHANNELS = {"whatsapp": "WhatsApp", "facebook-messenger": "Facebook Messenger"}
 SORTS = {"activity": "-updatedAt", "newest": "-createdAt", "oldest": "createdAt"}
 BOT = {"active": "Chatbot active", "paused": "Chatbot paused"}
-# A candidate search asks for at most this many candidates: their ids go into one URL.
-MAX_CANDIDATES = 60
 MESSAGES_SHOWN = 100
 
 
@@ -25,40 +22,9 @@ def query() -> lists.ListQuery:
     return lists.parse({"q": None, "channel": CHANNELS, "bot": BOT}, SORTS)
 
 
-def search_filters(text: str) -> dict[str, str] | None:
-    """API filters for a search by identifier (digits) or candidate name; None when no candidate matches."""
-    text = text.strip()
-    if not text:
-        return {}
-    digits = re.sub(r"[\s+()-]", "", text)
-    if digits.isdigit():
-        return {"identifier][prefix": digits}
-    ids: list[str] = []
-    for filters in name_queries(text):
-        page = client().list("candidates", filters=filters, sort="createdAt", size=MAX_CANDIDATES)
-        ids += [candidate.id for candidate in page.items if candidate.id not in ids]
-    return {"candidateId": ",".join(ids[:MAX_CANDIDATES])} if ids else None
-
-
-def name_queries(text: str) -> list[dict[str, str]]:
-    """Candidate filters for a name as typed: first or last name, or first and last name ("Anna de V")."""
-    def spellings(part: str) -> list[str]:
-        # The API's prefix match is case-sensitive and names are stored capitalised.
-        return list(dict.fromkeys([part, part[:1].upper() + part[1:]]))
-    words = text.split()
-    queries = [{"lastName][prefix": spelling} for spelling in spellings(text)]
-    if len(words) == 1:
-        queries += [{"firstName][prefix": spelling} for spelling in spellings(text)]
-    else:
-        rest = " ".join(words[1:])
-        queries += [{"firstName": first, "lastName][prefix": last}
-                    for first in spellings(words[0]) for last in spellings(rest)]
-    return queries
-
-
 def api_filters(state: lists.ListQuery) -> dict[str, str] | None:
     """The API filters for a list state; None when the search cannot match anything."""
-    filters = search_filters(state.get("q"))
+    filters = thread_filters(state.get("q"))
     if filters is None:
         return None
     filters["channel"] = state.get("channel")

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
-from dashboard import events, htmx, security
-from dashboard.auth import admin_required
 from dashboard.config import ConfigError
+from dashboard.core import htmx, security
+from dashboard.core.sessions import admin_required
+from dashboard.db import events
 
 log = logging.getLogger(__name__)
 bp = Blueprint("settings", __name__, url_prefix="/settings")

@@ -8,8 +8,8 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 
-from dashboard import generating
-from dashboard.recrubo import client
+from dashboard.recrubo import generations
+from dashboard.recrubo.client import client
 
 bp = Blueprint("vacancy_analyses", __name__, url_prefix="/vacancy-analyses")
 MUST_HAVE_RATING = 4  # skills rated this high (of 5) become knockout requirements
@@ -39,9 +39,9 @@ def create() -> ResponseReturnValue:
     text = request.form.get("vacancyText", "").strip()
     if request.form.get("source") == "existing" and request.form.get("vacancyId"):
         text = client().get(f"vacancy/{request.form['vacancyId']}").get("description") or ""
-    if len(text) < generating.MIN_VACANCY_TEXT:
+    if len(text) < generations.MIN_VACANCY_TEXT:
         return render_template("vacancy_analyses/_refused.html",
-                               message=f"Paste the vacancy text first (at least {generating.MIN_VACANCY_TEXT} "
+                               message=f"Paste the vacancy text first (at least {generations.MIN_VACANCY_TEXT} "
                                        "characters), then analyse it."), 422
     analysis = client().create("vacancy-analyses", "vacancyAnalyses", {"inputText": text})
     return render_template("vacancy_analyses/_block.html", analysis=analysis), 201
@@ -58,7 +58,7 @@ def requirements(analysis_id: str) -> ResponseReturnValue:
     """The generate form's requirement fields, filled from a finished analysis."""
     analysis = client().get(f"vacancy-analyses/{analysis_id}")
     knockout, preferred = suggestions(analysis.get("analyzeResult"))
-    generation = generating.Generation(knockout=knockout, preferred=preferred,
+    generation = generations.Generation(knockout=knockout, preferred=preferred,
                                        required_fields=request.args.getlist("requiredFields") or ["name", "email"])
     return render_template("flow_generations/_requirements.html", generation=generation, errors={},
-                           required_fields=generating.REQUIRED_FIELDS)
+                           required_fields=generations.REQUIRED_FIELDS)

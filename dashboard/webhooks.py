@@ -10,8 +10,8 @@ from datetime import datetime, timezone
 from flask import Blueprint, Flask, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from dashboard import events
-from dashboard.security import MAX_BODY_BYTES, csrf
+from dashboard.core.security import MAX_BODY_BYTES, csrf
+from dashboard.db import events
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")

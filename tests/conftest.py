@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from dashboard import create_app, database
+from dashboard import create_app
+from dashboard.db import base as database
 from tests.services import start_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -257,7 +258,7 @@ class RedisServer:
 
 def create_account(server: Server, email: str, password: str, admin: bool = False) -> None:
     """Add an account to a started dashboard's own database (the same instance folder it runs on)."""
-    from dashboard import users
+    from dashboard.db import users
 
     environment = {"INSTANCE_PATH": str(server.instance),
                    "RECRUBO_API_URL": "http://127.0.0.1:9/public/v2"}  # never called: accounts only

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from typing import TypeVar
 
-from dashboard.recrubo import RecruboClient, Resource
+from dashboard.recrubo.client import RecruboClient, Resource
 from sandbox.defaults import DEMO_API_KEY
 
 T = TypeVar("T")

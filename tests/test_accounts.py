@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import users
+from dashboard.db import users
 from tests.conftest import csrf_token, sign_in
 
 PARTIAL = {"HX-Request": "true", "HX-Request-Type": "partial"}

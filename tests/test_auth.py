@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import users
+from dashboard.db import users
 from tests.conftest import PYTHON, ROOT, csrf_token, server_environment, sign_in
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from dashboard import database
+from dashboard.db import base, events, pushes, stored_settings, users  # noqa: F401 - every table
 
 
 def test_migrations_match_the_models_and_rerun_harmlessly(database_url, offline_app):
-    engine = database.make_engine(database_url)
-    database.upgrade_schema(engine)  # the app migrated already: running again changes nothing
+    engine = base.make_engine(database_url)
+    base.upgrade_schema(engine)  # the app migrated already: running again changes nothing
     with engine.connect() as connection:
-        assert compare_metadata(MigrationContext.configure(connection), database.Base.metadata) == []
+        assert compare_metadata(MigrationContext.configure(connection), base.Base.metadata) == []
     engine.dispose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from dashboard import users
+from dashboard.db import users
 from sandbox.defaults import DEMO_API_KEY
 from tests.conftest import csrf_token, sign_in
 

@@ -6,8 +6,8 @@ import html
 import json
 import re
 
-from dashboard import users
-from dashboard.recrubo import RecruboClient
+from dashboard.db import users
+from dashboard.recrubo.client import RecruboClient
 from sandbox.defaults import DEMO_API_KEY
 from tests.conftest import sign_in
 

@@ -7,8 +7,8 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from dashboard import events, users
-from dashboard.database import session_scope
+from dashboard.db import pushes, users
+from dashboard.db.base import session_scope
 from tests.conftest import csrf_token, sign_in
 from tests.test_webhooks import deliver, payload
 
@@ -24,7 +24,7 @@ def admin(receiver_app):
 
 def pushes_of(app, event_id: str) -> int:
     with app.app_context(), session_scope() as session:
-        return session.scalar(select(func.count()).select_from(events.Push).where(events.Push.event_id == event_id))
+        return session.scalar(select(func.count()).select_from(pushes.Push).where(pushes.Push.event_id == event_id))
 
 
 def test_event_log_lists_every_delivery_with_its_verdict_and_filters(admin, receiver, receiver_app):

@@ -11,8 +11,19 @@ import pytest
 import requests
 
 from sandbox.defaults import DEMO_API_KEY, DEMO_WEBHOOK_SECRET
-from tests.conftest import (PYTHON, ROOT, create_account, csrf_token, free_port, run_flask, server_environment,
-                            signed_in_session, start_dashboard, stop, wait_until_serving)
+from tests.conftest import (
+    PYTHON,
+    ROOT,
+    create_account,
+    csrf_token,
+    free_port,
+    run_flask,
+    server_environment,
+    signed_in_session,
+    start_dashboard,
+    stop,
+    wait_until_serving,
+)
 from tests.services import start_postgres
 from tests.test_webhooks import payload
 

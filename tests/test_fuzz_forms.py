@@ -5,8 +5,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard import security, users
 from dashboard.config import ConfigError, parse_frame_ancestors
+from dashboard.core import security
+from dashboard.db import users
 from tests.conftest import csrf_token, sign_in
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard import create_app, database, events
+from dashboard import create_app
+from dashboard.db import base, events
 from sandbox.defaults import DEMO_WEBHOOK_SECRET
 from tests.conftest import free_port
 from tests.test_webhooks import payload
@@ -32,7 +33,7 @@ def receiver_app(tmp_path_factory):
                       "RECRUBO_API_URL": f"http://127.0.0.1:{free_port()}/public/v2"})
     yield app
     with app.app_context():
-        database.engine().dispose()
+        base.engine().dispose()
 
 
 def post(app, body: bytes, secret: str | None = DEMO_WEBHOOK_SECRET):

@@ -16,9 +16,16 @@ import pytest
 import requests
 import simple_websocket
 
-from dashboard.live import QUEUE_LIMIT, Connection, text_frame
+from dashboard.live.connection import QUEUE_LIMIT, Connection, text_frame
 from sandbox.defaults import DEMO_WEBHOOK_SECRET
-from tests.conftest import create_account, free_port, server_environment, signed_in_session, start_dashboard, stop
+from tests.conftest import (
+    create_account,
+    free_port,
+    server_environment,
+    signed_in_session,
+    start_dashboard,
+    stop,
+)
 from tests.test_webhooks import payload
 
 EMAIL, PASSWORD = "live@example.com", "a long password"
@@ -231,7 +238,8 @@ def test_a_page_that_stops_reading_is_closed_with_1013_and_slows_nobody(tmp_path
 
 
 def _stored_event(server, event_id: str):
-    from dashboard import create_app, events
+    from dashboard import create_app
+    from dashboard.db import events
 
     with create_app({"INSTANCE_PATH": str(server.instance), "RECRUBO_API_URL": DEAD_API}).app_context():
         deadline = time.monotonic() + 10
@@ -481,7 +489,7 @@ import runpy
 runpy.run_path("gunicorn.conf.py")
 from gevent import monkey
 monkey.patch_all()
-from dashboard import publish_order
+from dashboard.live import order as publish_order
 print(type(publish_order._local_lock()).__module__)
 """
     environment = server_environment(INSTANCE_PATH=str(tmp_path), RECRUBO_API_URL=DEAD_API)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dashboard import create_app, users
+from dashboard import create_app
+from dashboard.db import users
 
 SSO = {"SSO_HEADER": "X-Forwarded-Email", "SSO_TRUSTED_PROXIES": "10.1.2.0/24"}
 

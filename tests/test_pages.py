@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import create_app, users
-from dashboard.recrubo import RecruboClient
+from dashboard import create_app
+from dashboard.db import users
+from dashboard.recrubo.client import RecruboClient
 from sandbox.defaults import DEMO_API_KEY
 from tests.conftest import free_port, sign_in
 

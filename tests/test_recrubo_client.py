@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from dashboard.recrubo import RecruboClient, RecruboError
+from dashboard.recrubo.client import RecruboClient, RecruboError
 from sandbox.defaults import DEMO_API_KEY
 from tests.conftest import free_port
 

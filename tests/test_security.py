@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from werkzeug.routing import IntegerConverter
 
-from dashboard import users
+from dashboard.db import users
 from tests.conftest import sign_in
 
 
@@ -93,8 +93,8 @@ def test_pushed_forms_carry_no_token_of_their_own_so_each_page_sends_its_own(sig
     import re
     import uuid
 
-    from dashboard import pushes
-    from dashboard.events import get as get_event
+    from dashboard.db.events import get as get_event
+    from dashboard.live import render
     from sandbox.defaults import DEMO_WEBHOOK_SECRET
     from tests.test_webhooks import payload
 
@@ -105,7 +105,7 @@ def test_pushed_forms_carry_no_token_of_their_own_so_each_page_sends_its_own(sig
     assert signed_in.post("/webhooks/recrubo", data=json.dumps(document), headers={
         "Content-Type": "application/vnd.api+json", "X-Recrubo-Webhook-Secret": DEMO_WEBHOOK_SECRET}).status_code == 200
     with app.app_context(), app.test_request_context("/"):
-        bodies = dict(pushes.render(get_event(document["data"]["id"])))
+        bodies = dict(render.render(get_event(document["data"]["id"])))
     detail = bodies[f"flowRuns:{run}"]["content"]
     # A token made for the push would belong to no session and, as a form field, win over the page's header.
     assert 'id="cancel-run"' in detail and 'name="csrf_token" value=""' in detail

@@ -12,8 +12,16 @@ import pytest
 import requests
 import simple_websocket
 
-from tests.conftest import create_account, free_port, signed_in_session, start_dashboard, stop
-from tests.test_live import DEAD_API, EMAIL, PASSWORD, _children, deliver, frames, socket
+from tests.conftest import create_account, signed_in_session, start_dashboard, stop
+from tests.test_live import (
+    DEAD_API,
+    EMAIL,
+    PASSWORD,
+    _children,
+    deliver,
+    frames,
+    socket,
+)
 from tests.test_webhooks import payload
 
 CYCLES = 1000
@@ -33,7 +41,7 @@ def redis_subscribers(url: str) -> int:
     """How many connections subscribe to the dashboard's pub/sub channel for `url`'s database."""
     import redis
 
-    from dashboard.broker import REDIS_CHANNEL
+    from dashboard.live.broker import REDIS_CHANNEL
 
     client = redis.Redis.from_url(url)
     channel = REDIS_CHANNEL.format(database=client.connection_pool.connection_kwargs["db"])

@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 import time
 
-from dashboard.recrubo import RecruboClient
-from dashboard.webhook_setup import SUBSCRIPTIONS
+from dashboard.recrubo.client import RecruboClient
+from dashboard.recrubo.subscriptions import SUBSCRIPTIONS
 from sandbox.defaults import DEMO_API_KEY
 from tests.conftest import PYTHON, ROOT, server_environment, start_dashboard, stop
 

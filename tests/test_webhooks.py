@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from dashboard import events
+from dashboard.db import events, pushes
 from sandbox.defaults import DEMO_WEBHOOK_SECRET
 
 RECEIVER = "/webhooks/recrubo"
@@ -145,9 +145,9 @@ def test_out_of_order_update_is_stored_as_stale_and_never_regresses(receiver, re
     with receiver_app.app_context():
         from sqlalchemy import select
 
-        from dashboard.database import session_scope
+        from dashboard.db.base import session_scope
         with session_scope() as session:
-            published = {push.event_id for push in session.scalars(select(events.Push))}
+            published = {push.event_id for push in session.scalars(select(pushes.Push))}
     assert published == {newer["data"]["id"], same_second["data"]["id"]}
 
 

@@ -10,9 +10,10 @@ import pytest
 import requests
 from playwright.sync_api import Page
 
-from dashboard import pushes, users
-from dashboard.events import get as get_event
-from dashboard.recrubo import RecruboClient
+from dashboard.db import users
+from dashboard.db.events import get as get_event
+from dashboard.live import render
+from dashboard.recrubo.client import RecruboClient
 from sandbox.defaults import DEMO_API_KEY, DEMO_WEBHOOK_SECRET
 from tests.conftest import sign_in
 
@@ -67,7 +68,7 @@ def test_hostile_text_is_escaped_in_the_pushed_partial(app):
                                     "X-Recrubo-Webhook-Secret": DEMO_WEBHOOK_SECRET})
     assert response.status_code == 200
     with app.app_context(), app.test_request_context("/"):
-        frames = pushes.render(get_event(document["data"]["id"]))
+        frames = render.render(get_event(document["data"]["id"]))
     pushed = " ".join(body["content"] for _, body in frames)
     assert f'id="message-{message_id}"' in pushed
     assert_inert(pushed)

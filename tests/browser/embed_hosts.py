@@ -13,8 +13,17 @@ import requests
 from playwright.sync_api import Page, expect
 
 from sandbox.defaults import DEMO_API_KEY
-from tests.conftest import PYTHON, ROOT, Server, free_port, run_flask, server_environment, start_dashboard, stop, \
-    wait_until_serving
+from tests.conftest import (
+    PYTHON,
+    ROOT,
+    Server,
+    free_port,
+    run_flask,
+    server_environment,
+    start_dashboard,
+    stop,
+    wait_until_serving,
+)
 
 PASSWORD = "a long embed password"
 # The README's snippet, with the dashboard's address filled in as the settings page shows it.

@@ -11,7 +11,13 @@ import requests
 from playwright.sync_api import FrameLocator, Page, expect
 
 from sandbox.defaults import DEMO_WEBHOOK_SECRET
-from tests.browser.embed_hosts import SNIPPET, Hosting, Intranet, sign_in_page, start_hosting
+from tests.browser.embed_hosts import (
+    SNIPPET,
+    Hosting,
+    Intranet,
+    sign_in_page,
+    start_hosting,
+)
 from tests.test_webhooks import payload
 
 pytestmark = pytest.mark.browser

@@ -8,7 +8,7 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from dashboard.recrubo import RecruboClient
+from dashboard.recrubo.client import RecruboClient
 from sandbox.defaults import DEMO_API_KEY
 
 pytestmark = pytest.mark.browser

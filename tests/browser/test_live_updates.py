@@ -11,7 +11,7 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from dashboard.recrubo import RecruboClient
+from dashboard.recrubo.client import RecruboClient
 from sandbox.defaults import DEMO_API_KEY, DEMO_WEBHOOK_SECRET
 from tests.test_webhooks import payload
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import create_app, users
+from dashboard import create_app
+from dashboard.db import users
 from tests.conftest import sign_in
 from tests.pages_helpers import api_for
 

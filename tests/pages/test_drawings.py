@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
-from dashboard import flow_graph, run_chart, run_timeline
+from dashboard.flow_runs import timeline
+from dashboard.flows import drawing as flow_drawing
+from dashboard.home import chart
 
 
 def chain(length: int) -> list[dict]:
@@ -27,7 +29,7 @@ def chain(length: int) -> list[dict]:
 
 
 def test_a_thirty_step_flow_is_drawn_top_down_without_overlapping_boxes():
-    drawing = flow_graph.layout(chain(30))
+    drawing = flow_drawing.layout(chain(30))
     boxes = {box.id: box for box in drawing.boxes}
     assert len(boxes) == 33
     assert boxes["start"].kind == "start" and boxes["start"].badge == "Start"
@@ -47,7 +49,7 @@ def test_a_thirty_step_flow_is_drawn_top_down_without_overlapping_boxes():
 def test_every_link_is_drawn_with_its_condition_and_a_loop_goes_back_up():
     nodes = chain(3)
     nodes[-1]["nodeTransitions"] = [{"exitNodeId": "start", "condition": "session.retry == true", "index": 0}]
-    drawing = flow_graph.layout(nodes)
+    drawing = flow_drawing.layout(nodes)
     links = {(edge.source, edge.target): edge for edge in drawing.edges}
     assert links[("q0", "no")].label == "session.q0 === 'no'" and links[("q0", "no")].kind == "lane"
     assert links[("start", "q0")].label == "" and links[("start", "q0")].kind == "next"
@@ -56,7 +58,7 @@ def test_every_link_is_drawn_with_its_condition_and_a_loop_goes_back_up():
 
 
 def test_steps_read_as_text_in_start_first_order():
-    steps = flow_graph.steps(chain(2))
+    steps = flow_drawing.steps(chain(2))
     assert steps[0]["name"] == "Welcome" and steps[0]["start"]
     assert steps[1]["actions"] == ["ask: Question 0? → q0"]
     assert steps[1]["links"] == [{"condition": "session.q0 === 'no'", "to": "Declined", "to_id": "no"},
@@ -64,22 +66,22 @@ def test_steps_read_as_text_in_start_first_order():
 
 
 def test_a_flow_without_steps_draws_nothing():
-    assert flow_graph.layout([]).boxes == []
+    assert flow_drawing.layout([]).boxes == []
 
 
 def test_runs_chart_has_two_bars_a_day_scaled_to_a_round_top():
     today = date(2026, 11, 23)
-    started = run_chart.counts([{"createdAt": "2026-11-23T10:00:00+00:00"}] * 7 +
+    started = chart.counts([{"createdAt": "2026-11-23T10:00:00+00:00"}] * 7 +
                                [{"createdAt": "2026-11-01T10:00:00+00:00"}], "createdAt")
-    finished = run_chart.counts([{"updatedAt": "2026-11-22T10:00:00+00:00"}] * 3, "updatedAt")
-    chart = run_chart.build(today, started, finished, days=14)
-    assert chart.days[0] == date(2026, 11, 10) and chart.days[-1] == today
-    assert len(chart.bars) == 28
-    assert [value for _, value in chart.ticks] == [0, 2, 4, 6, 8, 10]  # 7 rounds up to 10
-    bar = {(bar.series, bar.day): bar for bar in chart.bars}
+    finished = chart.counts([{"updatedAt": "2026-11-22T10:00:00+00:00"}] * 3, "updatedAt")
+    drawn = chart.build(today, started, finished, days=14)
+    assert drawn.days[0] == date(2026, 11, 10) and drawn.days[-1] == today
+    assert len(drawn.bars) == 28
+    assert [value for _, value in drawn.ticks] == [0, 2, 4, 6, 8, 10]  # 7 rounds up to 10
+    bar = {(bar.series, bar.day): bar for bar in drawn.bars}
     assert bar[("started", today)].value == 7 and bar[("finished", date(2026, 11, 22))].value == 3
     assert bar[("started", today)].height > bar[("finished", date(2026, 11, 22))].height > 0
-    assert chart.rows[-1] == (today, 7, 0) and Counter(started)[date(2026, 11, 1)] == 1
+    assert drawn.rows[-1] == (today, 7, 0) and Counter(started)[date(2026, 11, 1)] == 1
 
 
 def test_a_runs_timeline_names_the_steps_its_messages_came_from():
@@ -92,7 +94,7 @@ def test_a_runs_timeline_names_the_steps_its_messages_came_from():
                  "createdAt": "2026-11-23T10:02:00+00:00"},
                 {"origin": "outbound", "payload": {"type": "text", "text": {"value": "Thanks!"}},
                  "createdAt": "2026-11-23T10:03:00+00:00"}]
-    entries = run_timeline.build(run, messages, nodes)
+    entries = timeline.build(run, messages, nodes)
     assert [(entry.kind, entry.text) for entry in entries] == [
         ("start", "Run queued"), ("step", "Reached step “Hours”"), ("answer", "Candidate answered"),
         ("step", "Reached step “Done”"), ("end", "Run finished")]
@@ -102,6 +104,6 @@ def test_a_runs_timeline_names_the_steps_its_messages_came_from():
 def test_a_back_links_condition_fits_on_the_canvas():
     nodes = chain(2)
     nodes[2]["nodeTransitions"].append({"exitNodeId": "start", "condition": "session.q1 == 'again'", "index": 2})
-    drawing = flow_graph.layout(nodes)
+    drawing = flow_drawing.layout(nodes)
     back = next(edge for edge in drawing.edges if edge.kind == "back")
-    assert back.label_x - len(back.label) * flow_graph.LABEL_CHAR >= 0
+    assert back.label_x - len(back.label) * flow_drawing.LABEL_CHAR >= 0

@@ -7,11 +7,19 @@ import re
 
 import pytest
 
-from dashboard import launching, run_timeline
-from dashboard.recrubo import RecruboError, Resource
+from dashboard.flow_runs import launch as launching
+from dashboard.flow_runs import timeline
+from dashboard.recrubo.client import RecruboError, Resource
 from tests.conftest import csrf_token
 from tests.pages.conftest import PARTIAL
-from tests.pages_helpers import make_flow, make_template, make_thread, phone_number, unique, wait_for
+from tests.pages_helpers import (
+    make_flow,
+    make_template,
+    make_thread,
+    phone_number,
+    unique,
+    wait_for,
+)
 
 MISSING = "00000000-0000-7000-8000-000000000000"
 
@@ -191,4 +199,4 @@ def test_launched_runs_move_on_by_themselves(recruiter, api, flow):
     assert 'id="launch-progress" max="1"' in first
     wait_for(lambda: "1 of 1 ended" in recruiter.get(target, headers=PARTIAL).get_data(as_text=True), seconds=40)
     run = api.list("flow-runs", filters={"messageThreadId": thread.id}).items[0]
-    assert run.status in run_timeline.TERMINAL
+    assert run.status in timeline.TERMINAL

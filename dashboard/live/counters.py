@@ -14,7 +14,8 @@ import time
 
 from flask import Flask
 
-from dashboard import events, publish_order, pushes
+from dashboard.db import pushes
+from dashboard.live import order, render
 
 log = logging.getLogger(__name__)
 DEBOUNCE_SECONDS = 1.0
@@ -42,11 +43,11 @@ class CounterRefresher:
     def refresh(self, event_id: str) -> None:
         """Count now and publish the counters as a push of `event_id`."""
         with self.app.app_context(), self.app.test_request_context("/"):
-            html = pushes.counters_html()
+            html = render.counters_html()
             if html is None:
                 return
-            with publish_order.publishing():
-                stored = events.store_pushes(event_id, [("home", {"content": html})])
+            with order.publishing():
+                stored = pushes.store_pushes(event_id, [("home", {"content": html})])
                 self.app.extensions["live"].publish(event_id, stored)
 
     def _run(self) -> None:

@@ -8,7 +8,8 @@ import threading
 
 from flask import Flask
 
-from dashboard import events, publish_order, pushes
+from dashboard.db import events, pushes
+from dashboard.live import order, render
 
 log = logging.getLogger(__name__)
 # An event still unpublished this long after it arrived was left behind by a crash (or a lost claim).
@@ -45,12 +46,12 @@ class Publisher:
                 return 0
             # A request context lets partials build links with url_for, like the pages do.
             with self.app.test_request_context("/"):
-                bodies = pushes.render(event)
-            with publish_order.publishing():
-                if publish_order.superseded(event):
-                    events.store_pushes(event.id, [])  # published as nothing: the newer update shows
+                bodies = render.render(event)
+            with order.publishing():
+                if order.superseded(event):
+                    pushes.store_pushes(event.id, [])  # published as nothing: the newer update shows
                     return 0
-                stored = events.store_pushes(event.id, bodies)
+                stored = pushes.store_pushes(event.id, bodies)
                 return self.app.extensions["live"].publish(event.id, stored)
 
     def _run(self) -> None:

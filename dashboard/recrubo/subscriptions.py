@@ -9,7 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from dashboard.recrubo import RecruboClient, RecruboError
+from dashboard.recrubo.client import RecruboClient, RecruboError
 
 log = logging.getLogger(__name__)
 RECEIVER_PATH = "/webhooks/recrubo"

@@ -9,8 +9,8 @@ from flask import Flask, Response, current_app, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
-from dashboard import stored_settings
 from dashboard.config import Config, parse_frame_ancestors
+from dashboard.db import stored_settings
 
 csrf = CSRFProtect()
 MAX_BODY_BYTES = 1024 * 1024

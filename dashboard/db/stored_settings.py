@@ -11,7 +11,7 @@ from sqlalchemy import String, Text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dashboard.database import Base, session_scope
+from dashboard.db.base import Base, session_scope
 
 log = logging.getLogger(__name__)
 # Each worker re-reads a setting at most this often, so a change reaches every worker within seconds.

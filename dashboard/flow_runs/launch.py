@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from werkzeug.datastructures import MultiDict
 
-from dashboard.recrubo import RecruboClient, RecruboError, Resource
+from dashboard.recrubo.client import RecruboClient, RecruboError, Resource
 
 log = logging.getLogger(__name__)
 MAX_THREADS = 50

@@ -9,10 +9,10 @@ from functools import lru_cache
 from flask import current_app
 from jinja2 import Template, TemplateNotFound
 
-from dashboard import home
-from dashboard.events import Event
-from dashboard.htmx import hx_partial
-from dashboard.recrubo import RecruboError, Resource, parse_resource
+from dashboard.core.htmx import hx_partial
+from dashboard.db.events import Event
+from dashboard.recrubo.client import RecruboError, Resource, parse_resource
+from dashboard.recrubo.counting import current_totals, run_counts
 
 log = logging.getLogger(__name__)
 TERMINAL_RUN_STATUSES = {"finished", "timeout", "exception", "cancelled"}
@@ -101,7 +101,7 @@ def _changes_counts(event: Event) -> bool:
 def counters_html() -> str | None:
     """Home's totals and runs-by-status as pushes, counted by the API now; None when it cannot be reached."""
     try:
-        totals, runs = home.current_totals(), home.run_counts()
+        totals, runs = current_totals(), run_counts()
     except RecruboError as error:
         # The next event renders the counters again; a reconnecting page catches up from the API.
         log.warning("home counters not pushed: %s", error.message)

@@ -1,8 +1,9 @@
-"""Alembic's entry point: migrations run on the connection `database.upgrade_schema` hands over."""
+"""Alembic's entry point: migrations run on the connection `base.upgrade_schema` hands over."""
 
 from alembic import context
 
-from dashboard.database import Base
+from dashboard.db import events, pushes, stored_settings, users  # noqa: F401 - the tables, for autogenerate
+from dashboard.db.base import Base
 
 connection = context.config.attributes["connection"]
 # Batch mode lets SQLite, which cannot ALTER most things in place, take the same migrations as Postgres.

@@ -13,7 +13,7 @@ from sqlalchemy import Boolean, DateTime, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from dashboard.database import Base, session_scope
+from dashboard.db.base import Base, session_scope
 
 DEMO_EMAIL = "demo@recrubo.local"
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from flask import request
 
-from dashboard.recrubo import Page
+from dashboard.recrubo.client import Page
 
 PAGE_SIZE = 25
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from sqlalchemy import select, text
 
-from dashboard import database
-from dashboard.database import session_scope
-from dashboard.events import Event
+from dashboard.db import base
+from dashboard.db.base import session_scope
+from dashboard.db.events import Event
 
 # Any constant: the Postgres advisory lock key for publishing (migrations use another).
 PUBLISH_LOCK = 7_727_275
@@ -41,7 +41,7 @@ def _local_lock() -> threading.Lock:
 def publishing() -> Iterator[None]:
     """Hold the lock that every process sharing this database takes to publish."""
     with _local_lock():
-        engine = database.engine()
+        engine = base.engine()
         if engine.dialect.name == "postgresql":
             with engine.connect() as connection:
                 connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": PUBLISH_LOCK})

@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from dashboard import htmx, launching, lists, message_threads, run_timeline
-from dashboard.lists import PAGE_SIZE
-from dashboard.recrubo import RecruboError, Resource, client
+from dashboard.core import htmx, lists
+from dashboard.core.lists import PAGE_SIZE
+from dashboard.flow_runs import launch, timeline
+from dashboard.recrubo.client import RecruboError, Resource, client
+from dashboard.recrubo.search import thread_filters
 
 bp = Blueprint("flow_runs", __name__, url_prefix="/flow-runs")
 STATUSES = {"queued": "Queued", "running": "Running", "finished": "Finished", "timeout": "Timed out",
@@ -46,19 +48,19 @@ def load_run(run_id: str) -> Resource:
     return client().get(f"flow-runs/{run_id}", include=RELATED)
 
 
-def timeline(run: Resource) -> list[run_timeline.Entry]:
+def load_timeline(run: Resource) -> list[timeline.Entry]:
     """The run's timeline from its thread's messages and its flow's steps."""
     api = client()
-    messages = api.list("messages", filters=run_timeline.message_filters(run), sort="createdAt", size=200).items
+    messages = api.list("messages", filters=timeline.message_filters(run), sort="createdAt", size=200).items
     nodes = api.iterate("nodes", filters={"flowId": run.flowId}, include="nodeActions") if run.get("flowId") else []
-    return run_timeline.build(run, messages, nodes)
+    return timeline.build(run, messages, nodes)
 
 
 @bp.get("/<run_id>")
 def show(run_id: str) -> ResponseReturnValue:
     """One run: its status block and its timeline."""
     run = load_run(run_id)
-    return render_template("flow_runs/show.html", run=run, entries=timeline(run))
+    return render_template("flow_runs/show.html", run=run, entries=load_timeline(run))
 
 
 @bp.get("/<run_id>/status")
@@ -71,7 +73,7 @@ def status(run_id: str) -> ResponseReturnValue:
 def timeline_fragment(run_id: str) -> ResponseReturnValue:
     """The run's timeline alone, refreshed while the run is active."""
     run = load_run(run_id)
-    return render_template("flow_runs/_timeline.html", run=run, entries=timeline(run))
+    return render_template("flow_runs/_timeline.html", run=run, entries=load_timeline(run))
 
 
 @bp.post("/<run_id>/cancel")
@@ -95,7 +97,7 @@ def picker_threads(text: str, chosen: list[str]) -> list[Resource]:
         except RecruboError as error:
             if error.kind != "not_found":
                 raise
-    filters = message_threads.search_filters(text)
+    filters = thread_filters(text)
     if filters is not None:
         found = api.list("message-threads", filters=filters, sort="-updatedAt", size=PICKER_SIZE,
                          include="candidate").items
@@ -103,39 +105,39 @@ def picker_threads(text: str, chosen: list[str]) -> list[Resource]:
     return threads
 
 
-def form_context(launch: launching.Launch, errors: dict[str, str] | None = None) -> dict:
+def form_context(plan: launch.Launch, errors: dict[str, str] | None = None) -> dict:
     """Everything the launch form shows: flows, templates, threads and the values entered so far."""
     templates = client().list("message-templates", sort="name", size=200).items
-    return {"launch": launch, "errors": errors or {}, "flows": flow_choices(), "templates": templates,
-            "threads": picker_threads("", launch.thread_ids), "channels": launching.CHANNELS, "search": ""}
+    return {"launch": plan, "errors": errors or {}, "flows": flow_choices(), "templates": templates,
+            "threads": picker_threads("", plan.thread_ids), "channels": launch.CHANNELS, "search": ""}
 
 
 @bp.get("/new")
 def new() -> ResponseReturnValue:
     """The launch form, with a flow or threads already picked when the URL names them."""
-    launch = launching.Launch(flow_id=request.args.get("flowId", ""),
-                              thread_ids=request.args.getlist("messageThreadId")[:launching.MAX_THREADS])
-    return render_template("flow_runs/new.html", **form_context(launch))
+    plan = launch.Launch(flow_id=request.args.get("flowId", ""),
+                         thread_ids=request.args.getlist("messageThreadId")[:launch.MAX_THREADS])
+    return render_template("flow_runs/new.html", **form_context(plan))
 
 
 @bp.get("/new/threads")
 def thread_picker() -> ResponseReturnValue:
     """The launch form's thread choices for a search, keeping the threads already ticked."""
-    chosen = request.args.getlist("messageThreadId")[:launching.MAX_THREADS]
+    chosen = request.args.getlist("messageThreadId")[:launch.MAX_THREADS]
     search = request.args.get("threadSearch", "")[:100]
     return render_template("flow_runs/_thread_picker.html", threads=picker_threads(search, chosen),
-                           launch=launching.Launch(thread_ids=chosen), errors={}, search=search)
+                           launch=launch.Launch(thread_ids=chosen), errors={}, search=search)
 
 
 @bp.post("")
 def create() -> ResponseReturnValue:
     """Launch runs from the form, or answer it again with an error beside each bad field."""
-    launch = launching.read(request.form)
+    plan = launch.read(request.form)
     try:
-        runs = launching.launch_runs(launch, client())
-    except launching.LaunchRejected as rejected:
+        runs = launch.launch_runs(plan, client())
+    except launch.LaunchRejected as rejected:
         html = htmx.render("flow_runs/new.html", "flow_runs/_launch_form.html",
-                           **form_context(launch, rejected.errors))
+                           **form_context(plan, rejected.errors))
         return html, 422
     target = url_for(".launched", id=[run.id for run in runs])
     if not htmx.is_partial():
@@ -147,7 +149,7 @@ def create() -> ResponseReturnValue:
 @bp.get("/launched")
 def launched() -> ResponseReturnValue:
     """The runs of one launch with their current status (polled while any is active)."""
-    ids = request.args.getlist("id")[:launching.MAX_THREADS + 1]
+    ids = request.args.getlist("id")[:launch.MAX_THREADS + 1]
     if not ids:
         abort(404)
     return htmx.render("flow_runs/launched.html", "flow_runs/_launched.html", runs=load_runs(ids))

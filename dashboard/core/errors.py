@@ -9,8 +9,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from dashboard import htmx
-from dashboard.recrubo import RecruboError
+from dashboard.core import htmx
+from dashboard.recrubo.client import RecruboError
 
 log = logging.getLogger(__name__)
 RECRUBO_STATUS = {"unreachable": 503, "rejected": 502, "not_found": 404, "invalid": 422, "error": 502}

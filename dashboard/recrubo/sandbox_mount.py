@@ -10,8 +10,8 @@ from flask.cli import AppGroup
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 import sandbox
-from dashboard import users
 from dashboard.config import Config
+from dashboard.db import users
 
 log = logging.getLogger(__name__)
 sandbox_cli = AppGroup("sandbox", help="Manage the embedded Recrubo sandbox.")

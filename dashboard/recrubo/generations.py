@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from werkzeug.datastructures import MultiDict
 
-from dashboard.recrubo import RecruboClient, RecruboError, Resource
+from dashboard.recrubo.client import RecruboClient, RecruboError, Resource
 
 log = logging.getLogger(__name__)
 FLOW_TYPE = "vacancy_application_flow"

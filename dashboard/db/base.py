@@ -44,9 +44,6 @@ def upgrade_schema(engine: Engine) -> None:
 
 def init_app(app: Flask, database_url: str) -> None:
     """Create the engine, migrate the schema, and keep the session factory in app.extensions."""
-    # Models register on Base when imported: the migrations' autogenerate compares against them.
-    from dashboard import events, stored_settings, users  # noqa: F401
-
     engine = make_engine(database_url)
     upgrade_schema(engine)
     app.extensions["database"] = sessionmaker(engine, expire_on_commit=False)

@@ -1,4 +1,4 @@
-"""The webhook event log: every delivery stored once, its verdict, and the pushes it caused."""
+"""The webhook event log: every delivery stored once, its verdict, and how many sockets it reached."""
 
 from __future__ import annotations
 
@@ -7,15 +7,13 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, func, select, update
+from sqlalchemy import DateTime, Integer, String, Text, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dashboard.database import Base, session_scope
+from dashboard.db.base import Base, session_scope
 
 APPLIED, DUPLICATE, STALE = "applied", "duplicate", "stale"
-# Pushes older than this many sequence numbers are pruned; a page further behind reloads instead.
-KEEP_PUSHES = 20000
 
 
 def utcnow() -> datetime:
@@ -54,17 +52,6 @@ class Event(Base):
     def field_list(self) -> list[str]:
         """The changed fields the payload named (empty when it named none)."""
         return json.loads(self.fields or "[]")
-
-
-class Push(Base):
-    """One frame published to one live channel; `seq` orders them for catch-up after a reconnect."""
-
-    __tablename__ = "live_pushes"
-
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    event_id: Mapped[str] = mapped_column(ForeignKey("webhook_events.id", ondelete="CASCADE"), index=True)
-    channel: Mapped[str] = mapped_column(String(200), index=True)
-    frame: Mapped[str] = mapped_column(Text)
 
 
 @dataclass(frozen=True)
@@ -183,45 +170,8 @@ def claim_unpublished(older_than_seconds: float, limit: int = 50) -> list[Event]
     return claimed
 
 
-def store_pushes(event_id: str, bodies: list[tuple[str, dict]]) -> list[Push]:
-    """Store an event's frames (channel, JSON body), each stamped with its seq, and mark it published."""
-    with session_scope() as session:
-        pushes = [Push(event_id=event_id, channel=channel, frame="") for channel, _ in bodies]
-        session.add_all(pushes)
-        session.flush()  # assigns the seqs, which the frames carry so a page knows where it is
-        for push, (_, body) in zip(pushes, bodies):
-            push.frame = json.dumps({"seq": push.seq, **body}, separators=(",", ":"))
-        session.execute(update(Event).where(Event.id == event_id).values(published_at=utcnow()))
-    return pushes
-
-
 def add_sockets(reached: dict[str, int]) -> None:
     """Count the sockets one process pushed events to, by event id (every worker adds its own), in one commit."""
     with session_scope() as session:
         for event_id, count in reached.items():
             session.execute(update(Event).where(Event.id == event_id).values(sockets=Event.sockets + count))
-
-
-def last_seq() -> int:
-    """The newest push's sequence number (0 when none): a page rendered now has seen everything up to it."""
-    with session_scope() as session:
-        return session.scalar(select(func.max(Push.seq))) or 0
-
-
-def pushes_since(seq: int, channels: set[str], limit: int) -> list[Push] | None:
-    """Pushes after `seq` on these channels in order, or None when more than `limit` or already pruned."""
-    with session_scope() as session:
-        oldest = session.scalar(select(func.min(Push.seq)))
-        if seq and oldest is not None and seq < oldest - 1:
-            return None
-        pushes = list(session.scalars(select(Push).where(Push.seq > seq, Push.channel.in_(channels))
-                                      .order_by(Push.seq).limit(limit + 1)))
-    return None if len(pushes) > limit else pushes
-
-
-def prune_pushes(keep: int = KEEP_PUSHES) -> None:
-    """Forget pushes older than the newest `keep`, so the log of frames stays bounded."""
-    with session_scope() as session:
-        newest = session.scalar(select(func.max(Push.seq))) or 0
-        if newest > keep:
-            session.query(Push).filter(Push.seq <= newest - keep).delete()

@@ -7,9 +7,10 @@ from dataclasses import replace
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
-from dashboard import flow_graph, htmx, lists
-from dashboard.lists import PAGE_SIZE
-from dashboard.recrubo import Resource, client
+from dashboard.core import htmx, lists
+from dashboard.core.lists import PAGE_SIZE
+from dashboard.flows import drawing
+from dashboard.recrubo.client import Resource, client
 
 bp = Blueprint("flows", __name__, url_prefix="/flows")
 # Step ids per node-transitions request: enough for most flows in one, short enough for any URL limit.
@@ -78,13 +79,13 @@ def show(flow_id: str) -> ResponseReturnValue:
     flow, nodes = load(flow_id)
     runs = client().list("flow-runs", filters={"flowId": flow_id}, sort="-createdAt", size=10,
                          include="messageThread")
-    return render_template("flows/show.html", flow=flow, drawing=flow_graph.layout(nodes),
-                           steps=flow_graph.steps(nodes), runs=runs)
+    return render_template("flows/show.html", flow=flow, drawing=drawing.layout(nodes),
+                           steps=drawing.steps(nodes), runs=runs)
 
 
 @bp.get("/<flow_id>/graph")
 def graph(flow_id: str) -> ResponseReturnValue:
     """A flow's graph alone, e.g. for a generation page once its flow exists."""
     flow, nodes = load(flow_id)
-    return render_template("flows/_graph_region.html", flow=flow, drawing=flow_graph.layout(nodes),
-                           steps=flow_graph.steps(nodes))
+    return render_template("flows/_graph_region.html", flow=flow, drawing=drawing.layout(nodes),
+                           steps=drawing.steps(nodes))

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, abort, current_app, g, jsonify, render_template, request
 
-from dashboard import users
-from dashboard.embed_components import COMPONENTS, default_settings
-from dashboard.recrubo import RecruboError, client
+from dashboard.db import users
+from dashboard.embeds.components import COMPONENTS, default_settings
+from dashboard.recrubo.client import RecruboError, client
 
 log = logging.getLogger(__name__)
 bp = Blueprint("embeds", __name__, url_prefix="/embeds")

@@ -1,0 +1,1 @@
+"""What every request passes through: security, errors, htmx, logs, list parameters, sessions."""

@@ -1,0 +1,1 @@
+"""Stored event -> sockets, one direction: publisher -> render (pure) -> hub -> connection; socket.py is /live."""
