@@ -34,7 +34,7 @@ def on_starting(server) -> None:
     engine.dispose()
 
 
-def post_worker_init(worker):
+def post_worker_init(worker) -> None:
     """On shutdown, close this worker's websockets with 1012 so pages reconnect (to the next worker)."""
     from dashboard.live.socket import close_sockets_on_exit
 

@@ -6,6 +6,7 @@ import logging
 import re
 
 from flask import Blueprint, abort, g, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
@@ -29,7 +30,7 @@ class AccountForm(FlaskForm):
         Optional(), Regexp(UUID_PATTERN, message="A Recrubo user id looks like 3c1f9a0e-8b2d-4f6a-9c1e-5d7b2a4e6f80.")])
 
 
-def render_accounts(form: AccountForm, status: int = 200):
+def render_accounts(form: AccountForm, status: int = 200) -> ResponseReturnValue:
     """The accounts page, or only its panel for an htmx request."""
     return htmx.render("accounts/index.html", "accounts/_panel.html", form=form,
                        accounts=users.all_users()), status
@@ -37,13 +38,15 @@ def render_accounts(form: AccountForm, status: int = 200):
 
 @bp.get("")
 @admin_required
-def index():
+def index() -> ResponseReturnValue:
+    """Every account, with forms to add one and change roles."""
     return render_accounts(AccountForm(formdata=None))
 
 
 @bp.post("")
 @admin_required
-def create():
+def create() -> ResponseReturnValue:
+    """Add an account from the form, or show the form again with what is wrong."""
     form = AccountForm()
     if not form.validate():
         return render_accounts(form, 422)
@@ -59,7 +62,8 @@ def create():
 
 @bp.post("/<int:user_id>/role")
 @admin_required
-def change_role(user_id: int):
+def change_role(user_id: int) -> ResponseReturnValue:
+    """Make an account an admin or a recruiter (never the admin's own)."""
     if user_id == g.user.id:
         abort(409)  # an admin never demotes themself: someone must be left to manage accounts
     if not users.set_admin(user_id, request.form.get("admin") == "1"):
@@ -70,7 +74,8 @@ def change_role(user_id: int):
 
 @bp.post("/<int:user_id>/recrubo-user")
 @admin_required
-def link(user_id: int):
+def link(user_id: int) -> ResponseReturnValue:
+    """Link an account to its Recrubo user (a UUID), or unlink it with an empty value."""
     value = request.form.get("recrubo_user_id", "").strip()
     if value and not re.fullmatch(UUID_PATTERN, value):
         abort(422)
@@ -82,7 +87,8 @@ def link(user_id: int):
 
 @bp.post("/<int:user_id>/delete")
 @admin_required
-def delete(user_id: int):
+def delete(user_id: int) -> ResponseReturnValue:
+    """Delete an account (never the admin's own)."""
     if user_id == g.user.id:
         abort(409)
     if not users.delete_user(user_id):

@@ -5,15 +5,8 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from flask import (
-    Blueprint,
-    current_app,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
@@ -43,7 +36,8 @@ def safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():
+def login() -> ResponseReturnValue:
+    """The sign-in form; a right e-mail and password start a fresh session."""
     form = LoginForm()
     error = None
     status = 200
@@ -62,7 +56,8 @@ def login():
 
 
 @bp.post("/logout")
-def logout():
+def logout() -> ResponseReturnValue:
+    """End the session and go to the sign-in page."""
     log.info("sign-out user=%s", session.get("user_id"))
     session.clear()
     return redirect(url_for("auth.login"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 
+import htmx_flask
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -80,4 +81,4 @@ def create() -> ResponseReturnValue:
     target = url_for(".show", generation_id=created.id)
     if not htmx.is_partial():
         return redirect(target, 303)
-    return "", 201, {"HX-Redirect": target}
+    return htmx_flask.make_response("", 201, redirect=target)

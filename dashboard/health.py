@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, current_app, jsonify
+from flask.typing import ResponseReturnValue
 
 from dashboard.db import base
 from dashboard.recrubo.client import RecruboError
@@ -34,7 +35,8 @@ def _live_backend() -> str:
 
 
 @bp.get("/healthz")
-def healthz():
+def healthz() -> ResponseReturnValue:
+    """200 with the state of the database, the Recrubo API and the live backend; 503 when one fails."""
     checks = {"database": _check("database", base.check),
               "recrubo_api": _check("recrubo_api", _recrubo_api),
               "live_backend": _check("live_backend", _live_backend)}

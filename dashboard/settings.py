@@ -4,16 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    g,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from dashboard.config import ConfigError
 from dashboard.core import htmx, security
@@ -25,22 +17,28 @@ bp = Blueprint("settings", __name__, url_prefix="/settings")
 VERDICTS = (events.APPLIED, events.DUPLICATE, events.STALE)
 
 
-def render_settings(framing_error: str | None = None, status: int = 200):
+def render_settings(framing_error: str | None = None, status: int = 200) -> ResponseReturnValue:
     """The settings page, or only its framing form for an htmx request."""
-    html = htmx.render("settings/index.html", "settings/_framing.html", config=current_app.config["RECRUBO"],
+    # Only the facts the page shows: the whole Config holds the API key, the webhook secret and SECRET_KEY.
+    config = current_app.config["RECRUBO"]
+    html = htmx.render("settings/index.html", "settings/_framing.html", embedded_sandbox=config.embedded_sandbox,
+                       api_url=config.recrubo_api_url, shared_live=bool(config.redis_url),
+                       app_origin=config.app_origin,
                        webhook_url=f"{request.url_root}webhooks/recrubo", ancestors=security.frame_ancestors(),
                        framing_error=framing_error, framing_value=request.form.get("frame_ancestors"))
     return html, status
 
 
 @bp.get("")
-def index():
+def index() -> ResponseReturnValue:
+    """The settings page."""
     return render_settings()
 
 
 @bp.post("/framing")
 @admin_required
-def framing():
+def framing() -> ResponseReturnValue:
+    """Save the origins allowed to frame the dashboard, or show the form again with what is wrong."""
     try:
         value = security.set_frame_ancestors(request.form.get("frame_ancestors", ""))
     except ConfigError as error:
@@ -53,7 +51,8 @@ def framing():
 
 @bp.get("/events")
 @admin_required
-def event_log():
+def event_log() -> ResponseReturnValue:
+    """The webhook event log, newest first, filtered by verdict, resource type or id."""
     verdict = request.args.get("verdict") if request.args.get("verdict") in VERDICTS else None
     resource_type = (request.args.get("resource") or "").strip()[:64] or None
     search = (request.args.get("q") or "").strip()[:128] or None
@@ -65,7 +64,8 @@ def event_log():
 
 @bp.post("/events/<event_id>/replay")
 @admin_required
-def replay(event_id: str):
+def replay(event_id: str) -> ResponseReturnValue:
+    """Publish a stored event to every open page again."""
     if events.get(event_id) is None:
         abort(404)
     # Rendered again from the stored payload and published with a new seq, like a fresh delivery.

@@ -8,6 +8,7 @@ import logging
 from datetime import datetime, timezone
 
 from flask import Blueprint, Flask, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from dashboard.core.security import MAX_BODY_BYTES, csrf
@@ -31,7 +32,8 @@ class Refusal(Exception):
 
 @bp.post("/recrubo")
 @csrf.exempt
-def receive():
+def receive() -> ResponseReturnValue:
+    """Verify, record and acknowledge one Recrubo webhook; publishing happens after the 2xx."""
     try:
         delivery = _verified_delivery()
     except Refusal as refusal:

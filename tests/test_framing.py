@@ -62,3 +62,28 @@ def test_bad_framing_list_shows_its_error_and_stores_nothing(offline_app, value)
     html = response.get_data(as_text=True)
     assert 'class="field-error"' in html and 'id="framing"' in html and "<html" not in html
     assert "frame-ancestors 'self';" in client.get("/settings").headers["Content-Security-Policy"]
+
+
+def test_no_page_is_handed_the_settings_or_shows_a_secret(app):
+    # The whole Config holds the API key, the webhook secret and SECRET_KEY: a template gets the fields it shows.
+    from flask import template_rendered
+
+    from dashboard.config import Config
+
+    config = app.config["RECRUBO"]
+    client = signed_in(app, admin=True)
+    contexts = []
+
+    def record(sender, template, context, **extra) -> None:
+        contexts.append(context)
+
+    pages = ["/", "/flows", "/flow-runs", "/message-threads", "/flow-generations", "/settings", "/settings/events",
+             "/settings/users", "/embeds"]
+    with template_rendered.connected_to(record, app):
+        for path in pages:
+            response = client.get(path)
+            assert response.status_code == 200, path
+            html = response.get_data(as_text=True)
+            assert config.api_key not in html and config.webhook_secret not in html and config.secret_key not in html
+    assert len(contexts) >= len(pages)
+    assert not [name for context in contexts for name, value in context.items() if isinstance(value, Config)]

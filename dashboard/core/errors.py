@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 RECRUBO_STATUS = {"unreachable": 503, "rejected": 502, "not_found": 404, "invalid": 422, "error": 502}
 
 
-def render_error(title: str, message: str, status: int):
+def render_error(title: str, message: str, status: int) -> tuple[str, int]:
     """The error as a whole page, or as the fragment alone for a partial htmx request."""
     html = htmx.render("errors/page.html", "_error.html", title=title, message=message, status=status)
     return html, status

@@ -1,4 +1,4 @@
-"""What htmx 4 asked for, and the `<hx-partial>` wrapper that updates a region by its id."""
+"""What htmx 4 adds to htmx-flask's `request.htmx`: `HX-Request-Type`, and the `<hx-partial>` wrapper."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from markupsafe import Markup, escape
 
 
 def init_app(app: Flask) -> None:
-    """Give requests `request.htmx` (htmx-flask); htmx 4's own headers are read here."""
+    """Give requests `request.htmx` (htmx-flask, which knows htmx 2's headers); htmx 4's additions are read here."""
     Htmx(app)
 
 
 def is_partial() -> bool:
-    """True for an htmx request that swaps part of a page rather than loading a whole one."""
-    return request.headers.get("HX-Request-Type") == "partial"
+    """True for an htmx request that swaps part of a page rather than loading a whole one (htmx 4's
+    `HX-Request-Type`, which htmx-flask does not know; a boosted link or history restore asks for a full page)."""
+    return bool(request.htmx) and request.headers.get("HX-Request-Type") == "partial"
 
 
 def render(page: str, fragment: str, /, **context) -> str:

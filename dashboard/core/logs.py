@@ -19,6 +19,7 @@ class RequestIdFilter(logging.Filter):
     """Adds `request_id` to every record: the current request's id, or '-' outside a request."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Stamp the record; never drops one."""
         record.request_id = g.get("request_id", "-") if has_request_context() else "-"
         return True
 

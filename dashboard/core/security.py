@@ -38,14 +38,15 @@ class FramingAwareSessionInterface(SecureCookieSessionInterface):
     """The session cookie is `Secure` over https, and usable in a third-party iframe when framing is allowed."""
 
     def get_cookie_secure(self, app: Flask) -> bool:
+        """Secure when configured, over https, or whenever a foreign portal may frame us."""
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure or foreign_framing_allowed())
 
     def get_cookie_samesite(self, app: Flask) -> str:
-        # A portal on another site frames us: the browser sends the cookie only if it is SameSite=None.
+        """None when a portal on another site may frame us (else the browser would not send it), else Lax."""
         return "None" if foreign_framing_allowed() else app.config["SESSION_COOKIE_SAMESITE"]
 
     def get_cookie_partitioned(self, app: Flask) -> bool:
-        # Partitioned (CHIPS) keeps working where third-party cookies are blocked.
+        """Partitioned (CHIPS) when framed by a foreign portal: it works where third-party cookies are blocked."""
         return foreign_framing_allowed()
 
 

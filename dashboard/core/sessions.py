@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+from collections.abc import Callable
 from functools import wraps
 
+import htmx_flask
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
 
 from dashboard.db import users
 
@@ -45,7 +48,7 @@ def start_session(user: users.User) -> None:
     session["user_id"] = user.id
 
 
-def require_session():
+def require_session() -> ResponseReturnValue | None:
     """Load the signed-in user into `g.user`, or send the visitor to the sign-in page."""
     g.user = None
     sso_email = single_sign_on_email()
@@ -66,13 +69,13 @@ def require_session():
     if request.url_rule is not None and request.url_rule.websocket:
         return "", 401  # a websocket handshake cannot follow a redirect to the sign-in page
     target = url_for("auth.login", next=request.full_path.rstrip("?"))
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         # A redirect would be followed by fetch and the sign-in page swapped into a fragment.
-        return "", 401, {"HX-Redirect": target}
+        return htmx_flask.make_response("", 401, redirect=target)
     return redirect(target)
 
 
-def admin_required(view):
+def admin_required(view: Callable) -> Callable:
     """Let only admins through; recruiters get a readable 403."""
 
     @wraps(view)

@@ -31,7 +31,7 @@ def store_pushes(event_id: str, bodies: list[tuple[str, dict]]) -> list[Push]:
         pushes = [Push(event_id=event_id, channel=channel, frame="") for channel, _ in bodies]
         session.add_all(pushes)
         session.flush()  # assigns the seqs, which the frames carry so a page knows where it is
-        for push, (_, body) in zip(pushes, bodies):
+        for push, (_, body) in zip(pushes, bodies, strict=True):
             push.frame = json.dumps({"seq": push.seq, **body}, separators=(",", ":"))
         session.execute(update(Event).where(Event.id == event_id).values(published_at=utcnow()))
     return pushes

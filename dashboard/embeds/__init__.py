@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, abort, current_app, g, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 
 from dashboard.db import users
 from dashboard.embeds.components import COMPONENTS, default_settings
@@ -34,6 +35,7 @@ class EmbedToken:
     expires_at: datetime
 
     def as_json(self) -> dict:
+        """The token as the component's host script reads it."""
         return {"token": self.token, "expiresAt": self.expires_at.isoformat()}
 
 
@@ -45,7 +47,7 @@ class TokenCache:
         self._lock = threading.Lock()
 
     def get(self, user_id: str, origin: str, stale: str | None = None) -> EmbedToken:
-        """A token that stays valid for at least REFRESH_MARGIN, minted when needed or when the cached one is `stale`."""
+        """A token valid for at least REFRESH_MARGIN, minted when needed or when the cached one is `stale`."""
         key = (user_id, origin)
         with self._lock:
             cached = self._tokens.get(key)
@@ -114,12 +116,14 @@ def token_for_current_user(stale: str | None = None) -> EmbedToken | None:
 
 
 @bp.get("")
-def index():
+def index() -> ResponseReturnValue:
+    """The embeddable components this dashboard can host."""
     return render_template("embeds/index.html", components=COMPONENTS)
 
 
 @bp.get("/<slug>")
-def show(slug: str):
+def show(slug: str) -> ResponseReturnValue:
+    """One component on a page of its own, with its token minted server-side."""
     component = COMPONENTS.get(slug) or abort(404)
     # An unlinked account still gets the page, with what to do instead of a component that cannot sign in.
     return render_template("embeds/show.html", component=component, slug=slug, token=token_for_current_user(),
@@ -133,7 +137,7 @@ ID = re.compile(r"^[0-9A-Za-z-]{1,64}$")
 
 
 @bp.get("/<slug>/frame")
-def frame(slug: str):
+def frame(slug: str) -> ResponseReturnValue:
     """The component alone, for a page that opens it in place (a thread's Inbox, a flow's BotStudio)."""
     component = COMPONENTS.get(slug) or abort(404)
     settings = default_settings(component)
@@ -152,7 +156,8 @@ def frame(slug: str):
 
 
 @bp.post("/<slug>/token")
-def token(slug: str):
+def token(slug: str) -> ResponseReturnValue:
+    """A fresh embed token for the component's frame, before the current one expires."""
     if slug not in COMPONENTS:
         abort(404)
     body = request.get_json(silent=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import htmx_flask
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -143,7 +144,7 @@ def create() -> ResponseReturnValue:
     if not htmx.is_partial():
         return redirect(target, 303)
     html = render_template("flow_runs/_launched.html", runs=load_runs([run.id for run in runs]))
-    return html, 201, {"HX-Push-Url": target}
+    return htmx_flask.make_response(html, 201, push_url=target)
 
 
 @bp.get("/launched")

@@ -35,6 +35,7 @@ class Launch:
 
     @property
     def wants_new_thread(self) -> bool:
+        """True when the form names a new candidate's channel, number or name."""
         return bool(self.new_channel or self.new_identifier or self.new_first_name or self.new_last_name)
 
 

@@ -34,6 +34,7 @@ class Box:
 
     @property
     def center(self) -> float:
+        """The box's horizontal middle, where its links attach."""
         return self.x + self.width / 2
 
 

@@ -13,12 +13,7 @@ from flask_sock import Sock
 
 from dashboard.config import Config
 from dashboard.db import pushes
-from dashboard.live.connection import (
-    SERVICE_RESTART,
-    Connection,
-    ReaderInHandler,
-    text_frame,
-)
+from dashboard.live.connection import SERVICE_RESTART, Connection, ReaderInHandler, text_frame
 from dashboard.live.hub import Hub, hub
 
 log = logging.getLogger(__name__)

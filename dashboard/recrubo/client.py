@@ -38,10 +38,12 @@ class Page:
 
     @property
     def total(self) -> int:
+        """How many resources the whole list has (`meta.total`), or this page's count without it."""
         return int(self.meta.get("total", len(self.items)))
 
     @property
     def max_page(self) -> int:
+        """The last page number (`meta.maxPage`), 1 without it."""
         return int(self.meta.get("maxPage", 1) or 1)
 
 
