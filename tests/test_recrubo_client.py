@@ -36,6 +36,24 @@ def test_filters_are_sent_as_json_api_filters(api):
     assert page.items and all(thread.channel == channel for thread in page.items)
 
 
+@pytest.mark.parametrize("type_", ["flows", "messageThreads", "flowRuns", "flowGenerations", "vacancies",
+                                   "messageTemplates", "candidates"])
+def test_find_reads_a_type_by_id_and_answers_none_for_an_unknown_one(api, type_):
+    from dashboard.recrubo.client import PATHS
+
+    listed = api.list(PATHS[type_], size=1).items
+    if listed:
+        found = api.find(type_, listed[0].id)
+        assert found is not None and found.id == listed[0].id and found.type == type_
+    assert api.find(type_, str(uuid.uuid4())) is None
+
+
+def test_find_still_raises_what_is_not_a_404():
+    with pytest.raises(RecruboError) as raised:
+        RecruboClient(f"http://127.0.0.1:{free_port()}/public/v2", DEMO_API_KEY, timeout=(0.5, 1)).find("flows", "x")
+    assert raised.value.kind == "unreachable"
+
+
 def test_included_relationships_are_resolved(api):
     thread = api.list("message-threads", size=1).items[0]
     shown = api.get(f"message-threads/{thread.id}", include="messages")

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from dashboard.core import htmx, lists
 from dashboard.core.lists import PAGE_SIZE
 from dashboard.flow_runs import launch, timeline
-from dashboard.recrubo.client import RecruboError, Resource, client
+from dashboard.recrubo.client import Resource, client
 from dashboard.recrubo.search import thread_filters
 
 bp = Blueprint("flow_runs", __name__, url_prefix="/flow-runs")
@@ -90,14 +90,9 @@ def cancel(run_id: str) -> ResponseReturnValue:
 def picker_threads(text: str, chosen: list[str]) -> list[Resource]:
     """The threads the launch form offers: the chosen ones first, then the latest matching the search."""
     api = client()
-    threads = []
-    for thread_id in chosen:
-        # A thread deleted meanwhile (or a mistyped id) simply drops out of the choices.
-        try:
-            threads.append(api.get(f"message-threads/{thread_id}", include="candidate"))
-        except RecruboError as error:
-            if error.kind != "not_found":
-                raise
+    # A thread deleted meanwhile (or a mistyped id) simply drops out of the choices.
+    threads = [thread for thread in (api.find("messageThreads", thread_id, include="candidate") for thread_id in chosen)
+               if thread is not None]
     filters = thread_filters(text)
     if filters is not None:
         found = api.list("message-threads", filters=filters, sort="-updatedAt", size=PICKER_SIZE,

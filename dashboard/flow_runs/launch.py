@@ -74,13 +74,8 @@ def check(launch: Launch, api: RecruboClient) -> None:
     errors: dict[str, str] = {}
     if not launch.flow_id:
         errors["flowId"] = "Pick the flow to run."
-    else:
-        try:
-            api.get(f"flows/{launch.flow_id}")
-        except RecruboError as error:
-            if error.kind != "not_found":
-                raise
-            errors["flowId"] = "That flow no longer exists; pick another."
+    elif api.find("flows", launch.flow_id) is None:
+        errors["flowId"] = "That flow no longer exists; pick another."
     if not launch.thread_ids and not launch.wants_new_thread:
         errors["messageThreadId"] = "Pick at least one thread, or add a new candidate below."
     elif len(launch.thread_ids) > MAX_THREADS:
@@ -102,13 +97,8 @@ def check(launch: Launch, api: RecruboClient) -> None:
 def _thread_errors(launch: Launch, api: RecruboClient) -> dict[str, str]:
     if not launch.thread_ids:
         return {}
-    for thread_id in launch.thread_ids:
-        try:
-            api.get(f"message-threads/{thread_id}")
-        except RecruboError as error:
-            if error.kind != "not_found":
-                raise
-            return {"messageThreadId": "One of the picked threads no longer exists; reload and pick again."}
+    if any(api.find("messageThreads", thread_id) is None for thread_id in launch.thread_ids):
+        return {"messageThreadId": "One of the picked threads no longer exists; reload and pick again."}
     busy = api.list("flow-runs", filters={"messageThreadId": list(launch.thread_ids), "status": "queued,running"},
                     size=MAX_THREADS).items
     if busy:
@@ -133,11 +123,8 @@ def _new_thread_errors(launch: Launch, api: RecruboClient) -> dict[str, str]:
 
 
 def _template_error(launch: Launch, api: RecruboClient) -> tuple[str, str] | None:
-    try:
-        template = api.get(f"message-templates/{launch.template_id}")
-    except RecruboError as error:
-        if error.kind != "not_found":
-            raise
+    template = api.find("messageTemplates", launch.template_id)
+    if template is None:
         return "templateId", "That template no longer exists; pick another."
     wanted = placeholders(template)
     if len(launch.template_parameters) != wanted:

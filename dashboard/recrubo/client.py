@@ -17,6 +17,12 @@ MEDIA_TYPE = "application/vnd.api+json"
 # (connect, read) seconds: a dead API is reported quickly, a slow list still loads.
 TIMEOUT = (3.05, 20)
 MAX_PAGE_SIZE = 200
+# Where each resource type lives (reference §4): the one place a type becomes a path.
+PATHS = {"organizations": "organizations", "users": "users", "candidates": "candidates",
+         "messageThreads": "message-threads", "conversations": "conversations", "messages": "messages",
+         "messageTemplates": "message-templates", "flows": "flows", "nodes": "nodes", "nodeActions": "node-actions",
+         "nodeTransitions": "node-transitions", "flowRuns": "flow-runs", "flowGenerations": "flow-generations",
+         "vacancies": "vacancy", "vacancyAnalyses": "vacancy-analyses", "webhooks": "webhooks"}
 
 
 class Resource(dict):
@@ -92,6 +98,15 @@ class RecruboClient:
         """One resource, with the named relationships resolved from `included`."""
         document = self._read(path, {}, include)
         return _resource(document["data"], _index(document))
+
+    def find(self, type_: str, id_: str, include: str | None = None) -> Resource | None:
+        """One resource of a type by id, or None when the API has no such resource (404)."""
+        try:
+            return self.get(f"{PATHS[type_]}/{id_}", include)
+        except RecruboError as error:
+            if error.kind == "not_found":
+                return None
+            raise
 
     def list(self, path: str, filters: Mapping[str, Any] | None = None, sort: str = "-createdAt",
              page: int = 1, size: int = 25, include: str | None = None) -> Page:

@@ -67,13 +67,8 @@ def check(generation: Generation, api: RecruboClient) -> None:
     if generation.source == "existing":
         if not generation.vacancy_id:
             errors["vacancyId"] = "Pick the vacancy to build the flow from."
-        else:
-            try:
-                api.get(f"vacancy/{generation.vacancy_id}")
-            except RecruboError as error:
-                if error.kind != "not_found":
-                    raise
-                errors["vacancyId"] = "That vacancy no longer exists; pick another."
+        elif api.find("vacancies", generation.vacancy_id) is None:
+            errors["vacancyId"] = "That vacancy no longer exists; pick another."
     elif generation.source == "text":
         if not generation.vacancy_title:
             errors["vacancyTitle"] = "Give the vacancy a title (candidates see it)."

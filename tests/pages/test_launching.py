@@ -131,8 +131,8 @@ def test_a_refused_run_undoes_the_thread_and_candidate_made_for_it():
     class RefusingApi:
         """Accepts the checks and the candidate and thread, then refuses the run."""
 
-        def get(self, path, include=None):
-            return Resource(id=path.rsplit("/", 1)[-1])
+        def find(self, type_, id_, include=None):
+            return Resource(id=id_)
 
         def list(self, path, **options):
             return type("Page", (), {"items": []})()
