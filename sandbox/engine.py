@@ -13,7 +13,7 @@ from sandbox import analysis, generation, jobs, messaging, runs, webhooks
 from sandbox.store import Tx, transaction
 
 if TYPE_CHECKING:
-    from sandbox import SandboxState
+    from sandbox.state import SandboxState
 
 log = logging.getLogger(__name__)
 WORKERS = {"engine": 1, "webhook": 2}  # webhook workers apart, so a slow receiver never stalls the runs
