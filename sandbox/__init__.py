@@ -20,6 +20,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from flask import Flask, request
 
     from sandbox import api, embed, embeddables, errors, management
+    from sandbox import embeddable_flows, embeddable_inbox, embeddable_schedules  # noqa: F401 - routes of embeddables.bp
     from sandbox.settings import load_settings
     from sandbox.state import SandboxState, prepare_database
 
