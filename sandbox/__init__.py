@@ -16,8 +16,9 @@ MAX_BODY = 1024 * 1024
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """The sandbox's Flask app; its engine starts with the first request or `start_engine`, never here."""
-    from flask import Flask, request
+    """The sandbox's Flask app; its engine starts with the first request or `start_engine`, never here, and
+    never in this process with SANDBOX_ENGINE=external (then `sandbox.engine_process` runs it)."""
+    from flask import Flask
 
     from sandbox import api, embed, embeddables, errors, management
     from sandbox import embeddable_flows, embeddable_inbox, embeddable_schedules  # noqa: F401 - routes of embeddables.bp
@@ -31,15 +32,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     state = SandboxState(settings)
     app.extensions["sandbox"] = state
 
-    @app.before_request
-    def start_with_first_request() -> None:
-        """Remember the mount point for the engine's links; start the engine on the first request, revive it after."""
-        state.script_root = request.script_root
-        if not state.first_request_seen:
-            state.first_request_seen = True
-            start_engine(app)
-        elif state.engine is not None:
-            state.engine.revive()
+    if settings.engine == "threads":
+        @app.before_request
+        def start_with_first_request() -> None:
+            """Start the engine's threads in this process with the first request."""
+            if not state.first_request_seen:
+                state.first_request_seen = True
+                start_engine(app)
 
     errors.register(app)
     app.register_blueprint(api.bp, url_prefix="/public/v2")

@@ -21,7 +21,6 @@ class SandboxState:
         self.engine: Engine | None = None
         self.first_request_seen = False
         self.lock = threading.Lock()
-        self.script_root = ""  # the mount point seen by the latest request, for links built by the engine
 
 
 def prepare_database(settings: Settings) -> None:

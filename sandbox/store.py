@@ -168,15 +168,16 @@ def initialize(path: Path) -> None:
 class Tx:
     """One open transaction: record access plus callbacks that run after the commit."""
 
-    def __init__(self, conn: sqlite3.Connection, base: str, context: Any) -> None:
+    def __init__(self, conn: sqlite3.Connection, base: str, context: Any, path: Path) -> None:
         self.conn = conn
+        self.path = path  # the database file
         self.base = base  # the API's path prefix for links, e.g. "/sandbox/public/v2"
         self.context = context  # the sandbox state (settings, engine) this work belongs to
         self.now = time.time()
         self.announce = True  # webhook events on; the seed turns them off for data that is history
         # The organization whose data this work sees; None sees every organization (the engine's lookups by id).
         self.org: str | None = None
-        self.after_commit: list[Callable[[], None]] = []
+        self.after_commit: list[Callable[[Tx], None]] = []  # each called with this transaction
 
     def get(self, rtype: str, rid: Any) -> dict | None:
         """The stored record of this type and id, or None."""
@@ -237,11 +238,11 @@ def transaction(path: Path, base: str = "/public/v2", context: Any = None, write
     """Run a unit of work in one transaction; writers take the lock up front so checks stay true."""
     with pooled(path) as conn, _one_writer(path, write):
         conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-        tx = Tx(conn, base, context)
+        tx = Tx(conn, base, context, path)
         yield tx  # an exception here leaves the transaction open, and `pooled` rolls it back
         conn.execute("COMMIT")
     for callback in tx.after_commit:
-        callback()
+        callback(tx)
 
 
 def wipe(path: Path) -> None:
