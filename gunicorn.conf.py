@@ -1,5 +1,10 @@
 """gunicorn settings for production and for the test suite's live server (see DESIGN §15)."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from dashboard import database
 from dashboard.config import load_or_exit
 
@@ -27,6 +32,39 @@ def on_starting(server) -> None:
     engine = database.make_engine(_config.database_url)
     database.upgrade_schema(engine)
     engine.dispose()
+
+
+# On the embedded sandbox: the process that runs its engine (plain threads, no gevent) and restarts it if it dies.
+_engine_supervisor: list[subprocess.Popen] = []
+
+
+def when_ready(server) -> None:
+    """On the embedded sandbox, start its engine's supervisor (`python -m sandbox.engine_process --supervise`) with
+    the mounted app's settings, so the gevent workers only serve HTTP."""
+    if not _config.embedded_sandbox:
+        return
+    from dashboard.embedded_sandbox import sandbox_config
+
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("SANDBOX_")}
+    environment.update({name: str(value) for name, value in sandbox_config(_config).items()})
+    # Its own session: a Ctrl-C on the terminal reaches gunicorn, which stops it in on_exit after the workers.
+    process = subprocess.Popen([sys.executable, "-m", "sandbox.engine_process", "--supervise"],
+                               cwd=Path(__file__).resolve().parent, env=environment, start_new_session=True)
+    _engine_supervisor.append(process)
+    server.log.info("Started the sandbox engine's supervisor (pid %s)", process.pid)
+
+
+def on_exit(server) -> None:
+    """Stop the sandbox engine's supervisor, which stops the engine once its current job is done."""
+    for process in _engine_supervisor:
+        # poll() and wait() take the arbiter having reaped it already (ECHILD) as ended.
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(25)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        server.log.info("Stopped the sandbox engine's supervisor (pid %s)", process.pid)
 
 
 def post_worker_init(worker):

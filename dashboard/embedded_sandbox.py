@@ -25,7 +25,10 @@ def sandbox_config(config: Config) -> dict:
             # Webhooks flow for real: the sandbox's organization posts to this dashboard's own receiver
             # (the seeded subscriptions are the recommended ones, reference §8.5).
             "SANDBOX_WEBHOOK_URL": f"http://127.0.0.1:{config.port}/webhooks/recrubo",
-            "SANDBOX_TIME_SCALE": config.sandbox_time_scale}
+            "SANDBOX_TIME_SCALE": config.sandbox_time_scale,
+            # Served at /sandbox by the gevent worker, whose engine runs in a process of its own (gunicorn.conf.py).
+            "SANDBOX_MOUNT": "/sandbox",
+            "SANDBOX_ENGINE": "external"}
 
 
 def mount(app: Flask, config: Config) -> None:
