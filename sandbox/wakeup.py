@@ -47,10 +47,13 @@ class Listener:
             raise
         self.socket.setblocking(False)
         self.inode = os.stat(self.path).st_ino
+        self.poller = select.poll()  # not select(): a busy standalone server may hold descriptors past 1024
+        self.poller.register(self.socket, select.POLLIN)
 
     def wait(self, timeout: float) -> bool:
-        """Wait up to `timeout` seconds for a wake-up; True when woken, with every pending one consumed."""
-        select.select([self.socket], [], [], timeout)
+        """Wait up to `timeout` seconds for a wake-up; True when woken, with every pending one consumed (one thread
+        at a time)."""
+        self.poller.poll(timeout * 1000)
         woken = False
         while True:
             try:
