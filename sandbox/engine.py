@@ -11,6 +11,7 @@ import os
 import threading
 import time
 import uuid
+from collections import deque
 from typing import TYPE_CHECKING, ContextManager
 
 from sandbox import analysis, generation, jobs, messaging, rules, runs, wakeup, webhooks  # noqa: F401 - rules: hooks
@@ -74,15 +75,19 @@ class Engine:
                 self.wakeup.set()
 
     def work(self, queue: str) -> None:
-        """Claim and carry out jobs until asked to stop."""
+        """Claim and carry out jobs until asked to stop; log a job claimed late, and a nap that overran."""
         database = self.state.settings.database
+        claimed: deque[float] = deque(maxlen=10_000)  # when this worker claimed its latest jobs
         while not self.stopping.is_set():
             try:
                 job = jobs.claim(database, queue, self.owner, webhooks.LEASE if queue == "webhook" else ENGINE_LEASE)
                 if job is not None:
                     late = time.time() - job.due_at
                     if late > LATE_AFTER:
-                        log.warning("sandbox job %s %s ran %.1f s after it was due", job.id, job.kind, late)
+                        # Many jobs since it fell due: a backlog. None: the worker napped or waited for the lane.
+                        log.warning("sandbox job %s %s ran %.1f s after it was due; this worker ran %d jobs since",
+                                    job.id, job.kind, late, sum(1 for at in claimed if at >= job.due_at))
+                    claimed.append(time.time())
                     self.carry_out(job)
                     continue
                 due = jobs.next_due(database, queue)
@@ -90,7 +95,11 @@ class Engine:
                 log.exception("sandbox engine worker %s failed; retrying", queue)
                 due = None
             wait = IDLE_WAIT if due is None else min(IDLE_WAIT, max(0.01, due - time.time()))
+            napped = time.monotonic()
             self.wakeup.wait(wait)
+            overran = time.monotonic() - napped - wait
+            if overran > LATE_AFTER:  # the stall once seen under gevent: a timed wait that did not return in time
+                log.warning("sandbox engine worker %s woke %.1f s late from a %.2f s wait", queue, overran, wait)
             self.wakeup.clear()
 
     def carry_out(self, job: jobs.Job) -> None:
