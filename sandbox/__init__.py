@@ -20,8 +20,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     never in this process with SANDBOX_ENGINE=external (then `sandbox.engine_process` runs it)."""
     from flask import Flask
 
-    from sandbox import api, embed, embeddables, errors, management
-    from sandbox import embeddable_flows, embeddable_inbox, embeddable_schedules  # noqa: F401 - routes of embeddables.bp
+    # embeddable_*: the component endpoints, which add their routes to embeddables.bp
+    from sandbox import (api, embed, embeddable_flows, embeddable_inbox, embeddable_schedules,  # noqa: F401
+                         embeddables, errors, management)
     from sandbox.settings import load_settings
     from sandbox.state import SandboxState, prepare_database
 

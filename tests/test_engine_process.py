@@ -83,7 +83,7 @@ def test_queued_jobs_run_in_the_engine_process_not_in_the_worker(dashboard):
 
 
 def test_a_killed_engine_process_is_started_again_and_jobs_still_run(dashboard):
-    supervisor, engine = engine_processes(dashboard.process.pid)
+    _, engine = engine_processes(dashboard.process.pid)
     os.kill(engine, signal.SIGKILL)
     wait_for(lambda: f"sandbox engine process {engine} was killed by SIGKILL" in dashboard.log.read_text(),
              "the supervisor's log line")

@@ -32,14 +32,14 @@ class Imports(ast.NodeVisitor):
     def __init__(self) -> None:
         self.found: set[str] = set()
 
-    def visit_If(self, node: ast.If) -> None:  # noqa: N802 - ast's naming
+    def visit_If(self, node: ast.If) -> None:
         if getattr(node.test, "id", "") != "TYPE_CHECKING":
             self.generic_visit(node)
 
-    def visit_Import(self, node: ast.Import) -> None:  # noqa: N802
+    def visit_Import(self, node: ast.Import) -> None:
         self.found |= {alias.name for alias in node.names}
 
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:  # noqa: N802
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         if node.module:  # the sandbox imports absolutely
             self.found |= {node.module, *(f"{node.module}.{alias.name}" for alias in node.names)}
 
