@@ -20,9 +20,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     never in this process with SANDBOX_ENGINE=external (then `sandbox.engine_process` runs it)."""
     from flask import Flask
 
-    # embeddable_*: the component endpoints, which add their routes to embeddables.bp
-    from sandbox import (api, embed, embeddable_flows, embeddable_inbox, embeddable_schedules,  # noqa: F401
-                         embeddables, errors, management)
+    from sandbox import api, components, embed, errors, management
     from sandbox.settings import load_settings
     from sandbox.state import SandboxState, prepare_database
 
@@ -45,7 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp, url_prefix="/public/v2")
     app.register_blueprint(embed.bp, url_prefix="/public/v2/embed")
     app.register_blueprint(management.bp, url_prefix="/public/v2/management")
-    app.register_blueprint(embeddables.bp)
+    app.register_blueprint(components.bp)
     return app
 
 

@@ -66,8 +66,8 @@ def supervise() -> int:
             break
         deaths = 0 if time.monotonic() - started > STEADY_AFTER else deaths + 1
         delay = RESTART_DELAYS[min(deaths, len(RESTART_DELAYS)) - 1] if deaths else 0.0
-        log.error("sandbox engine process %s %s; starting it again in %.1f s", child.pid, how_it_ended(child.returncode),
-                  delay)
+        log.error("sandbox engine process %s %s; starting it again in %.1f s", child.pid,
+                  how_it_ended(child.returncode), delay)
         stop.wait(delay)
     if child is not None and child.poll() is None:
         child.terminate()
@@ -101,7 +101,8 @@ def _stop_on_signals() -> threading.Event:
 def main(argv: list[str] | None = None) -> int:
     """Run the engine, or with --supervise its supervisor; settings come from SANDBOX_* variables."""
     parser = argparse.ArgumentParser(prog="python -m sandbox.engine_process", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--supervise", action="store_true", help="run the engine as a child and restart it when it dies")
+    parser.add_argument("--supervise", action="store_true",
+                        help="run the engine as a child and restart it when it dies")
     arguments = parser.parse_args(argv)
     logging.basicConfig(stream=sys.stderr, level=logging.INFO,
                         format=f"%(asctime)s [{os.getpid()}] %(levelname)s %(name)s: %(message)s")

@@ -15,7 +15,8 @@ PACKAGE = Path(__file__).resolve().parents[2] / "sandbox"
 
 def sandbox_modules_after(statement: str) -> list[str]:
     """The sandbox modules a fresh interpreter has loaded after running `statement`."""
-    code = f"{statement}; import sys, json; print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == 'sandbox')))"
+    code = (f"{statement}; import sys, json; "
+            "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == 'sandbox')))")
     done = subprocess.run([sys.executable, "-c", code], cwd=PACKAGE.parent, capture_output=True, text=True,
                           timeout=60, check=True)
     return json.loads(done.stdout)
