@@ -77,18 +77,19 @@ class Engine:
     def work(self, queue: str) -> None:
         """Claim and carry out jobs until asked to stop; log a job claimed late, and a nap that overran."""
         database = self.state.settings.database
-        claimed: deque[float] = deque(maxlen=10_000)  # when this worker claimed its latest jobs
+        finished: deque[float] = deque(maxlen=10_000)  # when this worker finished its latest jobs
         while not self.stopping.is_set():
             try:
                 job = jobs.claim(database, queue, self.owner, webhooks.LEASE if queue == "webhook" else ENGINE_LEASE)
                 if job is not None:
                     late = time.time() - job.due_at
                     if late > LATE_AFTER:
-                        # Many jobs since it fell due: a backlog. None: the worker napped or waited for the lane.
-                        log.warning("sandbox job %s %s ran %.1f s after it was due; this worker ran %d jobs since",
-                                    job.id, job.kind, late, sum(1 for at in claimed if at >= job.due_at))
-                    claimed.append(time.time())
+                        # Jobs finished since it fell due: a backlog or a slow job. None: the worker napped too long
+                        # or waited for the job's lane.
+                        log.warning("sandbox job %s %s ran %.1f s after it was due; this worker finished %d jobs "
+                                    "since", job.id, job.kind, late, sum(1 for at in finished if at >= job.due_at))
                     self.carry_out(job)
+                    finished.append(time.time())
                     continue
                 due = jobs.next_due(database, queue)
             except Exception:  # noqa: BLE001 - a worker must survive a locked or vanished database

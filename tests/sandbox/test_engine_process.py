@@ -67,7 +67,7 @@ def test_a_job_claimed_later_than_it_was_due_is_logged(tmp_path, caplog):
             with transaction(api.database, context=api.app.extensions["sandbox"]) as tx:
                 jobs.enqueue(tx, "engine", "analysis.step", "no-such-analysis", delay=-30)
             line = poll(lambda: re.search(r"sandbox job \d+ analysis\.step ran (\d+\.\d) s after it was due; "
-                                          r"this worker ran 0 jobs since", caplog.text), timeout=30)
+                                          r"this worker finished 0 jobs since", caplog.text), timeout=30)
         assert float(line.group(1)) >= 30
     finally:
         stop()
