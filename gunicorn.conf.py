@@ -4,6 +4,11 @@ The master imports only `dashboard.config` here: anything else it imported would
 worker patches `threading`, and a lock or thread made then would be a real one inside the worker.
 """
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from dashboard.config import load_or_exit
 
 # Validated here, in the master, so a bad variable stops start-up with one line before any worker forks.
@@ -32,6 +37,37 @@ def on_starting(server) -> None:
     engine = base.make_engine(_config.database_url)
     base.upgrade_schema(engine)
     engine.dispose()
+
+
+# On the embedded sandbox: the process that runs its engine (plain threads, no gevent) and restarts it if it dies.
+_engine_supervisor: list[subprocess.Popen] = []
+
+
+def when_ready(server) -> None:
+    """On the embedded sandbox, start its engine's supervisor (`python -m sandbox.engine_process --supervise`) with
+    the mounted app's settings, so the gevent workers only serve HTTP."""
+    if not _config.embedded_sandbox:
+        return
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("SANDBOX_")}
+    environment.update(_config.sandbox_settings())
+    # Its own session: a Ctrl-C on the terminal reaches gunicorn, which stops it in on_exit after the workers.
+    process = subprocess.Popen([sys.executable, "-m", "sandbox.engine_process", "--supervise"],
+                               cwd=Path(__file__).resolve().parent, env=environment, start_new_session=True)
+    _engine_supervisor.append(process)
+    server.log.info("Started the sandbox engine's supervisor (pid %s)", process.pid)
+
+
+def on_exit(server) -> None:
+    """Stop the sandbox engine's supervisor, which stops the engine once its current job is done."""
+    for process in _engine_supervisor:
+        # poll() and wait() take the arbiter having reaped it already (ECHILD) as ended.
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(25)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        server.log.info("Stopped the sandbox engine's supervisor (pid %s)", process.pid)
 
 
 def post_worker_init(worker) -> None:

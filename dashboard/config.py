@@ -54,6 +54,20 @@ class Config:
         """The API base URL the client uses, over real HTTP even for the embedded sandbox."""
         return self.api_url or f"http://127.0.0.1:{self.port}/sandbox/public/v2"
 
+    def sandbox_settings(self) -> dict[str, str]:
+        """The embedded sandbox's SANDBOX_* settings, for the app mounted at /sandbox and its engine process alike:
+        the dashboard's key and secret, its instance folder, and its own webhook receiver."""
+        return {"SANDBOX_DATABASE": str(self.instance_path / "sandbox.db"),
+                "SANDBOX_API_KEY": self.api_key,
+                "SANDBOX_WEBHOOK_SECRET": self.webhook_secret,
+                # Webhooks flow for real: the sandbox's organization posts to this dashboard's own receiver
+                # (the seeded subscriptions are the recommended ones, reference §8.5).
+                "SANDBOX_WEBHOOK_URL": f"http://127.0.0.1:{self.port}/webhooks/recrubo",
+                "SANDBOX_TIME_SCALE": str(self.sandbox_time_scale),
+                # Served at /sandbox by the gevent worker, whose engine runs in a process of its own (gunicorn.conf.py).
+                "SANDBOX_MOUNT": "/sandbox",
+                "SANDBOX_ENGINE": "external"}
+
 
 def load(environ: Mapping[str, str] | None = None, check_services: bool = True) -> Config:
     """Build a Config from an environment mapping (os.environ by default), or raise ConfigError."""

@@ -11,10 +11,7 @@ import sys
 from werkzeug.serving import make_server
 
 import sandbox
-from sandbox.settings import load_settings
-
-ENV_NAMES = ("SANDBOX_DATABASE", "SANDBOX_API_KEY", "SANDBOX_WEBHOOK_SECRET", "SANDBOX_WEBHOOK_URL",
-             "SANDBOX_TIME_SCALE", "SANDBOX_SEED", "SANDBOX_PARTNER_KEY", "SANDBOX_EMBED_TOKEN_SECONDS")
+from sandbox.settings import from_environment, load_settings
 
 
 def stop_serving(signum: int, frame: object) -> None:
@@ -28,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=5001, help="port to listen on (0 picks a free one)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     arguments = parser.parse_args(argv)
-    config = {name: os.environ[name] for name in ENV_NAMES if os.environ.get(name)}
+    config = from_environment(os.environ)
     try:
         settings = load_settings(config)
     except ValueError as error:
@@ -43,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Partner key (management routes): {settings.partner_key}", flush=True)
     print(f"Database: {settings.database} (time scale {settings.time_scale:g})", flush=True)
     signal.signal(signal.SIGTERM, stop_serving)
-    sandbox.start_engine(app)
+    if settings.engine == "threads":  # else `python -m sandbox.engine_process` runs it beside this server
+        sandbox.start_engine(app)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

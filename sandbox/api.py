@@ -138,7 +138,8 @@ def assign_to_many(tx: Tx, spec: Resource, record: dict | None, to_many: dict, c
         for index, rid in enumerate(ids):
             target = tx.get(rel.target, rid)
             if not changes.visible(target):
-                raise ApiError(422, f"no {rel.target} with id {rid}", pointer=f"/data/relationships/{name}/data/{index}")
+                raise ApiError(422, f"no {rel.target} with id {rid}",
+                               pointer=f"/data/relationships/{name}/data/{index}")
             targets.append(target)
         if check_only:
             continue

@@ -7,14 +7,24 @@ import time
 
 from sandbox import changes
 from sandbox.analysis import analyze
-from sandbox.demo_texts import (CANDIDATE_LINES, DRIVER_PARAMETERS, FIRST_NAMES, LAST_NAMES, POSTAL_CODES,
-                                RECRUITER_LINES, TEMPLATES, USERS, VACANCIES, WAREHOUSE_PARAMETERS)
 from sandbox.demo_flows import build_interview_flow, build_screening_flow
+from sandbox.demo_texts import (
+    CANDIDATE_LINES,
+    DRIVER_PARAMETERS,
+    FIRST_NAMES,
+    LAST_NAMES,
+    POSTAL_CODES,
+    RECRUITER_LINES,
+    TEMPLATES,
+    USERS,
+    VACANCIES,
+    WAREHOUSE_PARAMETERS,
+)
 from sandbox.generator import build_flow
 from sandbox.messaging import BOT_NAME, text_payload
-from sandbox.walk import START_DELAY, action_text, canonical_answer, choose_exit, ordered_actions, schedule_run
 from sandbox.simulator import answer, opener, signature
 from sandbox.store import Tx, iso
+from sandbox.walk import START_DELAY, action_text, canonical_answer, choose_exit, ordered_actions, schedule_run
 
 CANDIDATES = 50
 # (flow key, outcome, scripted answers): outcome "silent@N" stops answering after N answers (timeout),
@@ -140,7 +150,8 @@ def settle_conversation(tx: Tx, thread: dict, last_at: float, person: dict) -> N
     """Recent inbound messages leave the conversation unread; older ones are read and closed."""
     conversation = tx.all("conversations", messageThreadId=thread["id"])[0]
     recent = time.time() - last_at < 2 * 86400
-    unread = len([m for m in tx.all("messages", messageThreadId=thread["id"])[-2:] if m["origin"] == "inbound"]) if recent else 0
+    latest = tx.all("messages", messageThreadId=thread["id"])[-2:]
+    unread = len([m for m in latest if m["origin"] == "inbound"]) if recent else 0
     restamp(tx, "conversations", {**conversation, "unreadMessages": unread > 0, "unreadMessagesCount": unread,
                                   "status": "open" if recent else "closed"}, last_at)
 
@@ -150,7 +161,8 @@ def play(tx: Tx, flow: dict, thread: dict, person: dict, outcome: str, script: d
     """A past run of a flow, walked like the engine walks it, with its messages, state, cost and status."""
     whatsapp = thread["channel"] == "whatsapp"
     initial = {"type": "template", "template": {"id": template["id"], "components": [
-        {"type": "body", "parameters": [{"type": "text", "text": person["firstName"]}, {"type": "text", "text": "us"}]}]}}
+        {"type": "body", "parameters": [{"type": "text", "text": person["firstName"]},
+                                        {"type": "text", "text": "us"}]}]}}
     if outcome == "window":
         initial = text_payload(f"Hi {person['firstName']}, are you still looking for work?")
     elif not whatsapp:

@@ -42,9 +42,9 @@ def ask(variable: str, text: str, options: list[str] | None = None) -> dict:
 
 def build_screening_flow(tx: Tx, at: float) -> dict:
     """Quick screening: name, age (under 18 is declined), hours, start date and the kind of work."""
-    flow, node, link = _builder(tx, at, {"name": "Quick screening", "reminderInterval": 30,
-                                         "reminderMessage": "Hi again! Shall we finish your screening? It takes a minute.",
-                                         "sessionTimeout": 720, "vacancyId": None})
+    flow, node, link = _builder(tx, at, {
+        "name": "Quick screening", "reminderInterval": 30, "sessionTimeout": 720, "vacancyId": None,
+        "reminderMessage": "Hi again! Shall we finish your screening? It takes a minute."})
     welcome = node("Welcome", [say("Hi! I'm the Acme recruiting assistant. A few quick questions and we'll match "
                                    "you with a job."), ask("first_name", "What's your first name?")], start=True)
     age = node("Age", [ask("age", "How old are you?")])

@@ -46,7 +46,8 @@ def authenticate() -> Response:
         token = secrets.token_urlsafe(32)
         # One hour of real time unless SANDBOX_EMBED_TOKEN_SECONDS says otherwise; never time-scaled (S26).
         expires = iso(time.time() + current_app.extensions["sandbox"].settings.embed_token_seconds)
-        tx.conn.execute("INSERT INTO embed_tokens (token, user_id, origin, expires_at, created_at) VALUES (?, ?, ?, ?, ?)",
+        tx.conn.execute("INSERT INTO embed_tokens (token, user_id, origin, expires_at, created_at) "
+                        "VALUES (?, ?, ?, ?, ?)",
                         (token, user["id"], fields["originUrl"], expires, iso()))
     return Response(json.dumps({"token": token, "expiresAt": expires}), status=200, mimetype="application/json")
 

@@ -39,7 +39,8 @@ def appointment_fields(tx: Tx, body: dict) -> dict:
     """A title, a start before its end, and an existing candidate (or none); 422 with the reason otherwise."""
     title = body.get("title").strip() if isinstance(body.get("title"), str) else ""
     if not title or len(title) > TITLE_LIMIT:
-        raise EmbedRefused(422, "validation_error", f"Give the appointment a title of at most {TITLE_LIMIT} characters.")
+        raise EmbedRefused(422, "validation_error",
+                           f"Give the appointment a title of at most {TITLE_LIMIT} characters.")
     try:
         starts, ends = parse_time(str(body.get("startsAt"))), parse_time(str(body.get("endsAt")))
     except ValueError:

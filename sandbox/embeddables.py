@@ -4,7 +4,8 @@ A component page waits for `{action: 'initialize', token, settings}` from its pa
 `POST /embeddables/api/session` whether the token is valid for the parent's origin. The frame is
 third-party to the host page, where cookies are partitioned or blocked, so the page keeps the token in
 memory and sends it as `X-Recrubo-Embed-Token` to the component's own JSON endpoints (this module and
-`embeddable_inbox`, `embeddable_flows`, `embeddable_schedules`), which check it on every call.
+`embeddable_inbox`, `embeddable_flows`, `embeddable_schedules`, which add them to this module's blueprint;
+`components` gathers them), which check it on every call.
 """
 
 from __future__ import annotations
@@ -133,6 +134,3 @@ def session() -> Response:
     return jsonify(user={"id": user["id"], "fullName": user.get("fullName"), "email": user.get("email"),
                          "timeZone": user.get("timeZone") or "Europe/Amsterdam"},
                    organization={"name": organization.get("name")}, expiresAt=stored_token(body["token"])[2])
-
-
-from sandbox import embeddable_flows, embeddable_inbox, embeddable_schedules  # noqa: E402,F401 - they add routes to bp

@@ -1,4 +1,8 @@
-"""The engine: daemon worker threads that claim due jobs from the job table and carry them out."""
+"""The engine: daemon worker threads that claim due jobs from the job table and carry them out.
+
+It runs in the process that serves a standalone sandbox, or in a process of its own (`sandbox.engine_process`)
+for the sandbox the dashboard mounts in its gevent worker.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +11,24 @@ import os
 import threading
 import time
 import uuid
+from collections import deque
 from typing import TYPE_CHECKING, ContextManager
 
-from sandbox import analysis, generation, jobs, messaging, runs, webhooks
+from sandbox import analysis, generation, jobs, messaging, rules, runs, wakeup, webhooks  # noqa: F401 - rules: hooks
 from sandbox.store import Tx, transaction
 
 if TYPE_CHECKING:
-    from sandbox import SandboxState
+    from sandbox.state import SandboxState
 
 log = logging.getLogger(__name__)
 WORKERS = {"engine": 1, "webhook": 2}  # webhook workers apart, so a slow receiver never stalls the runs
 ENGINE_LEASE = 60.0
-IDLE_WAIT = 0.25  # longest nap: jobs added by another process are noticed this fast
-# An engine job takes milliseconds; a worker silent this long is stuck (a webhook worker may wait on a receiver).
-STUCK_AFTER = {"engine": 10.0, "webhook": 2 * webhooks.LEASE}
+IDLE_WAIT = 0.25  # longest nap: a job whose wake-up got lost is still claimed this fast
+LATE_AFTER = 1.0  # a job claimed later than this after it fell due is logged: nothing should make it wait
 
 
 class Engine:
-    """The worker threads of one sandbox app in this process."""
+    """The worker threads of one sandbox in this process (plain threads: never run it under gevent)."""
 
     def __init__(self, state: SandboxState) -> None:
         self.state = state
@@ -32,41 +36,27 @@ class Engine:
         self.stopping = threading.Event()
         self.wakeup = threading.Event()
         self.threads: list[threading.Thread] = []
-        self.beats: dict[threading.Thread, tuple[float, str]] = {}  # each worker's last sign of life, and its job
-        self.retired: set[threading.Thread] = set()  # replaced as stuck: leaves its loop if it ever wakes
+        self.listener: wakeup.Listener | None = None
 
     def start(self) -> None:
-        """Start the worker threads (daemons, so they never keep the process alive)."""
-        jobs.register_waker(self.wakeup, True)
+        """Start the worker threads, and the one that relays wake-ups from the socket (daemons all)."""
+        database = self.state.settings.database
+        try:
+            self.listener = wakeup.Listener(database)
+        except OSError as error:
+            log.warning("sandbox engine cannot listen for wake-ups at %s (%s); it polls every %.2f s",
+                        wakeup.address(database), error, IDLE_WAIT)
+        else:
+            self._spawn(self.relay, "sandbox-wakeup")
         for queue, count in WORKERS.items():
             for number in range(count):
-                self.threads.append(self._spawn(queue, number))
-        log.info("sandbox engine %s started on %s", self.owner, self.state.settings.database)
+                self._spawn(self.work, f"sandbox-{queue}-{number}", queue)
+        log.info("sandbox engine %s started on %s", self.owner, database)
 
-    def revive(self, stuck_after: dict[str, float] = STUCK_AFTER) -> None:
-        """Replace any worker that died or is stuck, so one lost worker never stalls the sandbox for good."""
-        if self.stopping.is_set():
-            return
-        now = time.monotonic()
-        for index, thread in enumerate(self.threads):
-            queue, number = thread.name.removeprefix("sandbox-").rsplit("-", 1)
-            beat, doing = self.beats.get(thread, (now, ""))
-            if not thread.is_alive():
-                log.error("sandbox engine worker %s had died; starting it again", thread.name)
-            elif now - beat > stuck_after[queue]:
-                # Seen under gevent in long test sessions: the engine worker stopped without a trace. Say where.
-                log.error("sandbox engine worker %s stuck for %.0f s (%s); starting another. Where it waits:\n%s",
-                          thread.name, now - beat, doing or "between jobs", _stack_of(thread))
-            else:
-                continue
-            self.beats.pop(thread, None)
-            self.retired.add(thread)
-            self.threads[index] = self._spawn(queue, int(number))
-
-    def _spawn(self, queue: str, number: int) -> threading.Thread:
-        thread = threading.Thread(target=self.work, args=(queue,), daemon=True, name=f"sandbox-{queue}-{number}")
+    def _spawn(self, target, name: str, *args: str) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True, name=name)
         thread.start()
-        return thread
+        self.threads.append(thread)
 
     def stop(self, timeout: float = 15.0) -> None:
         """Ask the workers to stop and wait for them to finish their current job."""
@@ -74,35 +64,43 @@ class Engine:
         self.wakeup.set()
         for thread in self.threads:
             thread.join(timeout)
-        jobs.register_waker(self.wakeup, False)
+        if self.listener is not None:
+            self.listener.close()
         log.info("sandbox engine %s stopped", self.owner)
 
-    def work(self, queue: str) -> None:
-        """Claim and carry out jobs until asked to stop; log whatever ends the worker otherwise."""
-        try:
-            self._work(queue)
-        except BaseException:
-            # Seen once under gevent in a long test session: a worker ended without a trace. Say why.
-            log.exception("sandbox engine worker %s ended unexpectedly", queue)
-            raise
+    def relay(self) -> None:
+        """Turn each wake-up that arrives on the socket into the workers' event."""
+        while not self.stopping.is_set():
+            if self.listener.wait(IDLE_WAIT):
+                self.wakeup.set()
 
-    def _work(self, queue: str) -> None:
+    def work(self, queue: str) -> None:
+        """Claim and carry out jobs until asked to stop; log a job claimed late, and a nap that overran."""
         database = self.state.settings.database
-        me = threading.current_thread()
-        while not self.stopping.is_set() and me not in self.retired:
-            self.beats[me] = (time.monotonic(), "")
+        finished: deque[float] = deque(maxlen=10_000)  # when this worker finished its latest jobs
+        while not self.stopping.is_set():
             try:
                 job = jobs.claim(database, queue, self.owner, webhooks.LEASE if queue == "webhook" else ENGINE_LEASE)
                 if job is not None:
-                    self.beats[me] = (time.monotonic(), f"job {job.id} {job.kind} {job.ref}")
+                    late = time.time() - job.due_at
+                    if late > LATE_AFTER:
+                        # Jobs finished since it fell due: a backlog or a slow job. None: the worker napped too long
+                        # or waited for the job's lane.
+                        log.warning("sandbox job %s %s ran %.1f s after it was due; this worker finished %d jobs "
+                                    "since", job.id, job.kind, late, sum(1 for at in finished if at >= job.due_at))
                     self.carry_out(job)
+                    finished.append(time.time())
                     continue
                 due = jobs.next_due(database, queue)
             except Exception:  # noqa: BLE001 - a worker must survive a locked or vanished database
                 log.exception("sandbox engine worker %s failed; retrying", queue)
                 due = None
             wait = IDLE_WAIT if due is None else min(IDLE_WAIT, max(0.01, due - time.time()))
+            napped = time.monotonic()
             self.wakeup.wait(wait)
+            overran = time.monotonic() - napped - wait
+            if overran > LATE_AFTER:  # the stall once seen under gevent: a timed wait that did not return in time
+                log.warning("sandbox engine worker %s woke %.1f s late from a %.2f s wait", queue, overran, wait)
             self.wakeup.clear()
 
     def carry_out(self, job: jobs.Job) -> None:
@@ -121,8 +119,9 @@ class Engine:
                 jobs.finish(tx, job)
 
     def transaction(self, write: bool = True) -> ContextManager[Tx]:
-        """A transaction whose links use the mount point the app was last reached at."""
-        return transaction(self.state.settings.database, self.state.script_root + "/public/v2", self.state, write)
+        """A transaction whose links use the configured mount point (SANDBOX_MOUNT): the engine sees no requests."""
+        settings = self.state.settings
+        return transaction(settings.database, settings.mount + "/public/v2", self.state, write)
 
     def deliver(self, job: jobs.Job) -> None:
         """Attempt a webhook delivery outside any transaction, then record it."""
@@ -147,24 +146,6 @@ class Engine:
                     webhooks.record_attempt(tx, current, attempt, self.state.settings.time_scale,
                                             final=not subscribed)
                 jobs.finish(tx, job)
-
-
-def _stack_of(thread: threading.Thread) -> str:
-    """Where a worker thread (a greenlet under gevent) is waiting, as a traceback; empty when unknown."""
-    import sys
-    import traceback
-
-    frame = sys._current_frames().get(thread.ident)
-    if frame is None:  # under gevent a "thread" is a greenlet, and its ident is the greenlet's id()
-        try:
-            import gc
-
-            import greenlet
-            frame = next((g.gr_frame for g in gc.get_objects()
-                          if isinstance(g, greenlet.greenlet) and id(g) == thread.ident), None)
-        except ImportError:
-            frame = None
-    return "".join(traceback.format_stack(frame)) if frame is not None else "(stack unknown)"
 
 
 HANDLERS = {"run": ("flowRuns", lambda tx, job, run: runs.handle(tx, job.kind, run, job.payload)),

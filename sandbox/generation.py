@@ -109,5 +109,6 @@ def step(tx: Tx, generation: dict) -> None:
 
 def fail(tx: Tx, generation: dict, error: str) -> None:
     """End a generation in `exception` with a readable error (S23)."""
-    changes.update(tx, "flowGenerations", generation, {"status": "exception", "error": error, "flowId": None, "cost": 0})
+    changes.update(tx, "flowGenerations", generation,
+                   {"status": "exception", "error": error, "flowId": None, "cost": 0})
     log.info("flow generation %s failed: %s", generation["id"], error)

@@ -9,6 +9,7 @@ from typing import Callable
 #   prepare(tx, old, attrs): validate and complete attrs before a create (old is None) or an update
 #   after(tx, old, new): side effects once a create (old is None) or an update is stored
 #   before_delete(tx, record) / after_delete(tx, record)
+#   received(tx, message): a candidate's message was stored (messages only: it feeds the thread's flow run)
 _HOOKS: dict[str, dict[str, Callable]] = defaultdict(dict)
 
 

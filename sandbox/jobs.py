@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from sandbox import wakeup
 from sandbox.store import Tx, pooled
-
-# Engine workers of this process wait on these; a commit that adds a job wakes them early.
-_wakers: set[threading.Event] = set()
 
 
 @dataclass(frozen=True)
@@ -24,6 +21,7 @@ class Job:
     ref: str
     payload: dict
     owner: str
+    due_at: float  # when it fell due, in seconds since the epoch
 
 
 def enqueue(tx: Tx, queue: str, kind: str, ref: str, delay: float = 0.0, payload: dict | None = None,
@@ -41,15 +39,9 @@ def schedule(tx: Tx, kind: str, ref: str, seconds: float = 0.0, payload: dict | 
     enqueue(tx, "engine", kind, ref, tx.context.settings.scaled(seconds), payload, lane)
 
 
-def wake() -> None:
-    """Wake this process's engine workers."""
-    for event in list(_wakers):
-        event.set()
-
-
-def register_waker(event: threading.Event, active: bool) -> None:
-    """Add or remove an engine worker's wake-up event."""
-    (_wakers.add if active else _wakers.discard)(event)
+def wake(tx: Tx) -> None:
+    """Wake the engine of the transaction's database (in this process or another) to claim the new jobs."""
+    wakeup.send(tx.path)
 
 
 def claim(path: Path, queue: str, owner: str, lease: float) -> Job | None:
@@ -61,7 +53,7 @@ def claim(path: Path, queue: str, owner: str, lease: float) -> Job | None:
             return None
         conn.execute("BEGIN IMMEDIATE")
         row = conn.execute(
-            """SELECT id, kind, ref, payload FROM jobs j
+            """SELECT id, kind, ref, payload, due_at FROM jobs j
                WHERE queue = ? AND due_at <= ? AND (lease_until IS NULL OR lease_until < ?)
                  AND (lane IS NULL OR NOT EXISTS (
                       SELECT 1 FROM jobs k WHERE k.lane = j.lane AND k.id != j.id AND k.lease_until >= ?))
@@ -69,7 +61,7 @@ def claim(path: Path, queue: str, owner: str, lease: float) -> Job | None:
         if row:
             conn.execute("UPDATE jobs SET lease_owner = ?, lease_until = ? WHERE id = ?", (owner, now + lease, row[0]))
         conn.execute("COMMIT")
-    return Job(row[0], queue, row[1], row[2], json.loads(row[3]), owner) if row else None
+    return Job(row[0], queue, row[1], row[2], json.loads(row[3]), owner, row[4]) if row else None
 
 
 def finish(tx: Tx, job: Job) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from sandbox import changes, jobs
+from sandbox import changes, hooks, jobs
 from sandbox.hooks import hook
 from sandbox.jsonapi import ApiError, invalid
 from sandbox.store import Tx, epoch
@@ -115,8 +115,7 @@ def after_message(tx: Tx, old: dict | None, message: dict) -> None:
         changes.update(tx, "conversations", conversation, {
             "status": "open", "unreadMessages": True,
             "unreadMessagesCount": (conversation.get("unreadMessagesCount") or 0) + 1})
-    from sandbox import runs  # runs imports this module for sending
-    runs.on_inbound(tx, message)
+    hooks.run("received", "messages", tx, message)  # the thread's run (sandbox.runs) takes it from here
 
 
 def window_open(tx: Tx, thread: dict) -> bool:

@@ -62,6 +62,7 @@ def end_thread_runs(tx: Tx, thread: dict) -> None:
             changes.update(tx, "flowRuns", run, {"status": "cancelled", "_rt": {**run["_rt"], "phase": "done"}})
 
 
+@hook("received", "messages")
 def on_inbound(tx: Tx, message: dict) -> None:
     """Hand a candidate's message to the thread's running run, unless the bot is paused (S27)."""
     thread = tx.get("messageThreads", message["messageThreadId"])

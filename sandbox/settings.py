@@ -9,6 +9,11 @@ from typing import Any, Mapping
 from sandbox.defaults import DEMO_API_KEY, DEMO_PARTNER_KEY, DEMO_WEBHOOK_SECRET
 
 SEED_MODES = ("demo", "none")
+# "threads": the app runs its engine in its own process; "external": another process runs it (engine_process).
+ENGINE_MODES = ("threads", "external")
+ENV_NAMES = ("SANDBOX_DATABASE", "SANDBOX_API_KEY", "SANDBOX_WEBHOOK_SECRET", "SANDBOX_WEBHOOK_URL",
+             "SANDBOX_TIME_SCALE", "SANDBOX_SEED", "SANDBOX_PARTNER_KEY", "SANDBOX_EMBED_TOKEN_SECONDS",
+             "SANDBOX_MOUNT", "SANDBOX_ENGINE")
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,9 @@ class Settings:
     seed: str
     # How long an embed token lives, in real seconds (S34: one hour); shorter only to test token refresh.
     embed_token_seconds: float = 3600.0
+    # Where the app is mounted (the dashboard's "/sandbox"), for links the engine builds outside any request.
+    mount: str = ""
+    engine: str = "threads"
 
     def scaled(self, seconds: float) -> float:
         """A real-time delay compressed by the time scale (S26)."""
@@ -39,6 +47,9 @@ def load_settings(config: Mapping[str, Any] | None) -> Settings:
     seed = str(config.get("SANDBOX_SEED") or "demo").lower()
     if seed not in SEED_MODES:
         raise ValueError(f"SANDBOX_SEED must be one of {', '.join(SEED_MODES)}, not {seed!r}")
+    engine = str(config.get("SANDBOX_ENGINE") or "threads").lower()
+    if engine not in ENGINE_MODES:
+        raise ValueError(f"SANDBOX_ENGINE must be one of {', '.join(ENGINE_MODES)}, not {engine!r}")
     return Settings(
         database=Path(config.get("SANDBOX_DATABASE") or "instance/sandbox.db"),
         api_key=str(config.get("SANDBOX_API_KEY") or DEMO_API_KEY),
@@ -48,4 +59,11 @@ def load_settings(config: Mapping[str, Any] | None) -> Settings:
         time_scale=scale,
         seed=seed,
         embed_token_seconds=float(config.get("SANDBOX_EMBED_TOKEN_SECONDS") or 3600),
+        mount=str(config.get("SANDBOX_MOUNT") or "").rstrip("/"),
+        engine=engine,
     )
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The SANDBOX_* variables that are set, as a config mapping for `load_settings` or `create_app`."""
+    return {name: environ[name] for name in ENV_NAMES if environ.get(name)}

@@ -43,13 +43,19 @@ CREATE TABLE IF NOT EXISTS embed_tokens (
 """
 TABLES = ("resources", "jobs", "meta", "embed_tokens")
 
-_id_lock = threading.Lock()
 _id_state = {"ms": 0, "counter": 0}
+_locks: dict[str, threading.Lock] = {}
+
+
+def _lock(name: str) -> threading.Lock:
+    """A process-wide lock made on first use, never at import: in a gevent worker that is after gevent has
+    patched `threading`, so a greenlet waiting on it yields instead of freezing the process."""
+    return _locks.get(name) or _locks.setdefault(name, threading.Lock())
 
 
 def new_id(at: float | None = None) -> str:
     """A UUID (version 7) whose order follows creation time, so equal timestamps still sort by age."""
-    with _id_lock:
+    with _lock("id"):
         ms = int((time.time() if at is None else at) * 1000)
         if at is None and ms <= _id_state["ms"]:
             ms, counter = _id_state["ms"], _id_state["counter"] + 1
@@ -94,7 +100,6 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 _idle: dict[str, list[sqlite3.Connection]] = {}
-_idle_lock = threading.Lock()
 _inherited: list[sqlite3.Connection] = []
 IDLE_CONNECTIONS = 8
 
@@ -109,7 +114,6 @@ def _forget_inherited_connections() -> None:
 os.register_at_fork(after_in_child=_forget_inherited_connections)
 
 
-_writers: dict[str, threading.Lock] = {}
 WRITER_WAIT = 30.0  # as long as SQLite's busy_timeout; past it SQLite decides, as without this lock
 
 
@@ -117,12 +121,11 @@ WRITER_WAIT = 30.0  # as long as SQLite's busy_timeout; past it SQLite decides, 
 def _one_writer(path: Path, write: bool) -> Iterator[None]:
     # Under gevent (the embedded sandbox in the dashboard's worker) every greenlet shares one OS thread: a writer
     # waiting on SQLite's lock inside C (busy_timeout) would freeze the whole process, including a greenlet that
-    # holds the lock and has yielded on I/O. Writers of one process queue here first, where waiting yields. (The
-    # lock is made on first use, in the worker, after gevent has patched `threading`.)
+    # holds the lock and has yielded on I/O. Writers of one process queue here first, where waiting yields.
     if not write:
         yield
         return
-    lock = _writers.get(str(path)) or _writers.setdefault(str(path), threading.Lock())
+    lock = _lock(f"writer:{path}")
     acquired = lock.acquire(timeout=WRITER_WAIT)
     try:
         yield
@@ -134,7 +137,7 @@ def _one_writer(path: Path, write: bool) -> Iterator[None]:
 @contextmanager
 def pooled(path: Path) -> Iterator[sqlite3.Connection]:
     """A reused connection; reuse matters because closing the last one checkpoints the whole WAL."""
-    with _idle_lock:
+    with _lock("idle"):
         idle = _idle.setdefault(str(path), [])
         conn = idle.pop() if idle else None
     conn = conn or connect(path)
@@ -143,7 +146,7 @@ def pooled(path: Path) -> Iterator[sqlite3.Connection]:
     finally:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
-        with _idle_lock:
+        with _lock("idle"):
             keep = len(idle) < IDLE_CONNECTIONS
             if keep:
                 idle.append(conn)
@@ -165,15 +168,16 @@ def initialize(path: Path) -> None:
 class Tx:
     """One open transaction: record access plus callbacks that run after the commit."""
 
-    def __init__(self, conn: sqlite3.Connection, base: str, context: Any) -> None:
+    def __init__(self, conn: sqlite3.Connection, base: str, context: Any, path: Path) -> None:
         self.conn = conn
+        self.path = path  # the database file
         self.base = base  # the API's path prefix for links, e.g. "/sandbox/public/v2"
         self.context = context  # the sandbox state (settings, engine) this work belongs to
         self.now = time.time()
         self.announce = True  # webhook events on; the seed turns them off for data that is history
         # The organization whose data this work sees; None sees every organization (the engine's lookups by id).
         self.org: str | None = None
-        self.after_commit: list[Callable[[], None]] = []
+        self.after_commit: list[Callable[[Tx], None]] = []  # each called with this transaction
 
     def get(self, rtype: str, rid: Any) -> dict | None:
         """The stored record of this type and id, or None."""
@@ -234,11 +238,11 @@ def transaction(path: Path, base: str = "/public/v2", context: Any = None, write
     """Run a unit of work in one transaction; writers take the lock up front so checks stay true."""
     with pooled(path) as conn, _one_writer(path, write):
         conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-        tx = Tx(conn, base, context)
+        tx = Tx(conn, base, context, path)
         yield tx  # an exception here leaves the transaction open, and `pooled` rolls it back
         conn.execute("COMMIT")
     for callback in tx.after_commit:
-        callback()
+        callback(tx)
 
 
 def wipe(path: Path) -> None:

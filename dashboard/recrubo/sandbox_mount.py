@@ -17,20 +17,9 @@ log = logging.getLogger(__name__)
 sandbox_cli = AppGroup("sandbox", help="Manage the embedded Recrubo sandbox.")
 
 
-def sandbox_config(config: Config) -> dict:
-    """The embedded sandbox's settings: the dashboard's key and secret, its instance folder, its receiver."""
-    return {"SANDBOX_DATABASE": str(config.instance_path / "sandbox.db"),
-            "SANDBOX_API_KEY": config.api_key,
-            "SANDBOX_WEBHOOK_SECRET": config.webhook_secret,
-            # Webhooks flow for real: the sandbox's organization posts to this dashboard's own receiver
-            # (the seeded subscriptions are the recommended ones, reference §8.5).
-            "SANDBOX_WEBHOOK_URL": f"http://127.0.0.1:{config.port}/webhooks/recrubo",
-            "SANDBOX_TIME_SCALE": config.sandbox_time_scale}
-
-
 def mount(app: Flask, config: Config) -> None:
     """Serve the sandbox under /sandbox in this process and make sure the demo account exists."""
-    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/sandbox": sandbox.create_app(sandbox_config(config))})
+    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/sandbox": sandbox.create_app(config.sandbox_settings())})
     app.cli.add_command(sandbox_cli)
     with app.app_context():
         demo = users.ensure_demo_account()
@@ -42,5 +31,5 @@ def mount(app: Flask, config: Config) -> None:
 @click.confirmation_option(prompt="Erase every flow, run and message of the embedded sandbox?")
 def reset_command() -> None:
     """Erase the embedded sandbox's data and seed it again."""
-    sandbox.reset_database(sandbox_config(current_app.config["RECRUBO"]))
+    sandbox.reset_database(current_app.config["RECRUBO"].sandbox_settings())
     click.echo("The embedded sandbox was reset.")

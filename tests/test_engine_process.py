@@ -1,0 +1,101 @@
+"""On the embedded sandbox, gunicorn's master runs the sandbox's engine in a process of its own (under a small
+supervisor that restarts it), so the gevent worker only serves HTTP."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from sandbox.defaults import DEMO_API_KEY
+from tests.conftest import start_dashboard, stop
+
+HEADERS = {"Authorization": f"Bearer {DEMO_API_KEY}", "Content-Type": "application/vnd.api+json"}
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid`."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def command(pid: int) -> str:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
+
+
+def wait_for(check, what: str, seconds: float = 60):
+    deadline = time.monotonic() + seconds
+    while not (found := check()):
+        assert time.monotonic() < deadline, f"{what} did not happen within {seconds} s"
+        time.sleep(0.1)
+    return found
+
+
+def engine_processes(master: int) -> tuple[int, int]:
+    """The master's engine supervisor and the engine process it runs."""
+    supervisor = next(pid for pid in children(master) if "sandbox.engine_process --supervise" in command(pid))
+    engines = wait_for(lambda: [pid for pid in children(supervisor) if alive(pid)], "an engine process")
+    assert len(engines) == 1
+    assert command(engines[0]).strip().endswith("-m sandbox.engine_process")
+    return supervisor, engines[0]
+
+
+def analysis_finishes(server) -> None:
+    """A vacancy analysis (engine jobs) queued through the embedded sandbox's API runs to its end."""
+    created = requests.post(f"{server.url}/sandbox/public/v2/vacancy-analyses", headers=HEADERS, timeout=10, json={
+        "data": {"type": "vacancyAnalyses", "attributes": {"inputText": "Forklift driver, nights, Tilburg."}}})
+    assert created.status_code == 201, created.text
+    url = f"{server.url}/sandbox/public/v2/vacancy-analyses/{created.json()['data']['id']}"
+    wait_for(lambda: requests.get(url, headers=HEADERS, timeout=10).json()["data"]["attributes"]["status"]
+             == "finished", "the analysis")
+
+
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory):
+    """The dashboard under gunicorn on the embedded default, with its own instance folder."""
+    server = start_dashboard(tmp_path_factory.mktemp("engine-process"))
+    yield server
+    stop(server.process)
+
+
+def test_queued_jobs_run_in_the_engine_process_not_in_the_worker(dashboard):
+    supervisor, engine = engine_processes(dashboard.process.pid)
+    workers = [pid for pid in children(dashboard.process.pid) if pid != supervisor]
+    assert workers and engine not in workers
+    analysis_finishes(dashboard)
+    log = dashboard.log.read_text()
+    # Engines log their owner id, which starts with their process id: only the engine process ran one.
+    assert set(re.findall(r"sandbox engine (\d+)-\w+ started", log)) == {str(engine)}
+
+
+def test_a_killed_engine_process_is_started_again_and_jobs_still_run(dashboard):
+    _, engine = engine_processes(dashboard.process.pid)
+    os.kill(engine, signal.SIGKILL)
+    wait_for(lambda: f"sandbox engine process {engine} was killed by SIGKILL" in dashboard.log.read_text(),
+             "the supervisor's log line")
+    _, restarted = wait_for(lambda: engine_processes(dashboard.process.pid)[1] != engine and
+                            engine_processes(dashboard.process.pid), "a new engine process")
+    assert restarted != engine
+    analysis_finishes(dashboard)
+
+
+def test_stopping_the_dashboard_stops_the_engine_process(dashboard):
+    supervisor, engine = engine_processes(dashboard.process.pid)
+    stop(dashboard.process)
+    assert dashboard.process.returncode == 0
+    wait_for(lambda: not alive(supervisor) and not alive(engine), "the engine and its supervisor stopping", 30)
+    assert "Traceback" not in dashboard.log.read_text()
