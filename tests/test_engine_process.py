@@ -99,3 +99,24 @@ def test_stopping_the_dashboard_stops_the_engine_process(dashboard):
     assert dashboard.process.returncode == 0
     wait_for(lambda: not alive(supervisor) and not alive(engine), "the engine and its supervisor stopping", 30)
     assert "Traceback" not in dashboard.log.read_text()
+
+
+def test_flask_sandbox_engine_runs_the_engine_in_the_foreground_until_stopped(tmp_path):
+    # For a dashboard served by `flask run`, which starts no engine of its own.
+    import subprocess
+    import sys
+
+    from tests.conftest import server_environment
+
+    environment = server_environment(INSTANCE_PATH=str(tmp_path))
+    log = tmp_path / "engine.log"
+    with open(log, "w") as output:
+        process = subprocess.Popen([str(Path(sys.executable).with_name("flask")), "--app", "wsgi", "sandbox", "engine"],
+                                   cwd=Path(__file__).resolve().parent.parent, env=environment, stdout=output,
+                                   stderr=subprocess.STDOUT)
+        try:
+            wait_for(lambda: "sandbox engine" in log.read_text() and "started on" in log.read_text(), "the engine start")
+        finally:
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(30) == 0
+    assert re.search(r"sandbox engine \S+ stopped", log.read_text())

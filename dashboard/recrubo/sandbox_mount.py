@@ -33,3 +33,12 @@ def reset_command() -> None:
     """Erase the embedded sandbox's data and seed it again."""
     sandbox.reset_database(current_app.config["RECRUBO"].sandbox_settings())
     click.echo("The embedded sandbox was reset.")
+
+
+@sandbox_cli.command("engine")
+def engine_command() -> None:
+    """Run the embedded sandbox's engine in the foreground, for a dashboard served by `flask run` (under gunicorn,
+    its master runs the engine)."""
+    from sandbox import engine_process
+
+    raise SystemExit(engine_process.run(current_app.config["RECRUBO"].sandbox_settings()))
