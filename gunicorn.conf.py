@@ -34,8 +34,8 @@ def on_starting(server) -> None:
     engine.dispose()
 
 
-def post_worker_init(worker):
-    """On shutdown, close this worker's websockets with 1012 so pages reconnect (to the next worker)."""
-    from dashboard.live.socket import close_sockets_on_exit
+def post_worker_init(worker) -> None:
+    """Start the worker's live publisher; on shutdown, close its websockets with 1012 so pages reconnect."""
+    from dashboard.live.socket import start_worker
 
-    close_sockets_on_exit(worker)
+    start_worker(worker)
