@@ -71,7 +71,7 @@ def on_exit(server) -> None:
 
 
 def post_worker_init(worker) -> None:
-    """On shutdown, close this worker's websockets with 1012 so pages reconnect (to the next worker)."""
-    from dashboard.live.socket import close_sockets_on_exit
+    """Start the worker's live publisher; on shutdown, close its websockets with 1012 so pages reconnect."""
+    from dashboard.live.socket import start_worker
 
-    close_sockets_on_exit(worker)
+    start_worker(worker)

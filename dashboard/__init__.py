@@ -30,7 +30,7 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     )
     from dashboard.core import errors, htmx, logs, security, sessions
     from dashboard.db import base, users
-    from dashboard.live import counters, socket
+    from dashboard.live import socket
     from dashboard.recrubo import sandbox_mount, subscriptions
     from dashboard.recrubo.client import RecruboClient
 
@@ -54,7 +54,6 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     errors.init_app(app)
     # Before the session guard: a foreign Origin is refused before anything looks at the session.
     socket.init_app(app, config)
-    counters.init_app(app)
     sessions.init_app(app)
     webhooks.init_app(app)
     subscriptions.init_app(app)

@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 
 from dashboard.core import htmx, lists
 from dashboard.core.lists import PAGE_SIZE
+from dashboard.live.pages import live_page
 from dashboard.recrubo import generations
 from dashboard.recrubo.client import client
 from dashboard.recrubo.generations import Generation
@@ -37,6 +38,7 @@ def possibly_stuck(generation: Mapping) -> bool:
 
 
 @bp.get("")
+@live_page("flowGenerations")
 def index() -> ResponseReturnValue:
     """The generations list for the status, sort and page in the URL."""
     state = lists.parse({"status": STATUSES}, SORTS)
@@ -47,6 +49,7 @@ def index() -> ResponseReturnValue:
 
 
 @bp.get("/<generation_id>")
+@live_page("flowGenerations:{generation_id}")
 def show(generation_id: str) -> ResponseReturnValue:
     """One generation's progress block, as a page or alone for polling."""
     generation = client().get(f"flow-generations/{generation_id}", include="flow")

@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from dashboard.core import htmx, lists
 from dashboard.core.lists import PAGE_SIZE
+from dashboard.live.pages import live_page
 from dashboard.recrubo.client import client
 from dashboard.recrubo.search import thread_filters
 
@@ -34,6 +35,7 @@ def api_filters(state: lists.ListQuery) -> dict[str, str] | None:
 
 
 @bp.get("")
+@live_page("messageThreads")
 def index() -> ResponseReturnValue:
     """The threads list for the search, channel, chatbot state, sort and page in the URL."""
     state = query()
@@ -48,6 +50,7 @@ def index() -> ResponseReturnValue:
 
 
 @bp.get("/<thread_id>")
+@live_page("messageThreads:{thread_id}")
 def show(thread_id: str) -> ResponseReturnValue:
     """One thread: the candidate, the conversation and the thread's runs."""
     api = client()

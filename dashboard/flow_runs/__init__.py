@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from dashboard.core import htmx, lists
 from dashboard.core.lists import PAGE_SIZE
 from dashboard.flow_runs import launch, timeline
+from dashboard.live.pages import live_page
 from dashboard.recrubo.client import Resource, client
 from dashboard.recrubo.search import thread_filters
 
@@ -31,6 +32,7 @@ def flow_choices() -> dict[str, str]:
 
 
 @bp.get("")
+@live_page("flowRuns")
 def index() -> ResponseReturnValue:
     """The runs list for the status, flow, thread, sort and page in the URL."""
     state = query()
@@ -58,6 +60,7 @@ def load_timeline(run: Resource) -> list[timeline.Entry]:
 
 
 @bp.get("/<run_id>")
+@live_page("flowRuns:{run_id}")
 def show(run_id: str) -> ResponseReturnValue:
     """One run: its status block and its timeline."""
     run = load_run(run_id)

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from dashboard.core import htmx, lists
 from dashboard.core.lists import PAGE_SIZE
 from dashboard.flows import drawing
+from dashboard.live.pages import live_page
 from dashboard.recrubo.client import Resource, client
 
 bp = Blueprint("flows", __name__, url_prefix="/flows")
@@ -42,6 +43,7 @@ def api_filters(state: lists.ListQuery) -> dict[str, str]:
 
 
 @bp.get("")
+@live_page("flows")
 def index() -> ResponseReturnValue:
     """The flows list for the search, filters, sort and page in the URL."""
     state = query()
@@ -74,6 +76,7 @@ def load(flow_id: str) -> tuple[Resource, list[Resource]]:
 
 
 @bp.get("/<flow_id>")
+@live_page("flows:{flow_id}")
 def show(flow_id: str) -> ResponseReturnValue:
     """One flow: its facts, its graph and its latest runs."""
     flow, nodes = load(flow_id)

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from dashboard.core import htmx
 from dashboard.home import chart
+from dashboard.live.pages import live_page
 from dashboard.recrubo.client import client
 from dashboard.recrubo.counting import current_totals, run_counts
 
@@ -17,6 +18,7 @@ CHART_DAYS = 14
 
 
 @bp.get("/")
+@live_page("home")
 def index() -> ResponseReturnValue:
     """The home page: attention, runs by status, runs per day and totals."""
     api = client()

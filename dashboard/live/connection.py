@@ -1,103 +1,157 @@
-"""One open page's socket: frames written without waiting, a bounded queue and a writer only when it reads slowly."""
+"""One open page's socket, written through one guard; the only module that touches simple-websocket's internals.
+
+The hub writes each frame straight to the socket without waiting; a page that reads slowly gets a bounded queue
+and a writer thread only then. One guard orders every write: `Connection.guard`, a lock held for a few
+non-blocking steps, decides who owns the write side (`writing`: the hub's direct write, a replay, or the writer
+thread), so two writers never interleave bytes into a half-written frame. simple-websocket's own writes too: its
+reader loop answers a ping with a pong and a close with a close, and `Base.close` sends a close, all with
+`self.sock.send(...)`. A Connection puts a `GuardedSocket` in place of `ws.sock` whose `send`/`sendall` hand those
+bytes to the guard: written at once when nobody writes, else queued after the rest of a cut-short frame and ahead
+of waiting pushes. (Answering pings and closes ourselves would mean replacing the reader loop; routing its writes
+keeps it simple-websocket's.) The 101 handshake is written before the Connection exists, when nothing else can.
+
+simple-websocket (1.1.0) internals relied on, checked by tests/test_live_connection.py:
+- `thread_class`: the `Server` option; `Base.__init__` calls `thread_class(target=self._thread)`, renames it
+  (`.name`) and calls `.start()`. `ReaderInHandler` makes that reader loop run in the socket's handler.
+- `ws.thread`: that object; the handler calls its `run()` (or `join()`s a real thread).
+- `ws.sock`: the TCP socket. `Base._thread` reads it (`recv`) and closes it (`close`) when the page has gone;
+  `Base._handle_events` and `Base.close` write to it (`send`). Replaced by a `GuardedSocket`.
+- `ws.pong_received`: set by `Base._handle_events` when a pong arrives; `Connection.ping` clears it.
+- `ws.input_buffer`: the list `Base._handle_events` appends messages to; replaced by a deque that keeps none
+  (pages send nothing the server needs).
+"""
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from socket import SHUT_RDWR
 
+from dashboard.live.frames import PING_FRAME, close_frame, is_close
+
 QUEUE_LIMIT = 100  # frames waiting for one socket; beyond it the page is told to reconnect and catch up
 TRY_AGAIN_LATER, SERVICE_RESTART = 1013, 1012
-PING_FRAME = bytes((0x89, 0))  # an empty ping; browsers answer it with a pong
+CLOSE_REASONS = {TRY_AGAIN_LATER: "catch up", SERVICE_RESTART: "server restart"}
+CLOSE_REPLY_SECONDS = 2.0  # how long a leaving page's close reply may wait behind a frame still being written
+SIMPLE_WEBSOCKET_INTERNALS = ("thread_class", "thread", "sock", "pong_received", "input_buffer")  # the docstring's
 _write = os.write  # one lookup less per socket per push
 
 
-def text_frame(text: str) -> bytes:
-    """One unfragmented, unmasked websocket text frame (RFC 6455 §5.2), as a server sends it."""
-    data = text.encode()
-    size = len(data)
-    if size < 126:
-        return bytes((0x81, size)) + data
-    if size < 1 << 16:
-        return bytes((0x81, 126)) + size.to_bytes(2, "big") + data
-    return bytes((0x81, 127)) + size.to_bytes(8, "big") + data
-
-
 class Connection:
-    """One open page. The hub writes each frame straight to its socket without waiting; when the page reads
-    slowly, the rest waits in a bounded queue that a writer thread, started only then, sends. So an open page
-    costs one greenlet (its handler, which reads), and a slow page never slows anyone else."""
+    """One open page: it costs one greenlet (its handler, running the reader loop); a slow one slows nobody."""
+
+    __slots__ = ("channels", "ws", "sock", "fd", "guard", "writing", "partial", "control", "frames", "close_code",
+                 "closed", "gone", "replayed")
 
     def __init__(self, channels: set[str], ws=None, replay: bool = False) -> None:
         self.channels = channels
         self.ws = ws  # the simple-websocket Server; None: frames only queue (nothing to write to)
-        self.fd = _nonblocking_descriptor(ws.sock) if ws is not None else None
+        self.sock = ws.sock if ws is not None else None  # the real socket, written only by the write side's owner
+        self.fd = _nonblocking_descriptor(self.sock) if ws is not None else None
+        if ws is not None:
+            ws.sock, ws.input_buffer = GuardedSocket(self, self.sock), deque(maxlen=0)
         self.guard = _bookkeeping_lock()
-        # A replay or the writer thread owns the socket's write side. A page that will be sent what it missed
-        # queues live frames from the moment it is registered, so none can overtake (or repeat) the replay.
+        # A replay or the writer thread owns the write side. A page that will be sent what it missed queues live
+        # frames from the moment it is registered, so none can overtake (or repeat) the replay.
         self.writing = replay
         self.partial = b""  # the rest of a frame cut short by a full socket buffer: goes out first
+        self.control = b""  # simple-websocket's pongs and close replies: next, ahead of waiting frames
         self.frames: deque[tuple[int, bytes]] = deque()
-        self.close_code: int | None = None
+        self.close_code: int | None = None  # a close this side decided, sent by the writer when its turn comes
+        self.closed = False  # a close frame went out (or is next): nothing else may follow it
         self.gone = False
         self.replayed: set[int] = set()
 
     def offer(self, seq: int, frame: bytes) -> bool:
         """Write or queue one frame without ever waiting; on overflow, drop the queue and close with 1013."""
         with self.guard:
-            if self.close_code is not None or self.gone:
+            if self.close_code is not None or self.closed or self.gone:
                 return False
+            accepted = True
             if self.writing or self.fd is None:
                 if len(self.frames) >= QUEUE_LIMIT:
                     self.frames.clear()  # memory back at once; a cut-short frame (partial) is still finished
-                    start = self._close_with(TRY_AGAIN_LATER)
-                    accepted = False
+                    self.close_code, accepted = TRY_AGAIN_LATER, False
                 else:
                     self.frames.append((seq, frame))
-                    start = self._claim_writer()
-                    accepted = True
             else:
-                try:
-                    written = _write(self.fd, frame)
-                except BlockingIOError:
-                    written = 0
-                except OSError:  # the page went away; its handler's read ends too
-                    self.gone = True
-                    return False
-                if written == len(frame):
-                    return True
-                if written:
-                    self.partial = frame[written:]
-                else:
-                    self.frames.append((seq, frame))
-                start = self._claim_writer()
-                accepted = True
+                rest = self._write_direct(frame)
+                if not rest:
+                    return rest is not None
+                self.partial = rest
+            start = self._claim_writer()
         if start:
             self._start_writer()
         return accepted
 
+    def send_control(self, data: bytes) -> None:
+        """simple-websocket's own writes (pongs, close replies, `Base.close`), ordered by the same guard."""
+        with self.guard:
+            if self.closed:  # nothing may follow a close (a second close, say)
+                return
+            if self.gone:
+                raise BrokenPipeError("the page has gone")
+            if is_close(data):  # the pushes still waiting will never be read; one close only, this side's first
+                if self.close_code is not None:
+                    return
+                self.closed = True
+                self.frames.clear()
+            if self.writing or self.fd is None:
+                self.control += data
+            else:
+                rest = self._write_direct(data)
+                if rest is None:
+                    raise BrokenPipeError("the page has gone")
+                self.partial = rest
+            start = bool(self.control or self.partial) and self._claim_writer()
+        if start:
+            self._start_writer()
+
     def drop(self, code: int) -> None:
         """Close this socket with `code` (1012/1013 make the page reconnect and catch up)."""
         with self.guard:
-            start = self.close_code is None and not self.gone and self._close_with(code)
+            start = self.close_code is None and not self.closed and not self.gone
+            if start:
+                self.close_code = code
+                self.frames.clear()
+                start = self._claim_writer()
         if start:
             self._start_writer()
 
     @contextmanager
     def replaying(self) -> Iterator[None]:
-        """Send what the page missed, then hand the write side on. The connection was made with `replay=True`,
-        so live frames have queued behind the replay since it was registered."""
+        """Send what the page missed (`replay`), then hand on the write side, owned since `replay=True` made it."""
         try:
             yield
         finally:
             with self.guard:
                 self.writing = False
-                start = (self.frames or self.partial or self.close_code is not None) and self._claim_writer()
+                start = (self.frames or self.partial or self.control or self.close_code is not None) \
+                    and self._claim_writer()
             if start:
                 self._start_writer()
+
+    def replay(self, seq: int | None, frame: bytes) -> bool:
+        """Inside `replaying()`, which owns the write side: send one frame the page missed, waiting as needed."""
+        try:
+            self.sock.sendall(frame)
+        except OSError:  # the page went away; its handler's read ends too
+            self.gone = True
+            return False
+        if seq is not None:
+            self.replayed.add(seq)
+        return True
+
+    def read_until_gone(self) -> None:
+        """Run simple-websocket's reader loop (pongs, pings, the close handshake) until the page has gone."""
+        try:
+            self.ws.thread.run() if isinstance(self.ws.thread, ReaderInHandler) else self.ws.thread.join()
+        finally:
+            self.gone = True
 
     def ping(self) -> None:
         """Keep an idle page's connection busy for PaaS routers; end one whose page never answered the last ping."""
@@ -106,22 +160,34 @@ class Connection:
         if not self.ws.pong_received:  # gone without a word (a laptop closed, a network cut)
             self.gone = True
             try:
-                self.ws.sock.shutdown(SHUT_RDWR)  # the handler's read ends, and with it the socket
+                self.sock.shutdown(SHUT_RDWR)  # the handler's read ends, and with it the socket
             except OSError:
                 pass
             return
         self.ws.pong_received = False
         self.offer(-1, PING_FRAME)  # queued in order behind any frames: a ping never cuts into one
 
-    def _close_with(self, code: int) -> bool:
-        # With the guard held; True when the caller must start the writer (which sends the close).
-        self.close_code = code
-        self.frames.clear()
-        return self._claim_writer()
+    def release(self) -> None:
+        """The reader loop has ended: give a close reply the writer still sends (behind a frame) a moment to go out."""
+        deadline = time.monotonic() + CLOSE_REPLY_SECONDS
+        while self.writing and self.closed and not self.gone and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.gone = True
+
+    def _write_direct(self, data: bytes) -> bytes | None:
+        # With the guard held and nobody writing: what the socket takes now; returns the rest (b"" when it took
+        # everything), or None when the page has gone (its handler's read ends too).
+        try:
+            return data[_write(self.fd, data):]
+        except BlockingIOError:
+            return data
+        except OSError:
+            self.gone = True
+            return None
 
     def _claim_writer(self) -> bool:
-        # With the guard held; True when nobody writes and a writer can run: the caller starts it after
-        # releasing the guard (starting a thread may switch greenlets, which the guard must never span).
+        # With the guard held; True when nobody writes and a writer can run: the caller starts it after releasing
+        # the guard (starting a thread may switch greenlets, which the guard must never span).
         if self.writing or self.ws is None:
             return False
         self.writing = True
@@ -134,34 +200,68 @@ class Connection:
         try:
             while True:
                 with self.guard:
-                    chunk, code = self._next_chunk()
-                    if chunk is None and code is None:
+                    chunk = self._next_chunk()
+                    if chunk is None:
                         self.writing = False
                         return
-                if chunk is not None:
-                    self.ws.sock.sendall(chunk)
-                    continue
-                self.ws.close(code, "catch up" if code == TRY_AGAIN_LATER else "server restart")
-                return  # `writing` stays set: nothing is written after the close
+                self.sock.sendall(chunk)
         except Exception:  # the page went away mid-write (a closed socket raises); its handler ends too
             self.gone = True
 
-    def _next_chunk(self) -> tuple[bytes | None, int | None]:
+    def _next_chunk(self) -> bytes | None:
+        # With the guard held: the rest of a cut-short frame, then simple-websocket's control frames, then a close
+        # this side decided, then waiting frames; None when there is nothing to write.
         if self.gone:
-            return None, None
+            return None
         if self.partial:
             chunk, self.partial = self.partial, b""
-            return chunk, None
+            return chunk
+        if self.control:
+            chunk, self.control = self.control, b""
+            return chunk
+        if self.closed:
+            return None
         if self.close_code is not None:
-            return None, self.close_code
+            self.closed = True
+            return close_frame(self.close_code, CLOSE_REASONS.get(self.close_code, ""))
         while self.frames:
             seq, frame = self.frames.popleft()
             if seq in self.replayed:
                 continue
             if self.replayed and seq > max(self.replayed):
                 self.replayed.clear()  # past the replay: nothing queued later can repeat it
-            return frame, None
-        return None, None
+            return frame
+        return None
+
+
+class GuardedSocket:
+    """What simple-websocket sees as `ws.sock`: its writes go through the Connection's guard. Only the calls it
+    makes are here (no `__getattr__`): a new one after an upgrade fails loudly instead of writing around the guard."""
+
+    __slots__ = ("connection", "raw")
+
+    def __init__(self, connection: Connection, raw) -> None:
+        self.connection, self.raw = connection, raw
+
+    def send(self, data: bytes) -> int:
+        """Hand `data` (a pong, a close) to the guard: written whole and in order, or not at all after a close."""
+        self.connection.send_control(bytes(data))
+        return len(data)
+
+    sendall = send
+
+    def recv(self, size: int) -> bytes:
+        """Read from the page (the reader loop)."""
+        return self.raw.recv(size)
+
+    def close(self) -> None:
+        """The reader loop is done: let a queued close reply go out (briefly), then close the socket."""
+        self.connection.release()
+        self.raw.close()
+
+    def fileno(self) -> int:
+        """The real socket's descriptor (simple-websocket's selector wants it if its own pings are turned on)."""
+        return self.raw.fileno()
 
 
 def _bookkeeping_lock():

@@ -1,30 +1,35 @@
-"""This process's open sockets, and the broker that brings every process's events to them."""
+"""This process's open sockets, indexed by channel, and the broker that brings every process's events to them."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from collections.abc import Callable
 
-from flask import Flask, current_app
+from flask import current_app
 
-from dashboard.db import events, pushes
 from dashboard.live.broker import MemoryBroker, RedisBroker
-from dashboard.live.connection import SERVICE_RESTART, Connection, text_frame
+from dashboard.live.connection import SERVICE_RESTART, Connection
+from dashboard.live.frames import text_frame
 
 log = logging.getLogger(__name__)
 TALLY_SECONDS = 0.5
+# Told the sockets each event reached (event id -> count) every TALLY_SECONDS; the hub's owner stores them.
+OnReached = Callable[[dict[str, int]], None]
 
 
 class Hub:
-    """This process's open sockets, and the broker that brings every process's events to them."""
+    """This process's open sockets by channel (encode/broadcaster's `dict[channel, set]`), so a push visits only
+    the sockets that watch its channel, and the broker that brings every process's events to them."""
 
-    def __init__(self, app: Flask, redis_url: str | None, ping_seconds: float) -> None:
-        self.app = app
+    def __init__(self, redis_url: str | None, ping_seconds: float, on_reached: OnReached) -> None:
         self.ping_seconds = ping_seconds
+        self.on_reached = on_reached
         self.keeper: threading.Thread | None = None
-        self.reached: dict[str, int] = {}  # sockets reached per event, not yet written to the event log
-        self.connections: set[Connection] = set()
+        self.reached: dict[str, int] = {}  # sockets reached per event, not yet reported
+        self.watchers: dict[str, set[Connection]] = {}
+        self.count = 0
         self.lock = threading.Lock()
         self.broker = (RedisBroker(redis_url, self.deliver, lambda: self.drop_all(SERVICE_RESTART))
                        if redis_url else MemoryBroker(self.deliver))
@@ -35,8 +40,82 @@ class Hub:
         self._start_keeper()
         self.broker.start()
         with self.lock:
-            self.connections.add(connection)
+            for channel in channels:
+                self.watchers.setdefault(channel, set()).add(connection)
+            self.count += 1
         return connection
+
+    def disconnect(self, connection: Connection) -> None:
+        """Forget a socket."""
+        with self.lock:
+            known = False
+            for channel in connection.channels:
+                watching = self.watchers.get(channel)
+                if watching is not None and connection in watching:
+                    known = True
+                    watching.discard(connection)
+                    if not watching:
+                        del self.watchers[channel]
+            self.count -= known
+
+    def publish(self, event_id: str, pushes: list[tuple[str, int, str]]) -> int:
+        """Publish an event's stored pushes (channel, seq, frame) to every process; return the sockets reached
+        here (in memory; through Redis each process counts its own)."""
+        return self.broker.publish({"event": event_id, "pushes": [list(push) for push in pushes]})
+
+    def deliver(self, message: dict) -> int:
+        """Write or queue a published event's frames on this process's sockets that watch them; count the sockets."""
+        pushes = message["pushes"]
+        reached: set[Connection] | None = set() if len(pushes) > 1 else None  # a socket counts once per event
+        count = 0
+        for channel, seq, frame in pushes:
+            with self.lock:
+                watching = list(self.watchers.get(channel, ()))
+            if not watching:
+                continue
+            data = text_frame(frame)  # encoded once: the same bytes go to every socket
+            for connection in watching:
+                if connection.offer(seq, data):
+                    if reached is None:
+                        count += 1
+                    else:
+                        reached.add(connection)
+        if reached:
+            count = len(reached)
+        if count:
+            with self.lock:
+                self.reached[message["event"]] = self.reached.get(message["event"], 0) + count
+        return count
+
+    def drop_all(self, code: int) -> None:
+        """Close every socket of this process with `code` (shutdown, or a gap the pages must catch up on)."""
+        for connection in self._every_connection():
+            connection.drop(code)
+
+    def write_tally(self) -> None:
+        """Report the sockets reached since the last call to `on_reached`; kept for the next call if it fails."""
+        with self.lock:
+            reached, self.reached = self.reached, {}
+        if not reached:
+            return
+        try:
+            self.on_reached(reached)
+        except Exception:
+            with self.lock:  # kept for the next round, not lost
+                for event_id, count in reached.items():
+                    self.reached[event_id] = self.reached.get(event_id, 0) + count
+            raise
+
+    def state(self) -> str:
+        """The backend as /healthz reports it."""
+        return self.broker.state()
+
+    def __len__(self) -> int:
+        return self.count
+
+    def _every_connection(self) -> set[Connection]:
+        with self.lock:
+            return set().union(*self.watchers.values())
 
     def _start_keeper(self) -> None:
         with self.lock:
@@ -46,77 +125,19 @@ class Hub:
 
     def _keep(self) -> None:
         # One thread per process pings every socket (simple-websocket's own pings would cost each socket a timer
-        # and could cut into a frame a slow page is still being sent) and writes the sockets reached to the event
-        # log in batches (one commit per event would cost more than the pushes themselves).
+        # and could cut into a frame a slow page is still being sent) and reports the sockets reached in batches
+        # (one commit per event would cost more than the pushes themselves).
         next_ping = time.monotonic() + self.ping_seconds
         while True:
             time.sleep(TALLY_SECONDS)
             try:
                 self.write_tally()
             except Exception:  # the database may be away for a moment: the counts wait for the next round
-                log.exception("writing the sockets reached to the event log failed")
+                log.exception("reporting the sockets reached failed")
             if time.monotonic() >= next_ping:
                 next_ping += self.ping_seconds
-                with self.lock:
-                    connections = list(self.connections)
-                for connection in connections:
+                for connection in self._every_connection():
                     connection.ping()
-
-    def write_tally(self) -> None:
-        """Add the sockets reached since the last call to each event's count in the event log."""
-        with self.lock:
-            reached, self.reached = self.reached, {}
-        if reached:
-            with self.app.app_context():
-                try:
-                    events.add_sockets(reached)
-                except Exception:
-                    with self.lock:  # kept for the next round, not lost
-                        for event_id, count in reached.items():
-                            self.reached[event_id] = self.reached.get(event_id, 0) + count
-                    raise
-
-    def disconnect(self, connection: Connection) -> None:
-        """Forget a socket."""
-        with self.lock:
-            self.connections.discard(connection)
-
-    def publish(self, event_id: str, stored: list[pushes.Push]) -> int:
-        """Publish an event's stored pushes to every process; return the sockets reached here (memory mode)."""
-        message = {"event": event_id, "pushes": [[push.channel, push.seq, push.frame] for push in stored]}
-        return self.broker.publish(message)
-
-    def deliver(self, message: dict) -> int:
-        """Queue a published event's frames on this process's sockets that watch them; count the sockets."""
-        with self.lock:
-            connections = list(self.connections)
-        pushes = [(channel, seq, text_frame(frame)) for channel, seq, frame in message["pushes"]]
-        reached = 0
-        for connection in connections:
-            watched = connection.channels
-            offered = False
-            for channel, seq, frame in pushes:
-                if channel in watched and connection.offer(seq, frame):
-                    offered = True
-            reached += offered
-        if reached:
-            with self.lock:
-                self.reached[message["event"]] = self.reached.get(message["event"], 0) + reached
-        return reached
-
-    def drop_all(self, code: int) -> None:
-        """Close every socket of this process with `code` (shutdown, or a gap the pages must catch up on)."""
-        with self.lock:
-            connections = list(self.connections)
-        for connection in connections:
-            connection.drop(code)
-
-    def state(self) -> str:
-        """The backend as /healthz reports it."""
-        return self.broker.state()
-
-    def __len__(self) -> int:
-        return len(self.connections)
 
 
 def hub() -> Hub:

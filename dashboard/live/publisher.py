@@ -1,42 +1,81 @@
-"""The background worker that turns stored events into pushes, so a render never delays a webhook's 2xx."""
+"""The one way out of the event log: render an event, store its frames in the push log, hand them to the hub.
+
+Every push goes through `Publisher._publish`, which holds the publishing order (`order.publishing`), leaves out an
+event a newer update superseded, stores the frames (each gets its seq) and hands them to the hub. Applied events
+arrive through a queue that one worker thread (a greenlet under gevent) per process drains, so a render never
+delays a webhook's 2xx; the admin's replay publishes in its request.
+
+Home's counters are decided here too. Counting asks the Recrubo API several questions; doing that for every run
+event made each push wait on the API (and, with the API down, on its retries). An event that changes what Home
+counts only marks them due; a second thread counts after a short pause that gathers a burst into one refresh,
+renders them and publishes them through the same `_publish`, as a push of the last event that changed them, so a
+reconnecting Home page replays them like any push.
+"""
 
 from __future__ import annotations
 
 import logging
 import queue
 import threading
+import time
 
 from flask import Flask
 
 from dashboard.db import events, pushes
+from dashboard.db.events import Event
 from dashboard.live import order, render
+from dashboard.live.hub import Hub
+from dashboard.recrubo.client import RecruboError
+from dashboard.recrubo.counting import current_totals, run_counts
 
 log = logging.getLogger(__name__)
 # An event still unpublished this long after it arrived was left behind by a crash (or a lost claim).
 RECOVER_AFTER_SECONDS = 20.0
 IDLE_SECONDS = 10.0
+COUNTERS_DEBOUNCE_SECONDS = 1.0
+PRUNE_EVERY = 500  # publishes between two cuts of the push log to its newest pushes.KEEP_PUSHES frames
+# Home's counters change when these resources appear, go, or (runs) change status.
+COUNTED = {"flowRuns", "flows", "messageThreads", "flowGenerations"}
+
+
+def counters_due(event: Event) -> bool:
+    """True when `event` may have changed what Home counts."""
+    if event.resource_type not in COUNTED:
+        return False
+    if event.event in ("create", "delete"):
+        return True
+    # An update without `fields` (the real API may leave it out) might have changed the status.
+    return event.resource_type == "flowRuns" and (not event.field_list or "status" in event.field_list)
 
 
 class Publisher:
-    """One worker thread (a greenlet under gevent) per process: render, store the frames, publish, in order."""
+    """Render, store the frames, publish, in order: one worker for events and one for Home's counters."""
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, hub: Hub) -> None:
         self.app = app
-        self.pending: queue.Queue[str | None] = queue.Queue()
+        self.hub = hub
+        self.pending: queue.Queue[str] = queue.Queue()
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
-
-    def submit(self, event_id: str) -> None:
-        """Queue an applied event for rendering and publishing; never blocks."""
-        self.start()
-        self.pending.put(event_id)
+        self.published = 0
+        self.counters_event: str | None = None  # the last event that made the counters due
+        self.counters_wake = threading.Event()
+        self.counters_thread: threading.Thread | None = None
 
     def start(self) -> None:
-        """Start the worker on first use (never at import time or in a CLI command)."""
+        """Start the worker, with the gunicorn worker (`post_worker_init`), never at import time, in a CLI command
+        or in a socket's handler; it first publishes what a crash left unpublished."""
         with self.lock:
             if self.thread is None or not self.thread.is_alive():
                 self.thread = threading.Thread(target=self._run, name="live-publisher", daemon=True)
                 self.thread.start()
+
+    def submit(self, event_id: str) -> None:
+        """Queue an applied event for rendering and publishing; never blocks. Outside gunicorn (an app served
+        in-process) the first event starts the worker."""
+        if self.thread is None:
+            self.start()
+        self.pending.put(event_id)
 
     def publish_now(self, event_id: str) -> int:
         """Render and publish one stored event in this thread (also the admin's replay); return sockets reached."""
@@ -47,12 +86,37 @@ class Publisher:
             # A request context lets partials build links with url_for, like the pages do.
             with self.app.test_request_context("/"):
                 bodies = render.render(event)
-            with order.publishing():
-                if order.superseded(event):
-                    pushes.store_pushes(event.id, [])  # published as nothing: the newer update shows
+            if counters_due(event):
+                self._counters_due(event.id)
+            return self._publish(event.id, bodies, event)
+
+    def refresh_counters(self, event_id: str) -> int:
+        """Count Home's totals now and publish them as a push of `event_id`; return sockets reached."""
+        with self.app.app_context():
+            with self.app.test_request_context("/"):
+                try:
+                    bodies = render.counters(current_totals(), run_counts())
+                except RecruboError as error:
+                    # The next change counts again; a reconnecting page re-fetches them from the API.
+                    log.warning("home counters not pushed: %s", error.message)
                     return 0
-                stored = pushes.store_pushes(event.id, bodies)
-                return self.app.extensions["live"].publish(event.id, stored)
+            return self._publish(event_id, bodies)
+
+    def _publish(self, event_id: str, bodies: list[tuple[str, dict]], event: Event | None = None) -> int:
+        # The one store-and-publish sequence (in an app context). `event`: the staleness check applies.
+        with order.publishing():
+            if event is not None and order.superseded(event):
+                pushes.store_pushes(event_id, [])  # published as nothing: the newer update shows
+                return 0
+            stored = pushes.store_pushes(event_id, bodies)
+            reached = self.hub.publish(event_id, [(push.channel, push.seq, push.frame) for push in stored])
+        self.published += 1
+        if self.published % PRUNE_EVERY == 0:
+            try:
+                pushes.prune_pushes(pushes.KEEP_PUSHES)
+            except Exception:  # the log is cut at the next round; a push was published either way
+                log.exception("pruning the push log failed")
+        return reached
 
     def _run(self) -> None:
         self._recover()  # a process started after a crash publishes what the old one had only stored
@@ -75,3 +139,25 @@ class Publisher:
                     self.pending.put(event.id)
         except Exception:
             log.exception("recovering unpublished events failed")
+
+    def _counters_due(self, event_id: str) -> None:
+        with self.lock:
+            self.counters_event = event_id
+            if self.counters_thread is None or not self.counters_thread.is_alive():
+                self.counters_thread = threading.Thread(target=self._count, name="home-counters", daemon=True)
+                self.counters_thread.start()
+        self.counters_wake.set()
+
+    def _count(self) -> None:
+        while True:
+            self.counters_wake.wait()
+            time.sleep(COUNTERS_DEBOUNCE_SECONDS)
+            self.counters_wake.clear()  # before taking the event: a change marked from now on wakes us again
+            with self.lock:
+                event_id, self.counters_event = self.counters_event, None
+            if event_id is None:
+                continue
+            try:
+                self.refresh_counters(event_id)
+            except Exception:  # the next change counts again; a reconnecting page re-fetches anyway
+                log.exception("refreshing home counters failed")

@@ -1,8 +1,11 @@
-"""What an applied webhook event looks like on screen: the partials it renders to, per live channel."""
+"""What an applied webhook event looks like on screen: the partials it renders to, per live channel.
+
+Only rendering: a function of the event (or of Home's counts) and the templates, with nothing to decide and no
+side effects; the publisher decides what is due and publishes it.
+"""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -11,10 +14,8 @@ from jinja2 import Template, TemplateNotFound
 
 from dashboard.core.htmx import hx_partial
 from dashboard.db.events import Event
-from dashboard.recrubo.client import RecruboError, Resource, parse_resource
-from dashboard.recrubo.counting import current_totals, run_counts
+from dashboard.recrubo.client import Resource, parse_resource
 
-log = logging.getLogger(__name__)
 TERMINAL_RUN_STATUSES = {"finished", "timeout", "exception", "cancelled"}
 
 
@@ -36,8 +37,6 @@ LISTED = {
     "flowGenerations": Listed("flow_generations/_partials.html", "flow-generation-", "flow-generations-rows",
                               "Flow generation"),
 }
-# Home's counters change when these resources appear, go, or (runs) change status.
-COUNTED = {"flowRuns", "flows", "messageThreads", "flowGenerations"}
 
 
 def render(event: Event) -> list[tuple[str, dict]]:
@@ -56,9 +55,6 @@ def render(event: Event) -> list[tuple[str, dict]]:
     if event.resource_type == "messages" and resource.get("messageThreadId"):
         bodies.append((f"messageThreads:{resource.messageThreadId}",
                        _frame(_message_html(event, resource), announcement)))
-    if _changes_counts(event):
-        # Counting takes API calls: done apart, so this event's pushes never wait on the API.
-        current_app.extensions["counters"].mark_dirty(event.id)
     return bodies
 
 
@@ -89,25 +85,11 @@ def _message_html(event: Event, message: Resource) -> str:
             + hx_partial(f"message-thread-{message.messageThreadId}-messages", html, "beforeend"))
 
 
-def _changes_counts(event: Event) -> bool:
-    if event.resource_type not in COUNTED:
-        return False
-    if event.event in ("create", "delete"):
-        return True
-    # An update without `fields` (the real API may leave it out) might have changed the status.
-    return event.resource_type == "flowRuns" and (not event.field_list or "status" in event.field_list)
-
-
-def counters_html() -> str | None:
-    """Home's totals and runs-by-status as pushes, counted by the API now; None when it cannot be reached."""
-    try:
-        totals, runs = current_totals(), run_counts()
-    except RecruboError as error:
-        # The next event renders the counters again; a reconnecting page catches up from the API.
-        log.warning("home counters not pushed: %s", error.message)
-        return None
-    return (hx_partial("totals", str(_macro("home/_partials.html", "totals")(totals)))
+def counters(totals: dict[str, int], runs: dict[str, int]) -> list[tuple[str, dict]]:
+    """Home's totals and runs-by-status (as `recrubo.counting` counts them) as one push on the `home` channel."""
+    html = (hx_partial("totals", str(_macro("home/_partials.html", "totals")(totals)))
             + hx_partial("run-counts", str(_macro("home/_partials.html", "run_counts")(runs))))
+    return [("home", {"content": html})]
 
 
 def _announcement(event: Event, resource: Resource) -> str | None:
