@@ -9,7 +9,7 @@ from pathlib import Path
 import grimp
 import pytest
 
-from tests.conftest import server_environment
+from tests.support.servers import server_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

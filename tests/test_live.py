@@ -18,15 +18,9 @@ import simple_websocket
 
 from dashboard.live.connection import QUEUE_LIMIT, Connection, text_frame
 from sandbox.defaults import DEMO_WEBHOOK_SECRET
-from tests.conftest import (
-    create_account,
-    free_port,
-    server_environment,
-    signed_in_session,
-    start_dashboard,
-    stop,
-)
-from tests.test_webhooks import payload
+from tests.support.accounts import create_account, signed_in_session
+from tests.support.payloads import payload
+from tests.support.servers import free_port, server_environment, start_dashboard, stop
 
 EMAIL, PASSWORD = "live@example.com", "a long password"
 DEAD_API = f"http://127.0.0.1:{free_port()}/public/v2"  # the socket path never needs the API

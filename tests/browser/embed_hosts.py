@@ -13,7 +13,7 @@ import requests
 from playwright.sync_api import Page, expect
 
 from sandbox.defaults import DEMO_API_KEY
-from tests.conftest import (
+from tests.support.servers import (
     PYTHON,
     ROOT,
     Server,

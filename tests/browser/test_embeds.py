@@ -18,7 +18,7 @@ from tests.browser.embed_hosts import (
     sign_in_page,
     start_hosting,
 )
-from tests.test_webhooks import payload
+from tests.support.payloads import payload
 
 pytestmark = pytest.mark.browser
 

@@ -9,6 +9,7 @@ import pytest
 
 import sandbox
 from sandbox.defaults import DEMO_API_KEY
+from tests.support.waiting import wait_until
 
 HEADERS = {"Authorization": f"Bearer {DEMO_API_KEY}", "Content-Type": "application/vnd.api+json"}
 
@@ -35,10 +36,8 @@ def post_analysis(client) -> str:
 
 
 def wait_until_finished(client, analysis: str, who: str) -> None:
-    deadline = time.monotonic() + 20
-    while client.get(analysis, headers=HEADERS).get_json()["data"]["attributes"]["status"] != "finished":
-        assert time.monotonic() < deadline, f"{who} never finished the analysis"
-        time.sleep(0.05)
+    wait_until(lambda: client.get(analysis, headers=HEADERS).get_json()["data"]["attributes"]["status"] == "finished",
+               20, f"{who} finished the analysis")
 
 
 def test_a_dead_engine_worker_is_revived_and_its_jobs_run(engine_app):
