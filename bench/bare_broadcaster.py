@@ -2,8 +2,9 @@
 
 Websocket clients connect to ws://127.0.0.1:PORT/ws; `POST /publish` on HTTP_PORT (a few lines of
 asyncio reading HTTP/1.1 keep-alive requests) sends its body to every open socket with
-`websockets.broadcast`: what fanning out costs with no framework, no session, no database. Like the dashboard, it declines the browser's
-permessage-deflate offer (compression=None), so memory and CPU per socket compare like for like.
+`websockets.broadcast`: what fanning out costs with no framework, no session, no database. Like the dashboard,
+it declines the browser's permessage-deflate offer (compression=None), so memory and CPU per socket compare
+like for like.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ CLIENTS: set = set()
 
 
 async def handler(ws) -> None:
+    """Keep a socket open (its frames come from the broadcast) until the client leaves."""
     CLIENTS.add(ws)
     try:
         await ws.wait_closed()
@@ -47,6 +49,7 @@ async def publish(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) ->
 
 
 async def main(port: int, http_port: int) -> None:
+    """Serve the websockets on `port` and the publishing endpoint on `http_port` until killed."""
     async with serve(handler, "127.0.0.1", port, compression=None, ping_interval=25, max_size=4096):
         server = await asyncio.start_server(publish, "127.0.0.1", http_port)
         async with server:

@@ -29,71 +29,16 @@ import time
 import uuid
 from pathlib import Path
 
-from common import (BENCH, PYTHON, WEBHOOK_HEADERS, HttpClient, Profiler, Server, clean_environment, create_account,
-                    free_port, machine, print_footer, print_header, signed_in_cookie, spawn,
-                    start_dashboard, start_sandbox, stop, summary_ms, table, temporary_folder, venv_bin,
-                    webhook_payload)
+from common import machine, print_footer, print_header, temporary_folder
+from httpclient import HttpClient
 from loadclient import start_clients
+from measure import Profiler, summary_ms, table
+from targets import DASHBOARDS, SERVERS, Target
 
-SERVERS = ("dashboard", "dashboard-rows", "socketio-threading", "socketio-gevent", "bare")
-DASHBOARDS = ("dashboard", "dashboard-rows")
 SOCKETS_PER_CLIENT_PROCESS = 500
 POST_GRACE_SECONDS = 30.0  # after the last POST is due, the unanswered ones are abandoned (and count as lost)
 DRAIN_SECONDS = 30.0  # after the last POST, wait this long at most for every frame: late is not lost
 WARM_UP_EVENTS = 3  # first renders compile templates: posted before the window and left out of the figures
-
-
-class Target:
-    """A server under test: how to start it, where sockets connect, and how an event is published."""
-
-    def __init__(self, name: str, tmp: Path, sockets: int, frame_bytes: int) -> None:
-        self.name, self.tmp, self.frame_bytes = name, tmp, frame_bytes
-        self.api: Server | None = None
-        self.server: Server | None = None
-        self.cookie, self.protocol = "", "plain"
-        if name in DASHBOARDS:
-            self.api = start_sandbox(tmp)
-            self.server = start_dashboard(tmp, RECRUBO_API_URL=f"{self.api.url}/public/v2")
-            create_account(self.server)
-            self.cookie = signed_in_cookie(self.server)
-            self.ws_url = self.server.url.replace("http://", "ws://") + "/live?watch=flowRuns"
-            self.post_url, self.post_path = self.server.url, "/webhooks/recrubo"
-        elif name.startswith("socketio"):
-            mode = name.split("-")[1]
-            port = free_port()
-            worker = (["-k", "gthread", "--threads", str(sockets + 50)] if mode == "threading" else
-                      ["-k", "geventwebsocket.gunicorn.workers.GeventWebSocketWorker", "--worker-connections", "10000"])
-            command = [venv_bin("gunicorn"), "-w", "1", *worker, "-b", f"127.0.0.1:{port}", "--no-control-socket",
-                       "socketio_app:app"]
-            self.server = spawn(name, command, clean_environment(BENCH_SOCKETIO_MODE=mode), tmp / f"{name}.log",
-                                f"http://127.0.0.1:{port}", "/healthz", cwd=BENCH)
-            self.protocol = "socketio"
-            self.ws_url = f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket"
-            self.post_url, self.post_path = self.server.url, "/publish"
-        else:
-            port, http_port = free_port(), free_port()
-            self.server = spawn(name, [PYTHON, str(BENCH / "bare_broadcaster.py"), str(port), str(http_port)],
-                                clean_environment(), tmp / "bare.log", f"http://127.0.0.1:{http_port}", "/")
-            self.ws_url = f"ws://127.0.0.1:{port}/ws"
-            self.post_url, self.post_path = f"http://127.0.0.1:{http_port}", "/publish"
-        self.origin = self.server.url
-
-    def body(self, key: str) -> tuple[bytes, dict]:
-        """The POST that publishes one event about run `key`."""
-        if self.name == "dashboard":
-            return webhook_payload(key), WEBHOOK_HEADERS
-        if self.name == "dashboard-rows":
-            # Only the run's state changed: its row and detail are pushed, home's counters are not re-read.
-            return webhook_payload(key, fields=("state",)), WEBHOOK_HEADERS
-        # A frame shaped like the dashboard's (JSON with an hx-partial row), padded to its measured size.
-        frame = (f'{{"seq":1,"content":"<hx-partial hx-target=\\"#flow-run-{key}\\" hx-swap=\\"outerHTML\\">'
-                 f'<tr id=\\"flow-run-{key}\\">')
-        frame += "x" * max(0, self.frame_bytes - len(frame) - 25) + '</tr></hx-partial>"}'
-        return frame.encode(), {"Content-Type": "text/plain"}
-
-    def stop(self) -> None:
-        stop(self.server)
-        stop(self.api)
 
 
 async def post_events(target: Target, rate: float, seconds: float, keys: list[str] | None = None) -> dict[str, float]:
@@ -224,7 +169,7 @@ def wait_for_frames(clients, expected: int) -> float:
 
 
 def _cpu(pids: list[int]) -> float:
-    from common import cpu_seconds
+    from measure import cpu_seconds
     return cpu_seconds(pids)
 
 
@@ -266,6 +211,7 @@ def compare(dashboard: str, by: dict, sockets: int) -> list[str]:
 
 
 def main() -> int:
+    """Run the chosen servers at each N and print the comparison table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="N = 20 for 2 s: a smoke run")
     parser.add_argument("--sockets", type=int, nargs="+", help="N values (default 100 500 1000)")
@@ -297,8 +243,9 @@ def main() -> int:
                   f"{row['CPU µs/msg']:.1f} µs CPU/msg, {row['KB/socket']:.1f} KB/socket, load {row['load']}",
                   flush=True)
     print()
-    print(table(rows, ["server", "N", "connected", "deflate", "events", "delivered", "lost", "frame B", "p50", "p95", "p99",
-                       "max", "CPU µs/msg", "server CPU %", "KB/socket", "client CPU %", "closed", "drain s", "load"]))
+    print(table(rows, ["server", "N", "connected", "deflate", "events", "delivered", "lost", "frame B", "p50", "p95",
+                       "p99", "max", "CPU µs/msg", "server CPU %", "KB/socket", "client CPU %", "closed", "drain s",
+                       "load"]))
     print("\nlatency in ms from the start of the POST to receipt; CPU µs/msg = server CPU / delivered messages")
     print("\n".join(ratios(rows)))
     total_lost = sum(row["lost"] for row in rows)

@@ -24,10 +24,13 @@ import time
 import uuid
 from pathlib import Path
 
-from common import (BENCH, WEBHOOK_HEADERS, HttpClient, Profiler, clean_environment, cpu_seconds, create_account,
-                    free_port, machine, print_footer, print_header, signed_in_cookie, spawn, start_dashboard,
-                    start_sandbox, stop, table, temporary_folder, venv_bin, webhook_payload)
+from common import BENCH, machine, print_footer, print_header, temporary_folder
+from httpclient import WEBHOOK_HEADERS, HttpClient, webhook_payload
 from loadclient import start_clients
+from measure import Profiler, cpu_seconds, table
+from processes import create_account, signed_in_cookie, spawn, start_dashboard, start_sandbox, stop
+
+from tests.support.servers import free_port, server_environment, venv_bin
 
 CONNECTIONS = 8  # concurrent senders; Recrubo's webhook workers are a handful of connections too
 SOCKETS = 100
@@ -128,6 +131,7 @@ def warm_up(server, kind: str, clients: list, events: int = 5) -> float:
 
 
 def run_dashboard(seconds: float, kind: str, profile: bool, tmpfs: bool = False) -> dict:
+    """Measure the dashboard's receiver with SOCKETS sockets open: start its servers, post, always stop them."""
     with temporary_folder("ingest") as folder, temporary_folder("ingest-shm", "/dev/shm") as memory:
         tmp = Path(folder)
         api = server = None
@@ -147,7 +151,8 @@ def run_dashboard(seconds: float, kind: str, profile: bool, tmpfs: bool = False)
             if ready["connected"] != SOCKETS:
                 raise RuntimeError(f"only {ready['connected']} of {SOCKETS} sockets opened: {ready['failed']}")
             warm_up_frames = warm_up(server, kind, clients)
-            row = measure("dashboard, db on tmpfs" if tmpfs else "dashboard", server, seconds, kind, clients, tmp / "profile.txt" if profile else None,
+            name = "dashboard, db on tmpfs" if tmpfs else "dashboard"
+            row = measure(name, server, seconds, kind, clients, tmp / "profile.txt" if profile else None,
                           warm_up_frames)
             for client in clients:
                 client.command("stop")
@@ -161,13 +166,14 @@ def run_dashboard(seconds: float, kind: str, profile: bool, tmpfs: bool = False)
 
 
 def run_bare(seconds: float) -> dict:
+    """Measure the bare Flask endpoint on the same stack, for the ratio."""
     with temporary_folder("ingest-bare") as folder:
         port = free_port()
         server = None
         try:
             server = spawn("bare-flask", [venv_bin("gunicorn"), "-w", "1", "-k", "gevent", "--worker-connections",
                                           "10000", "-b", f"127.0.0.1:{port}", "--no-control-socket", "bare_flask:app"],
-                           clean_environment(), Path(folder) / "bare-flask.log", f"http://127.0.0.1:{port}",
+                           server_environment(), Path(folder) / "bare-flask.log", f"http://127.0.0.1:{port}",
                            "/healthz", cwd=BENCH)
             asyncio.run(blast(server.url, 0.3, "rows"))
             return measure("bare Flask 200", server, seconds, "rows", [], None)
@@ -176,6 +182,7 @@ def run_bare(seconds: float) -> dict:
 
 
 def main() -> int:
+    """Parse the arguments, run the measurements and print them; exit 1 when a run failed."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="2 s of webhooks")
     parser.add_argument("--seconds", type=float, help="sending window (default 10)")

@@ -19,6 +19,7 @@ import multiprocessing
 import random
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -58,12 +59,14 @@ class Load:
         self.failed: list[str] = []
 
     def url(self, sock: Socket) -> str:
+        """The URL a socket connects to (with `since` once it has seen frames)."""
         url = self.spec["url"]
         if self.spec.get("since") and sock.seq:
             url += f"&since={sock.seq}"
         return url
 
     async def open(self, sock: Socket) -> None:
+        """Open one socket (headers as a browser sends them), recording failures instead of raising."""
         headers = {"Cookie": self.spec["cookie"]} if self.spec.get("cookie") else {}
         sock.ws = await connect(self.url(sock), origin=self.spec["origin"], additional_headers=headers,
                                 compression="deflate",  # offers exactly Chromium's extension header
@@ -78,6 +81,7 @@ class Load:
                 pass
 
     async def open_all(self) -> float:
+        """Open every socket, a batch at a time; return the seconds it took."""
         started = time.monotonic()
         gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
 
@@ -94,6 +98,7 @@ class Load:
         return time.monotonic() - started
 
     def on_frame(self, sock: Socket, data: str, now: float) -> None:
+        """Record a frame a socket received: its key and when."""
         if self.spec["protocol"] == "socketio":
             if data == "2":  # Engine.IO ping: a socket that never answers is closed by the server
                 asyncio.ensure_future(sock.ws.send("3"))
@@ -111,6 +116,7 @@ class Load:
             sock.times.append((data[at + len(MARK):at + len(MARK) + KEY_LENGTH], now))
 
     async def listen(self, sock: Socket) -> None:
+        """Read a socket until it closes, reconnecting as hx-ws does when asked to."""
         while not self.stopping:
             try:
                 async for data in sock.ws:
@@ -150,6 +156,7 @@ class Load:
         return time.monotonic()
 
     async def close_all(self) -> None:
+        """Close every socket."""
         self.stopping = True
         for task in self.tasks:
             task.cancel()
@@ -159,6 +166,7 @@ class Load:
         await asyncio.sleep(0)
 
     def results(self) -> dict:
+        """What the sockets received, for the parent to measure."""
         return {"times": [sock.times for sock in self.sockets], "counts": [sock.count for sock in self.sockets],
                 "characters": sum(sock.characters for sock in self.sockets),
                 "closed": sum(sock.closed_unexpectedly for sock in self.sockets),
@@ -208,7 +216,8 @@ class ClientProcess:
         self.process = context.Process(target=_run, args=(child, spec), daemon=True)
         self.process.start()
 
-    def expect(self, kind: str, seconds: float):
+    def expect(self, kind: str, seconds: float) -> Any:
+        """Wait at most `seconds` for the child's message of `kind` and return its value."""
         if not self.conn.poll(seconds):
             raise TimeoutError(f"load client sent no {kind!r} within {seconds:.0f} s")
         got, value = self.conn.recv()
@@ -217,6 +226,7 @@ class ClientProcess:
         return value
 
     def command(self, command: str) -> None:
+        """Send the child a command (count, drop, stop)."""
         self.conn.send(command)
 
     def close(self) -> None:

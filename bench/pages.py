@@ -26,8 +26,12 @@ import sys
 import time
 from pathlib import Path
 
-from common import (DEMO_API_KEY, Profiler, RunLauncher, create_account, wait_idle, percentile, print_footer, print_header,
-                    signed_in_cookie, start_dashboard, stop, table, temporary_folder)
+from common import print_footer, print_header, temporary_folder
+from launcher import RunLauncher
+from measure import Profiler, percentile, table, wait_idle
+from processes import create_account, signed_in_cookie, start_dashboard, stop
+
+from sandbox.defaults import DEMO_API_KEY
 
 MIN_RUNS = 200
 PAGES = ["/", "/flows", "/message-threads", "/flow-runs", "/flow-generations", "/flow-runs/new",
@@ -35,7 +39,8 @@ PAGES = ["/", "/flows", "/message-threads", "/flow-runs", "/flow-generations", "
 DETAILS = {"/flows": r'href="(/flows/[0-9a-f-]{36})"', "/message-threads": r'href="(/message-threads/[0-9a-f-]{36})"',
            "/flow-runs": r'href="(/flow-runs/[0-9a-f-]{36})"',
            "/flow-generations": r'href="(/flow-generations/[0-9a-f-]{36})"'}
-RUNS_API = "/sandbox/public/v2/flow-runs?sort=-createdAt&page%5Bnumber%5D=1&page%5Bsize%5D=25&include=flow%2CmessageThread"
+RUNS_API = ("/sandbox/public/v2/flow-runs?sort=-createdAt&page%5Bnumber%5D=1&page%5Bsize%5D=25"
+            "&include=flow%2CmessageThread")
 
 
 def timed(conn: http.client.HTTPConnection, path: str, headers: dict) -> tuple[float, float, int, bytes]:
@@ -49,6 +54,7 @@ def timed(conn: http.client.HTTPConnection, path: str, headers: dict) -> tuple[f
 
 
 def measure(conn, path: str, headers: dict, repeats: int) -> dict:
+    """Time `repeats` GETs of `path` on one keep-alive connection; return TTFB and total percentiles."""
     for _ in range(2):  # warm-up: templates compiled, the API client's connections open
         timed(conn, path, headers)
     firsts, totals, status, size = [], [], 0, 0
@@ -79,6 +85,7 @@ def fill_runs(server_url: str, seconds: float = 180) -> int:
 
 
 def main() -> int:
+    """Parse the arguments, run the measurements and print them."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="5 timed requests per page")
     parser.add_argument("--profile", action="store_true", help="py-spy the worker while home and the runs list load")

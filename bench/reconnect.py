@@ -23,16 +23,19 @@ import sys
 import time
 from pathlib import Path
 
-from common import (Profiler, create_account, cpu_seconds, machine, percentile, print_footer, print_header, signed_in_cookie,
-                    start_dashboard, start_sandbox, stop, temporary_folder)
-from fanout import SOCKETS_PER_CLIENT_PROCESS, Target, post_events
+from common import machine, print_footer, print_header, temporary_folder
+from fanout import SOCKETS_PER_CLIENT_PROCESS, post_events
 from loadclient import start_clients
+from measure import Profiler, cpu_seconds, percentile
+from processes import create_account, signed_in_cookie, start_dashboard, start_sandbox, stop
+from targets import Target
 
 RATE = 10.0
 BEFORE_DROP = 3.0
 
 
 def main() -> int:
+    """Parse the arguments, run the storm and print what it found."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="100 sockets, 8 s after the drop")
     parser.add_argument("--sockets", type=int, help="sockets (default 1000)")
@@ -103,10 +106,11 @@ def run_storm(target: Target, clients: list, after: float) -> dict[str, float]:
 
 def report(results: list[dict], posted: dict[str, float], drop_at: float, connected: int, sockets: int,
            cpu: float, load_start) -> None:
+    """Summarize, per socket, how soon it was current again after the drop and what it missed."""
     reopened = [at for result in results for at in result["reopened"]]
     times = [socket_times for result in results for socket_times in result["times"]]
     current, missed, twice, never = [], 0, 0, 0
-    for socket_times, reopened_at in zip(times, reopened):
+    for socket_times, reopened_at in zip(times, reopened, strict=False):
         received: dict[str, float] = {}
         for key, at in socket_times:
             if key in received:

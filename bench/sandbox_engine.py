@@ -23,8 +23,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from common import (Profiler, RunLauncher, cpu_seconds, free_port, machine, print_footer, print_header, start_sandbox, stop,
-                    temporary_folder)
+from common import machine, print_footer, print_header, temporary_folder
+from launcher import RunLauncher
+from measure import Profiler, cpu_seconds
+from processes import start_sandbox, stop
+
+from tests.support.servers import free_port
 
 TERMINAL = {"finished", "timeout", "exception", "cancelled"}
 
@@ -81,15 +85,18 @@ class Receiver:
                 self.ended.append(resource["attributes"]["messageThreadId"])
 
     def snapshot(self) -> Counter:
+        """Webhook deliveries per event so far."""
         with self.lock:
             return Counter(self.counts)
 
     def take_ended(self) -> list[str]:
+        """The run ids whose end was delivered since the last call."""
         with self.lock:
             ended, self.ended = self.ended, []
         return ended
 
     def close(self) -> None:
+        """Stop serving and free the port."""
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(5)
         for task in asyncio.all_tasks(self.loop):  # idle keep-alive connections: nothing left to answer
@@ -97,6 +104,7 @@ class Receiver:
 
 
 def main() -> int:
+    """Parse the arguments, run the engine under load and print its rates."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="5 s")
     parser.add_argument("--seconds", type=float, help="measuring window (default 20)")
@@ -142,7 +150,8 @@ def main() -> int:
     for name, count in sorted(delta.items()):
         if name not in ("all", "runs ended"):
             print(f"  {name}: {count / elapsed:.1f}/s")
-    print(f"sandbox CPU: {cpu / elapsed * 100:.0f}% of a core, {cpu / max(1, delta['all']) * 1000:.2f} ms per delivery; "
+    print(f"sandbox CPU: {cpu / elapsed * 100:.0f}% of a core, "
+          f"{cpu / max(1, delta['all']) * 1000:.2f} ms per delivery; "
           f"load {load_start[0]:.1f}→{machine()['load'][0]:.1f}")
     print_footer()
     return 0

@@ -59,18 +59,22 @@ def main() -> None:
 
 
 def post(client, rtype: str, path: str, attributes: dict) -> dict:
-    response = client.post("/public/v2" + path, headers=HEADERS, json={"data": {"type": rtype, "attributes": attributes}})
+    """POST a resource through the sandbox's API; return its data."""
+    document = {"data": {"type": rtype, "attributes": attributes}}
+    response = client.post("/public/v2" + path, headers=HEADERS, json=document)
     assert response.status_code == 201, response.get_data(as_text=True)
     return response.get_json(force=True)["data"]
 
 
 def unfinished(conn: sqlite3.Connection, run_ids: list[str]) -> int:
+    """How many of the runs have not ended, read from the database file."""
     return conn.execute(f"SELECT count(*) FROM resources WHERE type = 'flowRuns' AND id IN "
                         f"({','.join('?' * len(run_ids))}) AND json_extract(data, '$.status') IN ('queued', 'running')",
                         run_ids).fetchone()[0]
 
 
 def pending(conn: sqlite3.Connection) -> int:
+    """How many engine jobs are waiting, read from the database file."""
     return conn.execute("SELECT count(*) FROM jobs").fetchone()[0]
 
 

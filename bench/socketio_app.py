@@ -20,11 +20,13 @@ socketio = SocketIO(app, async_mode=os.environ.get("BENCH_SOCKETIO_MODE", "threa
 
 
 @app.post("/publish")
-def publish():
+def publish() -> str:
+    """Broadcast the body to every connected Socket.IO client."""
     socketio.emit("push", request.get_data(as_text=True))
     return "ok"
 
 
 @app.get("/healthz")
-def healthz():
+def healthz() -> str:
+    """Answer when the server is up."""
     return "ok"

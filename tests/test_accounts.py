@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from dashboard.db import users
-from tests.conftest import csrf_token, sign_in
-
-PARTIAL = {"HX-Request": "true", "HX-Request-Type": "partial"}
+from tests.support.accounts import csrf_token, sign_in
+from tests.support.pages import PARTIAL
 
 
 @pytest.fixture()

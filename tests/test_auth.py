@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from dashboard.db import users
-from tests.conftest import PYTHON, ROOT, csrf_token, server_environment, sign_in
+from tests.support.accounts import csrf_token, sign_in
+from tests.support.servers import PYTHON, ROOT, server_environment
 
 
 @pytest.fixture()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.config import ConfigError, load
-from tests.conftest import PYTHON, ROOT, free_port, server_environment
+from tests.support.servers import PYTHON, ROOT, free_port, server_environment
 
 BAD_VARIABLES = [
     ("RECRUBO_API_URL", "api.recrubo.app/public/v2"),

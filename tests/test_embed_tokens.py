@@ -6,7 +6,7 @@ import requests
 
 from dashboard.db import users
 from sandbox.defaults import DEMO_API_KEY
-from tests.conftest import csrf_token, sign_in
+from tests.support.accounts import csrf_token, sign_in
 
 
 def recrubo_user_id(sandbox_server) -> str:

@@ -9,7 +9,7 @@ import re
 from dashboard.db import users
 from dashboard.recrubo.client import RecruboClient
 from sandbox.defaults import DEMO_API_KEY
-from tests.conftest import sign_in
+from tests.support.accounts import sign_in
 
 
 def settings_of(page: str) -> dict:

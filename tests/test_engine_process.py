@@ -6,24 +6,16 @@ from __future__ import annotations
 import os
 import re
 import signal
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
 from sandbox.defaults import DEMO_API_KEY
-from tests.conftest import start_dashboard, stop
+from tests.support.servers import children, start_dashboard, stop
+from tests.support.waiting import wait_until
 
 HEADERS = {"Authorization": f"Bearer {DEMO_API_KEY}", "Content-Type": "application/vnd.api+json"}
-
-
-def children(pid: int) -> list[int]:
-    """The processes whose parent is `pid`."""
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        found += [int(child) for child in (task / "children").read_text().split()]
-    return found
 
 
 def command(pid: int) -> str:
@@ -37,18 +29,10 @@ def alive(pid: int) -> bool:
         return False
 
 
-def wait_for(check, what: str, seconds: float = 60):
-    deadline = time.monotonic() + seconds
-    while not (found := check()):
-        assert time.monotonic() < deadline, f"{what} did not happen within {seconds} s"
-        time.sleep(0.1)
-    return found
-
-
 def engine_processes(master: int) -> tuple[int, int]:
     """The master's engine supervisor and the engine process it runs."""
     supervisor = next(pid for pid in children(master) if "sandbox.engine_process --supervise" in command(pid))
-    engines = wait_for(lambda: [pid for pid in children(supervisor) if alive(pid)], "an engine process")
+    engines = wait_until(lambda: [pid for pid in children(supervisor) if alive(pid)], 60, "an engine process")
     assert len(engines) == 1
     assert command(engines[0]).strip().endswith("-m sandbox.engine_process")
     return supervisor, engines[0]
@@ -60,8 +44,8 @@ def analysis_finishes(server) -> None:
         "data": {"type": "vacancyAnalyses", "attributes": {"inputText": "Forklift driver, nights, Tilburg."}}})
     assert created.status_code == 201, created.text
     url = f"{server.url}/sandbox/public/v2/vacancy-analyses/{created.json()['data']['id']}"
-    wait_for(lambda: requests.get(url, headers=HEADERS, timeout=10).json()["data"]["attributes"]["status"]
-             == "finished", "the analysis")
+    wait_until(lambda: requests.get(url, headers=HEADERS, timeout=10).json()["data"]["attributes"]["status"]
+               == "finished", 60, "the analysis")
 
 
 @pytest.fixture(scope="module")
@@ -85,10 +69,10 @@ def test_queued_jobs_run_in_the_engine_process_not_in_the_worker(dashboard):
 def test_a_killed_engine_process_is_started_again_and_jobs_still_run(dashboard):
     _, engine = engine_processes(dashboard.process.pid)
     os.kill(engine, signal.SIGKILL)
-    wait_for(lambda: f"sandbox engine process {engine} was killed by SIGKILL" in dashboard.log.read_text(),
-             "the supervisor's log line")
-    _, restarted = wait_for(lambda: engine_processes(dashboard.process.pid)[1] != engine and
-                            engine_processes(dashboard.process.pid), "a new engine process")
+    wait_until(lambda: f"sandbox engine process {engine} was killed by SIGKILL" in dashboard.log.read_text(),
+               60, "the supervisor's log line")
+    _, restarted = wait_until(lambda: engine_processes(dashboard.process.pid)[1] != engine and
+                              engine_processes(dashboard.process.pid), 60, "a new engine process")
     assert restarted != engine
     analysis_finishes(dashboard)
 
@@ -97,7 +81,7 @@ def test_stopping_the_dashboard_stops_the_engine_process(dashboard):
     supervisor, engine = engine_processes(dashboard.process.pid)
     stop(dashboard.process)
     assert dashboard.process.returncode == 0
-    wait_for(lambda: not alive(supervisor) and not alive(engine), "the engine and its supervisor stopping", 30)
+    wait_until(lambda: not alive(supervisor) and not alive(engine), 30, "the engine and its supervisor stopping")
     assert "Traceback" not in dashboard.log.read_text()
 
 
@@ -106,7 +90,7 @@ def test_flask_sandbox_engine_runs_the_engine_in_the_foreground_until_stopped(tm
     import subprocess
     import sys
 
-    from tests.conftest import server_environment
+    from tests.support.servers import server_environment
 
     environment = server_environment(INSTANCE_PATH=str(tmp_path))
     log = tmp_path / "engine.log"
@@ -115,7 +99,7 @@ def test_flask_sandbox_engine_runs_the_engine_in_the_foreground_until_stopped(tm
                                    cwd=Path(__file__).resolve().parent.parent, env=environment, stdout=output,
                                    stderr=subprocess.STDOUT)
         try:
-            wait_for(lambda: "sandbox engine" in log.read_text() and "started on" in log.read_text(), "the engine start")
+            wait_until(lambda: re.search(r"sandbox engine \S+ started on", log.read_text()), 60, "the engine start")
         finally:
             process.send_signal(signal.SIGTERM)
             assert process.wait(30) == 0

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from dashboard.db import pushes, users
 from dashboard.db.base import session_scope
-from tests.conftest import csrf_token, sign_in
-from tests.test_webhooks import deliver, payload
+from tests.support.accounts import csrf_token, sign_in
+from tests.support.payloads import deliver, payload
 
 
 @pytest.fixture()

@@ -11,21 +11,20 @@ import pytest
 import requests
 
 from sandbox.defaults import DEMO_API_KEY, DEMO_WEBHOOK_SECRET
-from tests.conftest import (
+from tests.support.accounts import create_account, csrf_token, signed_in_session
+from tests.support.payloads import payload
+from tests.support.servers import (
     PYTHON,
     ROOT,
-    create_account,
-    csrf_token,
     free_port,
     run_flask,
     server_environment,
-    signed_in_session,
     start_dashboard,
     stop,
     wait_until_serving,
 )
-from tests.services import start_postgres
-from tests.test_webhooks import payload
+from tests.support.services import start_postgres
+from tests.support.waiting import wait_until
 
 EMAIL, PASSWORD = "faults@example.com", "a long password"
 WEBHOOK_HEADERS = {"Content-Type": "application/vnd.api+json", "X-Recrubo-Webhook-Secret": DEMO_WEBHOOK_SECRET}
@@ -144,10 +143,8 @@ def test_postgres_going_away_gives_readable_errors_and_nothing_acknowledged_is_l
         assert requests.get(f"{server.url}/healthz", timeout=60).json()["database"].startswith("failing")
 
         database.resume()
-        deadline = time.monotonic() + 30
-        while session.get(f"{server.url}/settings", timeout=30).status_code != 200:
-            assert time.monotonic() < deadline, "the dashboard did not reconnect to Postgres by itself"
-            time.sleep(0.5)
+        wait_until(lambda: session.get(f"{server.url}/settings", timeout=30).status_code == 200, 30,
+                   "the dashboard reconnected to Postgres by itself", every=0.5)
         redelivered = requests.post(f"{server.url}/webhooks/recrubo", data=json.dumps(acknowledged),
                                     headers=WEBHOOK_HEADERS, timeout=10)
         assert redelivered.json()["meta"]["redelivery"] is True, "the acknowledged event was lost"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard.db import users
-from tests.conftest import csrf_token, sign_in
+from tests.support.accounts import csrf_token, sign_in
 
 INTRANET = "https://intranet.example.com"
 

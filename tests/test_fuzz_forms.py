@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from dashboard.config import ConfigError, parse_frame_ancestors
 from dashboard.core import security
 from dashboard.db import users
-from tests.conftest import csrf_token, sign_in
+from tests.support.accounts import csrf_token, sign_in
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 # Text as browsers send it: any unicode but NUL and lone surrogates, sometimes long.

@@ -12,11 +12,12 @@ from hypothesis import strategies as st
 from dashboard import create_app
 from dashboard.db import base, events
 from sandbox.defaults import DEMO_WEBHOOK_SECRET
-from tests.conftest import free_port
-from tests.test_webhooks import payload
+from tests.support.payloads import payload
+from tests.support.servers import free_port
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+                           | st.text(max_size=30),
                            lambda children: st.lists(children, max_size=4)
                            | st.dictionaries(st.text(max_size=12), children, max_size=4), max_leaves=20)
 PATHS = [("data",), ("data", "type"), ("data", "id"), ("data", "attributes"), ("data", "attributes", "event"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import grimp
 import pytest
 
-from tests.conftest import server_environment
+from tests.support.servers import server_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -27,9 +28,8 @@ def run_python(script: str, tmp_path: Path) -> str:
 
 @pytest.mark.parametrize("module", ["dashboard", "dashboard.config", "sandbox", "sandbox.defaults"])
 def test_importing_a_package_loads_nothing_else_of_ours(module, tmp_path):
-    loaded = run_python(f"import {module}, sys\n"
-                        "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in ('dashboard', 'sandbox'))))",
-                        tmp_path).split()
+    ours = "sorted(m for m in sys.modules if m.split('.')[0] in ('dashboard', 'sandbox'))"
+    loaded = run_python(f"import {module}, sys\nprint(' '.join({ours}))", tmp_path).split()
     assert set(loaded) <= {"dashboard", "dashboard.config", "sandbox", "sandbox.defaults"}, loaded
     assert len([name for name in loaded if name.startswith("sandbox")]) <= 2
 
@@ -48,7 +48,8 @@ assert set(ours) <= {"dashboard", "dashboard.config", "sandbox", "sandbox.defaul
 monkey.patch_all()
 from dashboard import create_app
 create_app()
-real = [f"{name}.{attribute}" for name, module in list(sys.modules.items()) if name.split(".")[0] in ("dashboard", "sandbox")
+real = [f"{name}.{attribute}" for name, module in list(sys.modules.items())
+        if name.split(".")[0] in ("dashboard", "sandbox")
         for attribute, value in vars(module).items() if isinstance(value, real_lock)]
 assert not real, real
 print("ok")
@@ -83,6 +84,29 @@ def test_every_module_is_small():
     sizes = {str(path.relative_to(ROOT)): len(path.read_text().splitlines())
              for folder in CHECKED for path in (ROOT / folder).rglob("*.py") if ".venv" not in path.parts}
     assert {path: lines for path, lines in sizes.items() if lines > 300} == {}
+
+
+def helper_imports_outside_support() -> list[str]:
+    """Every import in tests/ of a conftest or a test module (`file:line: module`): helpers live in
+    tests/support/, conftest files hold fixtures, test modules hold tests."""
+    found = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                modules = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            else:
+                continue  # relative imports: the suite has none, and a test package's `from . import` is caught here
+            for module in modules:
+                last = module.rsplit(".", 1)[-1]
+                if module.split(".")[0] == "tests" and (last == "conftest" or last.startswith("test_")):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {module}")
+    return found
+
+
+def test_tests_import_helpers_only_from_support():
+    assert helper_imports_outside_support() == []
 
 
 def test_the_dashboard_package_is_seen_whole_at_a_glance():

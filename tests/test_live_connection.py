@@ -17,7 +17,7 @@ from wsproto.frame_protocol import FrameProtocol, Opcode
 from dashboard.live import connection as send_path
 from dashboard.live.connection import QUEUE_LIMIT, Connection, GuardedSocket, ReaderInHandler
 from dashboard.live.frames import close_frame, text_frame
-from tests.test_live import loopback_page, served
+from tests.support.sockets import loopback_page, served
 
 
 def accepted(ours, page) -> simple_websocket.Server:

@@ -15,9 +15,11 @@ from pathlib import Path
 import pytest
 import simple_websocket
 
-from tests.conftest import create_account, server_environment, signed_in_session, start_dashboard, stop
-from tests.test_live import DEAD_API, EMAIL, PASSWORD, deliver, frames, socket
-from tests.test_webhooks import payload
+from tests.support.accounts import create_account, signed_in_session
+from tests.support.payloads import payload
+from tests.support.payloads import post_webhook as deliver
+from tests.support.servers import server_environment, start_dashboard, stop
+from tests.support.sockets import DEAD_API, EMAIL, PASSWORD, frames, socket
 
 
 def test_a_page_that_stops_reading_is_closed_with_1013_and_slows_nobody(tmp_path):

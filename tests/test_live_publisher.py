@@ -17,7 +17,7 @@ from dashboard.live import publisher as publishing
 from dashboard.live.publisher import Publisher, counters_due
 from dashboard.recrubo.counting import RUN_STATUSES
 from dashboard.webhooks import parse_payload
-from tests.test_webhooks import payload
+from tests.support.payloads import payload
 
 
 def stored(app, document: dict) -> str:

@@ -8,9 +8,11 @@ import pytest
 import requests
 import simple_websocket
 
-from tests.conftest import create_account, signed_in_session, start_dashboard, stop
-from tests.test_live import DEAD_API, EMAIL, PASSWORD, _poll_health, deliver, frames, socket, worker_holding
-from tests.test_webhooks import payload
+from tests.support.accounts import create_account, signed_in_session
+from tests.support.payloads import payload
+from tests.support.payloads import post_webhook as deliver
+from tests.support.servers import start_dashboard, stop
+from tests.support.sockets import DEAD_API, EMAIL, PASSWORD, frames, poll_health, socket, worker_holding
 
 
 @pytest.mark.slow
@@ -50,13 +52,13 @@ def test_redis_going_away_degrades_to_local_pushes_and_recovers(tmp_path, redis_
         ws = socket(server, session, "flowRuns")
         assert requests.get(f"{server.url}/healthz", timeout=10).json()["live_backend"] == "redis"
         redis_server.stop()
-        _poll_health(server, lambda body: body["live_backend"].startswith("degraded"))
+        poll_health(server, lambda body: body["live_backend"].startswith("degraded"))
         run = str(uuid.uuid4())
         deliver(server, payload(run))
         [frame] = frames(ws, 1)
         assert f'id="flow-run-{run}"' in frame["content"]
         redis_server.start()
-        _poll_health(server, lambda body: body["live_backend"] == "redis")
+        poll_health(server, lambda body: body["live_backend"] == "redis")
         # Back on Redis, the worker drops its sockets with 1012: pages reconnect and replay the gap.
         with pytest.raises(simple_websocket.ConnectionClosed) as closed:
             while True:

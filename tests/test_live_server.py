@@ -6,7 +6,8 @@ import re
 
 import requests
 
-from tests.conftest import csrf_token, free_port, run_flask, start_dashboard, stop
+from tests.support.accounts import csrf_token
+from tests.support.servers import free_port, run_flask, start_dashboard, stop
 
 
 def test_health_reports_every_dependency(live_server):

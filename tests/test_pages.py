@@ -8,7 +8,8 @@ from dashboard import create_app
 from dashboard.db import users
 from dashboard.recrubo.client import RecruboClient
 from sandbox.defaults import DEMO_API_KEY
-from tests.conftest import free_port, sign_in
+from tests.support.accounts import sign_in
+from tests.support.servers import free_port
 
 LISTS = [("/flows", "flows", "flow-"), ("/flow-runs", "flow-runs", "flow-run-"),
          ("/message-threads", "message-threads", "message-thread-"),

@@ -8,7 +8,8 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import requests
 
-from tests.conftest import csrf_token, start_dashboard, stop
+from tests.support.accounts import csrf_token
+from tests.support.servers import start_dashboard, stop
 
 API_KEY = "probe-api-key-7f3c9a1e5b"
 WEBHOOK_SECRET = "probe-webhook-secret-2d8e4b6a0c"

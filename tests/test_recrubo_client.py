@@ -8,7 +8,7 @@ import pytest
 
 from dashboard.recrubo.client import RecruboClient, RecruboError
 from sandbox.defaults import DEMO_API_KEY
-from tests.conftest import free_port
+from tests.support.servers import free_port
 
 
 @pytest.fixture()

@@ -6,7 +6,7 @@ import pytest
 from werkzeug.routing import IntegerConverter
 
 from dashboard.db import users
-from tests.conftest import sign_in
+from tests.support.accounts import sign_in
 
 
 @pytest.fixture()
@@ -74,7 +74,7 @@ def test_session_cookie_is_http_only_and_secure_over_https(app):
 
 
 def sign_in_at(client, base: str):
-    from tests.conftest import csrf_token
+    from tests.support.accounts import csrf_token
 
     page = client.get("/login", base_url=base).get_data(as_text=True)
     return client.post("/login", base_url=base, headers={"Referer": f"{base}/login"},
@@ -96,7 +96,7 @@ def test_pushed_forms_carry_no_token_of_their_own_so_each_page_sends_its_own(sig
     from dashboard.db.events import get as get_event
     from dashboard.live import render
     from sandbox.defaults import DEMO_WEBHOOK_SECRET
-    from tests.test_webhooks import payload
+    from tests.support.payloads import payload
 
     page = signed_in.get("/flow-runs").get_data(as_text=True)
     token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)  # what htmx sends with every request
@@ -110,7 +110,8 @@ def test_pushed_forms_carry_no_token_of_their_own_so_each_page_sends_its_own(sig
     # A token made for the push would belong to no session and, as a form field, win over the page's header.
     assert 'id="cancel-run"' in detail and 'name="csrf_token" value=""' in detail
     headers = {"HX-Request": "true", "HX-Request-Type": "partial"}
-    sent = signed_in.post(f"/flow-runs/{run}/cancel", data={"csrf_token": ""}, headers={**headers, "X-CSRFToken": token})
+    sent = signed_in.post(f"/flow-runs/{run}/cancel", data={"csrf_token": ""},
+                          headers={**headers, "X-CSRFToken": token})
     assert "This form has expired" not in sent.get_data(as_text=True)  # the page's token was taken
     forged = signed_in.post(f"/flow-runs/{run}/cancel", data={"csrf_token": ""},
                             headers={**headers, "X-CSRFToken": "forged"})

@@ -12,17 +12,12 @@ import pytest
 import requests
 import simple_websocket
 
-from tests.conftest import create_account, signed_in_session, start_dashboard, stop
-from tests.test_live import (
-    DEAD_API,
-    EMAIL,
-    PASSWORD,
-    _children,
-    deliver,
-    frames,
-    socket,
-)
-from tests.test_webhooks import payload
+from tests.support.accounts import create_account, signed_in_session
+from tests.support.payloads import payload
+from tests.support.payloads import post_webhook as deliver
+from tests.support.servers import children as _children
+from tests.support.servers import start_dashboard, stop
+from tests.support.sockets import DEAD_API, EMAIL, PASSWORD, frames, socket
 
 CYCLES = 1000
 

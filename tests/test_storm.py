@@ -17,9 +17,11 @@ import requests
 import simple_websocket
 
 from sandbox.defaults import DEMO_WEBHOOK_SECRET
-from tests.conftest import create_account, signed_in_session, start_dashboard, stop
-from tests.test_live import DEAD_API, EMAIL, PASSWORD, _children, socket
-from tests.test_webhooks import payload
+from tests.support.accounts import create_account, signed_in_session
+from tests.support.payloads import payload
+from tests.support.servers import children as _children
+from tests.support.servers import start_dashboard, stop
+from tests.support.sockets import DEAD_API, EMAIL, PASSWORD, socket
 
 RUNS = 300
 UPDATES_PER_RUN = 30  # 9,000 distinct deliveries

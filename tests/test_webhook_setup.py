@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-import time
 
 from dashboard.recrubo.client import RecruboClient
 from dashboard.recrubo.subscriptions import SUBSCRIPTIONS
 from sandbox.defaults import DEMO_API_KEY
-from tests.conftest import PYTHON, ROOT, server_environment, start_dashboard, stop
+from tests.support.servers import PYTHON, ROOT, server_environment, start_dashboard, stop
+from tests.support.waiting import wait_until
 
 
 def subscriptions(api: RecruboClient) -> set:
@@ -24,10 +24,8 @@ def test_embedded_sandbox_is_subscribed_to_everything_the_live_pages_need(tmp_pa
     server = start_dashboard(tmp_path)
     try:
         api = RecruboClient(f"{server.url}/sandbox/public/v2", DEMO_API_KEY)
-        deadline = time.monotonic() + 20
-        while not wanted() <= subscriptions(api) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert wanted() <= subscriptions(api)
+        wait_until(lambda: wanted() <= subscriptions(api), 20, "the embedded sandbox has every subscription",
+                   every=0.1)
         organization = api.list("organizations", size=1).items[0]
         assert organization.webhookUrl == f"{server.url}/webhooks/recrubo"
 

@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import time
 import uuid
 
 import pytest
 
 from dashboard.db import events, pushes
 from sandbox.defaults import DEMO_WEBHOOK_SECRET
-
-RECEIVER = "/webhooks/recrubo"
-JSONAPI = "application/vnd.api+json"
-
-
-def payload(resource_id: str | None = None, *, delivery_id: str | None = None, event: str = "update",
-            status: str = "running", updated_at: str = "2026-11-23T10:00:00+00:00", resource_type: str = "flowRuns",
-            fields: list[str] | None = None) -> dict:
-    """A webhookPayload document as reference §8.2 shows it."""
-    return {"data": {"type": "webhookPayload", "id": delivery_id or str(uuid.uuid4()), "attributes": {
-        "webhookId": str(uuid.uuid4()), "event": event, "fields": fields if fields is not None else ["status"],
-        "resource": {"id": resource_id or str(uuid.uuid4()), "type": resource_type, "attributes": {
-            "flowId": "f" * 36, "messageThreadId": "t" * 36, "state": {}, "status": status, "cost": 1,
-            "createdAt": "2026-11-23T09:59:00+00:00", "updatedAt": updated_at}}}}}
-
-
-def deliver(client, document, secret: str | None = DEMO_WEBHOOK_SECRET, content_type: str = JSONAPI):
-    headers = {"Content-Type": content_type}
-    if secret is not None:
-        headers["X-Recrubo-Webhook-Secret"] = secret
-    body = document if isinstance(document, (bytes, str)) else json.dumps(document)
-    return client.post(RECEIVER, data=body, headers=headers)
+from tests.support.payloads import JSONAPI, RECEIVER, deliver, payload
+from tests.support.waiting import wait_until
 
 
 def stored(app) -> list[events.Event]:
@@ -134,14 +112,11 @@ def test_out_of_order_update_is_stored_as_stale_and_never_regresses(receiver, re
     by_id = {event.id: event for event in stored(receiver_app)}
     assert by_id[older["data"]["id"]].reason.startswith("updatedAt")
     # Only applied events are ever published: stale ones are marked done without pushes.
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+    def nothing_pending() -> bool:
         with receiver_app.app_context():
-            pending = [event for event in events.recent() if event.published_at is None]
-        if not pending:
-            break
-        time.sleep(0.05)
-    assert not pending
+            return not [event for event in events.recent() if event.published_at is None]
+
+    wait_until(nothing_pending, 10, "every applied event is published")
     with receiver_app.app_context():
         from sqlalchemy import select
 

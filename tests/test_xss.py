@@ -15,7 +15,7 @@ from dashboard.db.events import get as get_event
 from dashboard.live import render
 from dashboard.recrubo.client import RecruboClient
 from sandbox.defaults import DEMO_API_KEY, DEMO_WEBHOOK_SECRET
-from tests.conftest import sign_in
+from tests.support.accounts import sign_in
 
 NAME = '<script>alert("name")</script>'
 SURNAME = '<img src=x onerror=alert("surname")>'

@@ -1,0 +1,1 @@
+"""Tests that drive pages in headless Chromium (marked `browser`)."""

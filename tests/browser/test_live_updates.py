@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import uuid
 
 import pytest
@@ -13,7 +12,8 @@ from playwright.sync_api import Page, expect
 
 from dashboard.recrubo.client import RecruboClient
 from sandbox.defaults import DEMO_API_KEY, DEMO_WEBHOOK_SECRET
-from tests.test_webhooks import payload
+from tests.support.payloads import payload
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 TERMINAL = ("finished", "timeout", "exception", "cancelled")
@@ -156,15 +156,13 @@ def test_home_counters_follow_the_api(page: Page, live_server):
     open_live(page, f"{live_server.url}/")
     api = sandbox_api(live_server)
     run = launch_run(api, runnable_flow(api))
-    deadline = time.monotonic() + 30
-    while api.get(f"flow-runs/{run}").status not in TERMINAL and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_until(lambda: api.get(f"flow-runs/{run}").status in TERMINAL, 30, "the run ended", every=0.2)
+
     # Exactly the API's numbers, whatever else the sandbox does meanwhile (polled, never timed).
-    while time.monotonic() < deadline:
+    def counters_match() -> bool:
         expected = {status: api.list("flow-runs", filters={"status": status}, size=1).total
                     for status in ("queued", "running", "finished")}
         shown = {status: page.locator(f"#run-count-{status} .card-count").inner_text() for status in expected}
-        if {status: int(count) for status, count in shown.items()} == expected:
-            break
-        time.sleep(0.2)
-    assert {status: int(count) for status, count in shown.items()} == expected
+        return {status: int(count) for status, count in shown.items()} == expected
+
+    wait_until(counters_match, 30, "home's counters show the API's numbers", every=0.2)

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from scripts.screenshots import capture, sign_in
-from tests.pages_helpers import api_for, make_thread, unique
+from tests.support.pages import api_for, make_thread, unique
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent.parent

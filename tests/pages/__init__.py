@@ -1,0 +1,1 @@
+"""The recruiter's pages rendered by an in-process dashboard on the standalone sandbox."""

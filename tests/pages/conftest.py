@@ -6,10 +6,8 @@ import pytest
 
 from dashboard import create_app
 from dashboard.db import users
-from tests.conftest import sign_in
-from tests.pages_helpers import api_for
-
-PARTIAL = {"HX-Request": "true", "HX-Request-Type": "partial"}
+from tests.support.accounts import sign_in
+from tests.support.pages import api_for
 
 
 @pytest.fixture(scope="module")

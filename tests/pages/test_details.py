@@ -6,8 +6,7 @@ import re
 
 import pytest
 
-from tests.pages.conftest import PARTIAL
-from tests.pages_helpers import make_flow
+from tests.support.pages import PARTIAL, make_flow
 
 
 def test_flow_page_draws_every_step_and_link_and_offers_a_run(recruiter, api):

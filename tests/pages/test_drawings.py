@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from itertools import pairwise
 
 from dashboard.flow_runs import timeline
 from dashboard.flows import drawing as flow_drawing
@@ -35,7 +36,7 @@ def test_a_thirty_step_flow_is_drawn_top_down_without_overlapping_boxes():
     assert boxes["start"].kind == "start" and boxes["start"].badge == "Start"
     assert boxes["yes"].badge == "End · accepted" and boxes["no"].kind == "end"
     ordered = [boxes["start"]] + [boxes[f"q{n}"] for n in range(30)] + [boxes["yes"]]
-    assert all(upper.y + upper.height < lower.y for upper, lower in zip(ordered, ordered[1:]))
+    assert all(upper.y + upper.height < lower.y for upper, lower in pairwise(ordered))
     for one in drawing.boxes:
         for other in drawing.boxes:
             if one is not other:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import csrf_token
-from tests.pages.conftest import PARTIAL
-from tests.pages_helpers import wait_for
+from tests.support.accounts import csrf_token
+from tests.support.pages import PARTIAL
+from tests.support.waiting import wait_until
 
 VACANCY = ("Warehouse order picker, night shift, Tilburg. You pick and pack web shop orders with a hand scanner. "
            "You need a forklift certificate and speak Dutch or English. Experience with a WMS is a plus.")
@@ -40,8 +40,8 @@ def test_generating_from_a_pasted_vacancy_creates_the_vacancy_then_the_generatio
     assert [item["value"] for item in parameters["requiredFields"]] == ["name", "phone"]
     assert (parameters["language"], parameters["useEmojis"], parameters["flowName"]) == ("nl", True,
                                                                                          "Order picker night")
-    finished = wait_for(lambda: (g := api.get(f"flow-generations/{generation_id}")).status == "finished" and g,
-                        seconds=40)
+    finished = wait_until(lambda: (g := api.get(f"flow-generations/{generation_id}")).status == "finished" and g,
+                          40, "the generation finished", every=0.3)
     page = recruiter.get(f"/flow-generations/{generation_id}").get_data(as_text=True)
     assert f'/flows/{finished.flowId}/graph' in page and "The flow is ready" in page
 
@@ -81,7 +81,8 @@ def test_analysing_a_vacancy_suggests_requirements(recruiter, api):
     html = response.get_data(as_text=True)
     analysis_id = html.split('id="vacancy-analysis-', 1)[1].split('"', 1)[0]
     assert api.get(f"vacancy-analyses/{analysis_id}").inputText == VACANCY
-    wait_for(lambda: api.get(f"vacancy-analyses/{analysis_id}").get("analyzeResult"), seconds=40)
+    wait_until(lambda: api.get(f"vacancy-analyses/{analysis_id}").get("analyzeResult"), 40, "the analysis has a result",
+               every=0.3)
     block = recruiter.get(f"/vacancy-analyses/{analysis_id}", headers=PARTIAL).get_data(as_text=True)
     assert 'id="use-analysis"' in block and "Hard skills" in block
     filled = recruiter.get(f"/vacancy-analyses/{analysis_id}/requirements", headers=PARTIAL).get_data(as_text=True)

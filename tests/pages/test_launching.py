@@ -10,16 +10,9 @@ import pytest
 from dashboard.flow_runs import launch as launching
 from dashboard.flow_runs import timeline
 from dashboard.recrubo.client import RecruboError, Resource
-from tests.conftest import csrf_token
-from tests.pages.conftest import PARTIAL
-from tests.pages_helpers import (
-    make_flow,
-    make_template,
-    make_thread,
-    phone_number,
-    unique,
-    wait_for,
-)
+from tests.support.accounts import csrf_token
+from tests.support.pages import PARTIAL, make_flow, make_template, make_thread, phone_number, unique
+from tests.support.waiting import wait_until
 
 MISSING = "00000000-0000-7000-8000-000000000000"
 
@@ -197,6 +190,7 @@ def test_launched_runs_move_on_by_themselves(recruiter, api, flow):
     target = response.headers["HX-Push-Url"]
     first = recruiter.get(target, headers=PARTIAL).get_data(as_text=True)
     assert 'id="launch-progress" max="1"' in first
-    wait_for(lambda: "1 of 1 ended" in recruiter.get(target, headers=PARTIAL).get_data(as_text=True), seconds=40)
+    wait_until(lambda: "1 of 1 ended" in recruiter.get(target, headers=PARTIAL).get_data(as_text=True),
+               40, "the batch says 1 of 1 ended", every=0.3)
     run = api.list("flow-runs", filters={"messageThreadId": thread.id}).items[0]
     assert run.status in timeline.TERMINAL

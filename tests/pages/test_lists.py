@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from tests.pages.conftest import PARTIAL
-from tests.pages_helpers import make_flow, make_thread, unique, wait_for
+from tests.support.pages import PARTIAL, make_flow, make_thread, unique
+from tests.support.waiting import wait_until
 
 
 def row_ids(html: str, prefix: str) -> list[str]:
@@ -20,7 +20,7 @@ def same_rows(recruiter, url: str, prefix: str, expected) -> list[str]:
     def compare():
         shown = row_ids(recruiter.get(url).get_data(as_text=True), prefix)
         return shown if shown == [item.id for item in expected()] else None
-    return wait_for(compare, seconds=15)
+    return wait_until(compare, 15, f"{url} shows the API's rows", every=0.3)
 
 
 @pytest.mark.parametrize("typed", ["as named", "lowercase"])

@@ -11,8 +11,8 @@ from werkzeug.test import Client
 from werkzeug.wrappers import Response
 
 from sandbox.embed import token_user
-from tests.sandbox.conftest import poll
-from tests.sandbox.flows import build_licence_flow, new_thread
+from tests.support.flows import build_licence_flow, new_thread
+from tests.support.waiting import wait_until
 
 MEDIA = "application/vnd.api+json"
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$")
@@ -22,7 +22,8 @@ TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$")
 def tagged(api):
     """Three candidates sharing a fresh postal code, so filters see exactly them."""
     tag = uuid.uuid4().hex[:8]
-    people = [("Anna", "de Vries", "31600000001"), ("bram", "Bakker", "31600000002"), ("Chris", "Bakker", "31600000003")]
+    people = [("Anna", "de Vries", "31600000001"), ("bram", "Bakker", "31600000002"),
+              ("Chris", "Bakker", "31600000003")]
     created = [api.create("candidates", "/candidates", {"firstName": f, "lastName": l, "phone": p, "postalCode": tag})
                for f, l, p in people]
     return tag, created
@@ -97,8 +98,8 @@ def test_include_adds_linkage_and_included_resources(api, tagged):
     assert [(r["type"], r["id"]) for r in body["included"]] == [("candidateStatuses", status["id"])]
     thread = api.create("messageThreads", "/message-threads", {"channel": "sms", "identifier": "31600000001",
                                                                "candidateId": created[0]["id"]})
-    api.create("messages", "/messages", {"sendBy": "Sam", "messageThreadId": thread["id"],
-                                         "payload": {"type": "text", "attributes": {"value": "Hey! Lets start the chat"}}})
+    text = {"type": "text", "attributes": {"value": "Hey! Lets start the chat"}}
+    api.create("messages", "/messages", {"sendBy": "Sam", "messageThreadId": thread["id"], "payload": text})
     body = api.get(f"/message-threads/{thread['id']}?include=messages,candidate").json()
     kinds = sorted(r["type"] for r in body["included"])
     assert kinds == ["candidates", "messages"]
@@ -123,7 +124,8 @@ def test_nodes_of_a_flow_include_their_actions(api):
 
 
 def test_create_update_delete_status_codes(api):
-    user = api.create("users", "/users", {"firstName": "Eva", "lastName": "Jansen", "email": f"eva{uuid.uuid4().hex[:6]}@acme.example"})
+    user = api.create("users", "/users", {"firstName": "Eva", "lastName": "Jansen",
+                                          "email": f"eva{uuid.uuid4().hex[:6]}@acme.example"})
     assert user["attributes"]["timeZone"] == "Europe/Amsterdam" and user["attributes"]["fullName"] == "Eva Jansen"
     response = api.patch("users", f"/users/{user['id']}", {"timeZone": "Europe/London"})
     assert response.status_code == 200 and response.json()["data"]["attributes"]["timeZone"] == "Europe/London"
@@ -186,7 +188,7 @@ def test_documented_trigger_with_a_template_starts_a_whatsapp_run(api):
     attributes = response.json()["data"]["attributes"]
     assert attributes["status"] == "queued" and attributes["cost"] == 0
     run_id = response.json()["data"]["id"]
-    poll(lambda: api.attrs(f"/flow-runs/{run_id}")["status"] == "finished", timeout=15)
+    wait_until(lambda: api.attrs(f"/flow-runs/{run_id}")["status"] == "finished", 15, "the run finished")
 
 
 def test_documented_subscription_body_is_accepted_and_listed(api, receiver):
@@ -207,7 +209,8 @@ def test_user_takes_candidates_by_to_many_linkage(api):
         "relationships": {"candidates": {"data": [{"type": "candidates", "id": c["id"]} for c in candidates]}}}})
     assert response.status_code == 200
     body = api.get(f"/users/{user['id']}?include=candidates").json()
-    assert sorted(c["id"] for c in body["data"]["relationships"]["candidates"]["data"]) == sorted(c["id"] for c in candidates)
+    related = body["data"]["relationships"]["candidates"]["data"]
+    assert sorted(c["id"] for c in related) == sorted(c["id"] for c in candidates)
     api.request("PATCH", f"/users/{user['id']}", json={"data": {"type": "users", "id": user["id"],
         "relationships": {"candidates": {"data": [{"type": "candidates", "id": candidates[0]["id"]}]}}}})
     assert api.attrs(f"/candidates/{candidates[1]['id']}")["userId"] is None

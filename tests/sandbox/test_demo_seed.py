@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from tests.sandbox.conftest import poll
+from tests.support.waiting import wait_until
 
 
 def test_demo_seed_starts_with_the_recruiter_and_varied_data(api):
@@ -51,4 +51,5 @@ def test_demo_queued_runs_play_out_once_the_engine_runs(api):
     newest = api.all("/candidates?filter[email][suffix]=@example.com&sort=-createdAt")[:2]
     threads = [api.all(f"/message-threads?filter[candidateId]={c['id']}")[0] for c in newest]
     live = [api.all(f"/flow-runs?filter[messageThreadId]={t['id']}")[0] for t in threads]
-    poll(lambda: all(api.attrs(f"/flow-runs/{r['id']}")["status"] == "finished" for r in live), timeout=20)
+    wait_until(lambda: all(api.attrs(f"/flow-runs/{r['id']}")["status"] == "finished" for r in live),
+               20, "every live demo run finished")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.sandbox.conftest import poll, serve
+from tests.support.sandboxes import as_org, new_organization, serve
+from tests.support.waiting import wait_until
 
 ORIGIN = "http://127.0.0.1:8000"
 COMPONENTS = ("inbox", "bot-studio", "generate-flow", "whatsapp-connect", "schedule-form", "schedule-table")
@@ -88,7 +89,8 @@ def test_component_endpoints_refuse_a_missing_or_unknown_token(sandbox, method, 
 def test_component_endpoints_refuse_an_expired_token(sandbox):
     token = mint(sandbox)
     assert call(sandbox, "GET", "/flows", token).status_code == 200
-    poll(lambda: call(sandbox, "GET", "/flows", token).status_code == 401, timeout=8, interval=0.2)
+    wait_until(lambda: call(sandbox, "GET", "/flows", token).status_code == 401,
+               8, "the revoked token is refused", every=0.2)
     for method, path, body in ENDPOINTS:
         refused = call(sandbox, method, path, token, json=body)
         assert refused.status_code == 401 and refused.json()["error"]["code"] == "token_expired", path
@@ -121,7 +123,8 @@ def test_inbox_edits_a_candidates_details_and_assignee_under_the_api_rules(sandb
     stored = sandbox.attrs(f"/candidates/{candidate_id}")
     assert (stored["postalCode"], stored["email"], stored["userId"]) == ("5038 AB", "new.address@example.com", user_id)
     refused = call(sandbox, "POST", f"/inbox/candidates/{candidate_id}", token, json={"email": "not an address"})
-    assert refused.status_code == 422 and sandbox.attrs(f"/candidates/{candidate_id}")["email"] == "new.address@example.com"
+    assert refused.status_code == 422
+    assert sandbox.attrs(f"/candidates/{candidate_id}")["email"] == "new.address@example.com"
 
 
 def test_bot_studio_edits_a_step_like_the_api(sandbox):
@@ -142,7 +145,8 @@ def test_generate_flow_runs_a_real_generation(sandbox):
         "title": "Order picker", "text": "Order picking in Tilburg, day shifts.", "knockout": "Work permit\n\n"})
     assert started.status_code == 201
     generation_id = started.json()["generation"]["id"]
-    done = poll(lambda: sandbox.attrs(f"/flow-generations/{generation_id}")["status"] == "finished", timeout=15)
+    done = wait_until(lambda: sandbox.attrs(f"/flow-generations/{generation_id}")["status"] == "finished",
+                      15, "the generation finished")
     assert done
     stored = sandbox.attrs(f"/flow-generations/{generation_id}")
     assert stored["parameters"]["knockoutRequirements"][0]["value"] == "Work permit" and stored["flowId"]
@@ -168,7 +172,6 @@ def test_schedules_are_the_token_users_own_and_validated(sandbox):
 
 
 def test_a_token_sees_only_its_users_organization(sandbox):
-    from tests.sandbox.test_management import as_org, new_organization
     org = new_organization(sandbox)
     key = org["attributes"]["token"]
 
@@ -184,7 +187,8 @@ def test_a_token_sees_only_its_users_organization(sandbox):
     theirs = minted.json()["token"]
     session = call(sandbox, "POST", "/session", None, json={"token": theirs, "origin": ORIGIN}).json()
     assert session["organization"]["name"] == org["attributes"]["name"]
-    names = [c["candidate"]["name"] for c in call(sandbox, "GET", "/inbox/conversations", theirs).json()["conversations"]]
+    conversations = call(sandbox, "GET", "/inbox/conversations", theirs).json()["conversations"]
+    names = [c["candidate"]["name"] for c in conversations]
     assert names == ["Sem Jansen"]
     acme = call(sandbox, "GET", "/inbox/conversations", mint(sandbox)).json()["conversations"]
     assert "Sem Jansen" not in [c["candidate"]["name"] for c in acme]

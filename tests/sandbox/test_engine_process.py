@@ -13,7 +13,8 @@ from sandbox import jobs, wakeup
 from sandbox.defaults import DEMO_API_KEY
 from sandbox.engine_process import how_it_ended
 from sandbox.store import transaction
-from tests.sandbox.conftest import poll, serve
+from tests.support.sandboxes import serve
+from tests.support.waiting import wait_until
 
 HEADERS = {"Authorization": f"Bearer {DEMO_API_KEY}", "Content-Type": "application/vnd.api+json"}
 
@@ -53,7 +54,8 @@ def test_links_made_by_the_engine_use_the_configured_mount_point(tmp_path, recei
         thread = api.create("messageThreads", "/message-threads", {"channel": "sms", "identifier": "31622222222"})
         api.create("messages", "/messages", {"sendBy": "Ada", "messageThreadId": thread["id"],
                                              "payload": {"type": "text", "text": {"value": "Hello"}}})
-        delivered = poll(lambda: receiver.received("/mounted"), timeout=30)  # sent by the engine's delivery step
+        # Sent by the engine's delivery step.
+        delivered = wait_until(lambda: receiver.received("/mounted"), 30, "the engine's webhook delivery")
         links = json.dumps(delivered[0].body)
         assert "/sandbox/public/v2/message-threads/" in links and "/sandbox//" not in links
     finally:
@@ -66,8 +68,9 @@ def test_a_job_claimed_later_than_it_was_due_is_logged(tmp_path, caplog):
         with caplog.at_level("WARNING", logger="sandbox.engine"):
             with transaction(api.database, context=api.app.extensions["sandbox"]) as tx:
                 jobs.enqueue(tx, "engine", "analysis.step", "no-such-analysis", delay=-30)
-            line = poll(lambda: re.search(r"sandbox job \d+ analysis\.step ran (\d+\.\d) s after it was due; "
-                                          r"this worker finished 0 jobs since", caplog.text), timeout=30)
+            line = wait_until(lambda: re.search(r"sandbox job \d+ analysis\.step ran (\d+\.\d) s after it was due; "
+                                                r"this worker finished 0 jobs since", caplog.text),
+                              30, "the lateness line")
         assert float(line.group(1)) >= 30
     finally:
         stop()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.sandbox.conftest import poll
-from tests.sandbox.flows import build_licence_flow, new_thread, reply, thread_texts
+from tests.support.flows import build_licence_flow, new_thread, reply, thread_texts
+from tests.support.waiting import wait_until
 
 
 def start_run(api, flow: dict, thread: dict, **attributes) -> dict:
@@ -18,13 +18,13 @@ def status_of(api, run: dict) -> str:
 
 
 def wait_for_bot(api, thread: dict, text: str) -> None:
-    poll(lambda: text in thread_texts(api, thread["id"], "outbound"), timeout=10)
+    wait_until(lambda: text in thread_texts(api, thread["id"], "outbound"), 10, "the bot sent the text")
 
 
 def test_simulated_candidate_finishes_a_run_by_itself(api):
     flow, thread = build_licence_flow(api), new_thread(api)
     run = start_run(api, flow, thread)
-    poll(lambda: status_of(api, run) == "finished", timeout=15)
+    wait_until(lambda: status_of(api, run) == "finished", 15, "the run finished")
     attributes = api.attrs(f"/flow-runs/{run['id']}")
     assert set(attributes["state"]) == {"name", "age", "licence"}
     assert attributes["state"]["licence"] == "yes" and attributes["state"]["name"] == "Noor Hendriks"
@@ -36,7 +36,7 @@ def test_simulated_candidate_finishes_a_run_by_itself(api):
 def test_run_with_wrong_answer_ends_declined(api):
     flow, thread = build_licence_flow(api), new_thread(api, simulated=False)
     run = start_run(api, flow, thread, initialMessage={"type": "text", "text": {"value": "Hi Noor, got a minute?"}})
-    poll(lambda: status_of(api, run) == "running")
+    wait_until(lambda: status_of(api, run) == "running", 10, "the run is running")
     wait_for_bot(api, thread, "Hi Noor, got a minute?")
     reply(api, thread["id"], "Sure")
     wait_for_bot(api, thread, "What is your name?")
@@ -45,7 +45,7 @@ def test_run_with_wrong_answer_ends_declined(api):
     reply(api, thread["id"], "30")
     wait_for_bot(api, thread, "Do you have a driving licence?\n1. yes\n2. no")
     reply(api, thread["id"], "No")
-    poll(lambda: status_of(api, run) == "finished")
+    wait_until(lambda: status_of(api, run) == "finished", 10, "the run finished")
     attributes = api.attrs(f"/flow-runs/{run['id']}")
     assert attributes["state"] == {"name": "Jan", "age": "30", "licence": "no"}
     assert thread_texts(api, thread["id"], "outbound")[-1] == "Sorry, a licence is required."
@@ -54,23 +54,24 @@ def test_run_with_wrong_answer_ends_declined(api):
 def test_unmatched_answer_repeats_the_last_question(api):
     flow, thread = build_licence_flow(api), new_thread(api, simulated=False)
     run = start_run(api, flow, thread)
-    poll(lambda: status_of(api, run) == "running")
+    wait_until(lambda: status_of(api, run) == "running", 10, "the run is running")
     for text, question in (("Hello", "What is your name?"), ("Kim", "How old are you?")):
         reply(api, thread["id"], text)
         wait_for_bot(api, thread, question)
     reply(api, thread["id"], "16")  # `session.age >= 18` fails and there is no other way on
-    poll(lambda: thread_texts(api, thread["id"], "outbound").count("How old are you?") == 2)
+    wait_until(lambda: thread_texts(api, thread["id"], "outbound").count("How old are you?") == 2,
+               10, "the question was asked again")
     reply(api, thread["id"], "19")
     wait_for_bot(api, thread, "Do you have a driving licence?\n1. yes\n2. no")
     reply(api, thread["id"], "1")
-    poll(lambda: status_of(api, run) == "finished")
+    wait_until(lambda: status_of(api, run) == "finished", 10, "the run finished")
     assert api.attrs(f"/flow-runs/{run['id']}")["state"] == {"name": "Kim", "age": "19", "licence": "yes"}
 
 
 def test_cancelled_run_stops_and_refuses_further_status_changes(api):
     flow, thread = build_licence_flow(api), new_thread(api, simulated=False)
     run = start_run(api, flow, thread)
-    poll(lambda: status_of(api, run) == "running")
+    wait_until(lambda: status_of(api, run) == "running", 10, "the run is running")
     assert api.patch("flowRuns", f"/flow-runs/{run['id']}", {"state": {"x": 1}}).status_code == 422
     response = api.patch("flowRuns", f"/flow-runs/{run['id']}", {"status": "cancelled"})
     assert response.status_code == 200 and response.json()["data"]["attributes"]["status"] == "cancelled"
@@ -84,13 +85,13 @@ def test_cancelled_run_stops_and_refuses_further_status_changes(api):
 def test_silent_candidate_times_the_run_out(api):
     flow, thread = build_licence_flow(api, session_timeout=1), new_thread(api, simulated=False)
     run = start_run(api, flow, thread)
-    poll(lambda: status_of(api, run) == "timeout", timeout=15)
+    wait_until(lambda: status_of(api, run) == "timeout", 15, "the run timed out")
 
 
 def test_reminder_follows_silence_after_the_first_answer(api):
     flow, thread = build_licence_flow(api, session_timeout=600, reminder_interval=1), new_thread(api, simulated=False)
     run = start_run(api, flow, thread)
-    poll(lambda: status_of(api, run) == "running")
+    wait_until(lambda: status_of(api, run) == "running", 10, "the run is running")
     reply(api, thread["id"], "Hi")
     wait_for_bot(api, thread, "What is your name?")
     reply(api, thread["id"], "Lena")
@@ -110,7 +111,7 @@ def test_second_active_run_on_a_thread_is_refused(api):
 def test_whatsapp_free_text_outside_the_window_ends_in_exception(api):
     flow, thread = build_licence_flow(api), new_thread(api, simulated=False, channel="whatsapp")
     run = start_run(api, flow, thread, initialMessage={"type": "text", "text": {"value": "Hi!"}})
-    poll(lambda: status_of(api, run) == "exception")
+    wait_until(lambda: status_of(api, run) == "exception", 10, "the run ended in an exception")
 
 
 def test_busy_flow_cannot_be_deleted_until_its_run_ends(api):
@@ -127,10 +128,10 @@ def test_paused_thread_keeps_the_run_queued_until_resumed(api):
     api.patch("messageThreads", f"/message-threads/{thread['id']}", {"chatbotPaused": True})
     run = start_run(api, flow, thread)
     reply(api, thread["id"], "Hello, anyone?")  # stored, but no run takes it while the bot is paused
-    poll(lambda: api.pending_jobs() >= 1)
+    wait_until(lambda: api.pending_jobs() >= 1, 10, "a job is pending")
     assert status_of(api, run) == "queued"
     api.patch("messageThreads", f"/message-threads/{thread['id']}", {"chatbotPaused": False})
-    poll(lambda: status_of(api, run) == "running")
+    wait_until(lambda: status_of(api, run) == "running", 10, "the run is running")
     reply(api, thread["id"], "Hi")
     wait_for_bot(api, thread, "What is your name?")
 
@@ -148,13 +149,14 @@ def test_reset_end_node_restarts_with_the_initial_state(api):
     api.create("nodeTransitions", "/node-transitions", {"nodeId": start["id"], "exitNodeId": done["id"]})
     thread = new_thread(api, simulated=False)
     run = start_run(api, flow, thread, state={"source": "test"})
-    poll(lambda: status_of(api, run) == "running")
+    wait_until(lambda: status_of(api, run) == "running", 10, "the run is running")
     reply(api, thread["id"], "Hi")
     wait_for_bot(api, thread, "Again?")
     reply(api, thread["id"], "yes")
-    poll(lambda: thread_texts(api, thread["id"], "outbound").count("Again?") == 2)
+    wait_until(lambda: thread_texts(api, thread["id"], "outbound").count("Again?") == 2,
+               10, "the question was asked again")
     reply(api, thread["id"], "no")
-    poll(lambda: status_of(api, run) == "finished")
+    wait_until(lambda: status_of(api, run) == "finished", 10, "the run finished")
     assert api.attrs(f"/flow-runs/{run['id']}")["state"] == {"source": "test", "again": "no"}
 
 
@@ -175,4 +177,4 @@ def test_dead_end_without_a_question_ends_in_exception(api):
     api.create("nodeTransitions", "/node-transitions", {"nodeId": start["id"], "exitNodeId": end["id"],
                                                         "condition": "session.never === true"})
     run = start_run(api, flow, new_thread(api))
-    poll(lambda: status_of(api, run) == "exception")
+    wait_until(lambda: status_of(api, run) == "exception", 10, "the run ended in an exception")

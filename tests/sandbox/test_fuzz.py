@@ -11,12 +11,13 @@ from hypothesis import strategies as st
 
 from sandbox.defaults import DEMO_API_KEY, DEMO_PARTNER_KEY
 from sandbox.schema import RESOURCES
-from tests.sandbox.conftest import serve
+from tests.support.sandboxes import serve
 
 EXAMPLES = int(os.environ.get("SANDBOX_FUZZ_EXAMPLES", "100"))
 PATHS = sorted({spec.path for spec in RESOURCES.values()})
 SCALARS = st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False) | st.text(max_size=20)
-JSON = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+JSON = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner,
+                                                                                         max_size=4),
                     max_leaves=12)
 NAMES = st.sampled_from(sorted({a.name for spec in RESOURCES.values() for a in spec.attrs} | {"id", "x", "payload"}))
 ATTRIBUTES = st.dictionaries(NAMES, JSON, max_size=5)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.sandbox.conftest import poll
-from tests.sandbox.flows import new_thread, reply, thread_texts
+from tests.support.flows import new_thread, reply, thread_texts
+from tests.support.waiting import wait_until
 
 PARAMETERS = {"knockoutRequirements": [{"value": "Fluent in Dutch", "sessionField": "dutch_fluency"}],
               "preferredRequirements": [{"value": "Forklift certificate"}],
@@ -20,14 +20,16 @@ def test_generation_finishes_with_a_real_graph(api):
                                                    "description": "Order picking; Dutch is required."})
     generation = generate(api, parameters={**PARAMETERS, "vacancyId": vacancy["id"]})
     assert generation["attributes"]["status"] == "queued"
-    done = poll(lambda: (a := api.attrs(f"/flow-generations/{generation['id']}"))["status"] == "finished" and a)
+    done = wait_until(lambda: (a := api.attrs(f"/flow-generations/{generation['id']}"))["status"] == "finished" and a,
+                      10, "the generation finished")
     assert done["cost"] == 10 and done["error"] is None
     flow = api.attrs(f"/flows/{done['flowId']}")
     assert flow["flowGenerationId"] == generation["id"] and flow["vacancyId"] == vacancy["id"]
     assert flow["publishedAt"] and flow["unpublishedChanges"] is False
     nodes = api.all(f"/nodes?filter[flowId]={done['flowId']}&include=nodeActions")
     assert sum(1 for n in nodes if n["attributes"]["isStartFlow"]) == 1
-    assert sorted(n["attributes"]["endFlowType"] for n in nodes if n["attributes"]["isEndFlow"]) == ["accepted", "declined"]
+    ends = sorted(n["attributes"]["endFlowType"] for n in nodes if n["attributes"]["isEndFlow"])
+    assert ends == ["accepted", "declined"]
     for node in nodes:
         assert len(api.all(f"/node-actions?filter[nodeId]={node['id']}")) == 1
     actions = [a["attributes"] for n in nodes for a in api.all(f"/node-actions?filter[nodeId]={n['id']}")]
@@ -40,23 +42,27 @@ def test_generation_finishes_with_a_real_graph(api):
 
 def test_generated_flow_declines_a_candidate_lacking_a_knockout(api):
     generation = generate(api, context={"text": "Forklift driver\nYou are fluent in Dutch."})
-    done = poll(lambda: (a := api.attrs(f"/flow-generations/{generation['id']}"))["status"] == "finished" and a)
+    done = wait_until(lambda: (a := api.attrs(f"/flow-generations/{generation['id']}"))["status"] == "finished" and a,
+                      10, "the generation finished")
     thread = new_thread(api, simulated=False)
     run = api.create("flowRuns", "/flow-runs", {"flowId": done["flowId"], "messageThreadId": thread["id"]})
-    poll(lambda: api.attrs(f"/flow-runs/{run['id']}")["status"] == "running")
+    wait_until(lambda: api.attrs(f"/flow-runs/{run['id']}")["status"] == "running", 10, "the run is running")
     for answer in ("Hi", "Noor Hendriks", "no"):
         count = len(thread_texts(api, thread["id"], "outbound"))
         reply(api, thread["id"], answer)
-        poll(lambda: len(thread_texts(api, thread["id"], "outbound")) > count
-             or api.attrs(f"/flow-runs/{run['id']}")["status"] == "finished")
-    poll(lambda: api.attrs(f"/flow-runs/{run['id']}")["status"] == "finished")
+        wait_until(lambda count=count: len(thread_texts(api, thread["id"], "outbound")) > count
+                   or api.attrs(f"/flow-runs/{run['id']}")["status"] == "finished",
+                   10, "the bot answered or the run finished")
+    wait_until(lambda: api.attrs(f"/flow-runs/{run['id']}")["status"] == "finished", 10, "the run finished")
     assert api.attrs(f"/flow-runs/{run['id']}")["state"] == {"name": "Noor Hendriks", "dutch_fluency": "no"}
     assert "cannot continue your application" in thread_texts(api, thread["id"], "outbound")[-1]
 
 
 def test_generation_with_the_fail_marker_ends_in_exception(api):
     generation = generate(api, context="Night shift picker SANDBOX_FAIL")
-    failed = poll(lambda: (a := api.attrs(f"/flow-generations/{generation['id']}"))["status"] == "exception" and a)
+    failed = wait_until(
+        lambda: (a := api.attrs(f"/flow-generations/{generation['id']}"))["status"] == "exception" and a,
+        10, "the generation failed")
     assert failed["error"] and failed["flowId"] is None and failed["cost"] == 0
 
 
@@ -88,5 +94,6 @@ def test_vacancy_analysis_reads_skills_and_certifications(api):
 def test_vacancy_analysis_with_the_fail_marker_ends_in_exception(api):
     analysis = api.create("vacancyAnalyses", "/vacancy-analyses", {"inputText": "SANDBOX_FAIL please"})
     assert analysis["attributes"]["analyzeResult"] is None
-    failed = poll(lambda: (a := api.attrs(f"/vacancy-analyses/{analysis['id']}"))["status"] == "exception" and a)
+    failed = wait_until(lambda: (a := api.attrs(f"/vacancy-analyses/{analysis['id']}"))["status"] == "exception" and a,
+                        10, "the analysis failed")
     assert failed["error"] and failed["analyzeResult"] is None

@@ -2,33 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-
 import requests
 
 from sandbox.defaults import DEMO_PARTNER_KEY
-from tests.sandbox.conftest import poll
-
-MEDIA = "application/vnd.api+json"
-
-
-def partner(api, method: str, path: str, **kwargs) -> requests.Response:
-    return requests.request(method, api.base + "/management" + path, timeout=10, headers={
-        "Authorization": f"Bearer {DEMO_PARTNER_KEY}", "Content-Type": MEDIA}, **kwargs)
-
-
-def as_org(api, token: str, method: str, path: str, **kwargs) -> requests.Response:
-    return requests.request(method, api.base + path, timeout=10, headers={
-        "Authorization": f"Bearer {token}", "Content-Type": MEDIA}, **kwargs)
-
-
-def new_organization(api, receiver=None) -> dict:
-    attributes = {"name": f"Partner client {uuid.uuid4().hex[:6]}"}
-    if receiver is not None:
-        attributes.update(webhookUrl=receiver.url + "/tenant", webhookSecret="tenant-secret")
-    response = partner(api, "POST", "/organizations/", json={"data": {"type": "organizations", "attributes": attributes}})
-    assert response.status_code == 201, response.text
-    return response.json()["data"]
+from tests.support.sandboxes import as_org, new_organization, partner
+from tests.support.waiting import wait_until
 
 
 def test_partner_creates_an_organization_with_its_own_key_and_empty_data(api):
@@ -74,7 +52,8 @@ def test_keys_of_the_wrong_kind_are_refused(api):
     org = new_organization(api)
     assert as_org(api, org["attributes"]["token"], "GET", "/management/organizations").status_code == 401
     assert api.get("/management/organizations").status_code == 401
-    response = requests.get(api.base + "/candidates", headers={"Authorization": f"Bearer {DEMO_PARTNER_KEY}"}, timeout=10)
+    response = requests.get(api.base + "/candidates", headers={"Authorization": f"Bearer {DEMO_PARTNER_KEY}"},
+                            timeout=10)
     assert response.status_code == 401 and response.json()["errors"][0]["code"] == "unauthorized"
 
 
@@ -85,8 +64,9 @@ def test_organization_webhooks_go_to_its_own_url_with_its_own_secret(api, receiv
         "resource": "vacancies", "event": "create"}}})
     vacancy = as_org(api, token, "POST", "/vacancy", json={"data": {"type": "vacancies", "attributes": {
         "title": "Tenant job", "description": "Somewhere else."}}}).json()["data"]
-    delivery = poll(lambda: [d for d in receiver.received("/tenant")
-                             if d.body["data"]["attributes"]["resource"]["id"] == vacancy["id"]])[0]
+    delivery = wait_until(lambda: [d for d in receiver.received("/tenant")
+                                   if d.body["data"]["attributes"]["resource"]["id"] == vacancy["id"]],
+                          10, "the tenant's webhook arrived")[0]
     assert delivery.headers["X-Recrubo-Webhook-Secret"] == "tenant-secret"
     assert all(d.body["data"]["attributes"]["resource"]["id"] != vacancy["id"] for d in receiver.received("/hooks"))
 

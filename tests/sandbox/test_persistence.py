@@ -8,8 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import sandbox
 from sandbox import jobs
 from sandbox.store import initialize, transaction
-from tests.sandbox.conftest import poll, serve, start_receiver
-from tests.sandbox.flows import build_licence_flow, new_thread, thread_texts
+from tests.support.flows import build_licence_flow, new_thread, thread_texts
+from tests.support.sandboxes import serve, start_receiver
+from tests.support.waiting import wait_until
 
 
 def test_data_survives_a_restart(tmp_path):
@@ -37,15 +38,16 @@ def test_two_engines_on_one_database_never_do_a_job_twice(tmp_path):
             thread = new_thread(api)
             runs.append((thread, api.create("flowRuns", "/flow-runs", {"flowId": flow["id"],
                                                                        "messageThreadId": thread["id"]})))
-        poll(lambda: all(one.attrs(f"/flow-runs/{run['id']}")["status"] == "finished" for _, run in runs), timeout=30)
+        wait_until(lambda: all(one.attrs(f"/flow-runs/{run['id']}")["status"] == "finished" for _, run in runs),
+                   30, "every run finished")
         for thread, run in runs:
             bot = thread_texts(one, thread["id"], "outbound")
             assert bot == ["Hi! A few questions.", "What is your name?", "How old are you?",
                            "Do you have a driving licence?\n1. yes\n2. no", "Great, we will call you."]
             assert len(thread_texts(one, thread["id"], "inbound")) == 4
             assert one.attrs(f"/flow-runs/{run['id']}")["cost"] == len(bot)
-        poll(lambda: one.pending_jobs() == 0 or all(
-            log["attributes"]["status"] != "pending" for log in one.all("/webhook-logs")), timeout=15)
+        wait_until(lambda: one.pending_jobs() == 0 or all(
+            log["attributes"]["status"] != "pending" for log in one.all("/webhook-logs")), 15, "no webhook is pending")
         ids = Counter(d.body["data"]["id"] for d in receiver.received("/both"))
         logs = one.all("/webhook-logs")
         assert logs and set(ids) == {log["id"] for log in logs} and max(ids.values()) == 1
@@ -67,7 +69,8 @@ def test_reset_wipes_the_data_and_seeds_again(tmp_path):
     sandbox.stop_engine(app)
     sandbox.reset_database(config)
     body = client.get("/public/v2/vacancy", headers=headers).get_json(force=True)
-    assert body["data"] == [] and len(client.get("/public/v2/organizations", headers=headers).get_json(force=True)["data"]) == 1
+    organizations = client.get("/public/v2/organizations", headers=headers).get_json(force=True)["data"]
+    assert body["data"] == [] and len(organizations) == 1
 
 
 def test_concurrent_claims_lease_each_job_to_one_worker(tmp_path):
@@ -92,7 +95,8 @@ def test_restart_with_a_new_key_and_secret_applies_them(tmp_path):
     sandbox.create_app(config)
     app = sandbox.create_app({**config, "SANDBOX_API_KEY": "operator-key", "SANDBOX_WEBHOOK_SECRET": "operator-secret"})
     client = app.test_client()
-    assert client.get("/public/v2/organizations", headers={"Authorization": "Bearer sandbox-demo-key"}).status_code == 401
+    demo_key = {"Authorization": "Bearer sandbox-demo-key"}
+    assert client.get("/public/v2/organizations", headers=demo_key).status_code == 401
     response = client.get("/public/v2/organizations", headers={"Authorization": "Bearer operator-key"})
     assert response.get_json(force=True)["data"][0]["attributes"]["webhookSecret"] == "operator-secret"
     sandbox.stop_engine(app)

@@ -1,4 +1,4 @@
-"""Building test data through the sandbox's API (never its database), and waiting for it to change."""
+"""Building test data through the sandbox's API (never its database), and the headers of an htmx swap."""
 
 from __future__ import annotations
 
@@ -6,13 +6,11 @@ import itertools
 import re
 import time
 import uuid
-from collections.abc import Callable
-from typing import TypeVar
 
 from dashboard.recrubo.client import RecruboClient, Resource
 from sandbox.defaults import DEMO_API_KEY
 
-T = TypeVar("T")
+PARTIAL = {"HX-Request": "true", "HX-Request-Type": "partial"}  # what htmx sends for a partial swap
 _numbers = itertools.count(int(time.time()) % 10_000_000)
 
 
@@ -76,8 +74,9 @@ def make_thread(api: RecruboClient, first_name: str, last_name: str = "Tester", 
                 identifier: str | None = None) -> Resource:
     """A candidate with a thread on `channel`."""
     identifier = identifier or phone_number()
+    phone = identifier if channel == "whatsapp" else "31600000000"
     candidate = api.create("candidates", "candidates", {"firstName": first_name, "lastName": last_name,
-                                                        "phone": identifier if channel == "whatsapp" else "31600000000"})
+                                                        "phone": phone})
     return api.create("message-threads", "messageThreads", {"channel": channel, "identifier": identifier},
                       {"candidate": {"data": {"type": "candidates", "id": candidate.id}}})
 
@@ -88,14 +87,3 @@ def make_template(api: RecruboClient, body: str = "Hi {{1}}, are you still looki
         "name": re.sub(r"\W", "_", unique("intro").lower()), "language": "en", "category": "MARKETING",
         "components": [{"type": "BODY", "text": body}]})
 
-
-def wait_for(probe: Callable[[], T | None], seconds: float = 30, every: float = 0.3) -> T:
-    """Poll `probe` until it returns something truthy; fail after a bounded deadline."""
-    deadline = time.monotonic() + seconds
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"nothing came within {seconds} s")
-        time.sleep(every)

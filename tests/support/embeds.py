@@ -1,29 +1,19 @@
-"""Real servers on distinct origins for the embedding tests: the sandbox, the dashboard, an intranet page."""
+"""Real servers on distinct origins for the embedding tests (the sandbox, the dashboard, an intranet page), and
+reading the hosted components and their inspector in a page."""
 
 from __future__ import annotations
 
 import functools
-import subprocess
 import threading
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FrameLocator, Locator, Page, expect
 
 from sandbox.defaults import DEMO_API_KEY
-from tests.conftest import (
-    PYTHON,
-    ROOT,
-    Server,
-    free_port,
-    run_flask,
-    server_environment,
-    start_dashboard,
-    stop,
-    wait_until_serving,
-)
+from tests.support.servers import Server, run_flask, start_dashboard, start_sandbox, stop
 
 PASSWORD = "a long embed password"
 # The README's snippet, with the dashboard's address filled in as the settings page shows it.
@@ -66,23 +56,12 @@ class Hosting:
         stop(self.sandbox.process)
 
 
-def start_sandbox(tmp: Path, **env: str) -> Server:
-    """`python -m sandbox` with the demo seed, reached as http://localhost:PORT."""
-    port = free_port()
-    log = tmp / "sandbox.log"
-    environment = server_environment(SANDBOX_DATABASE=str(tmp / "sandbox.db"), SANDBOX_TIME_SCALE="20", **env)
-    with log.open("wb") as output:  # the child keeps its own copy of the descriptor
-        process = subprocess.Popen([PYTHON, "-m", "sandbox", "--port", str(port)], cwd=ROOT, env=environment,
-                                   stdout=output, stderr=subprocess.STDOUT)
-    server = Server(f"http://localhost:{port}", process, log, tmp)
-    wait_until_serving(f"http://127.0.0.1:{port}/public/v2/embed/component/inbox", process, log)
-    return server
-
-
 def start_hosting(tmp: Path, **sandbox_env: str) -> Hosting:
     """The sandbox, then the dashboard pointed at it, with an admin account linked to its first user."""
     (tmp / "sandbox").mkdir()
-    sandbox = start_sandbox(tmp / "sandbox", **sandbox_env)
+    # Reached as http://localhost:PORT: another site than the dashboard's http://127.0.0.1:PORT.
+    sandbox = start_sandbox(tmp / "sandbox", host="localhost", probe="/public/v2/embed/component/inbox",
+                            SANDBOX_TIME_SCALE="20", **sandbox_env)
     origin = sandbox.url
     try:
         dashboard = start_dashboard(tmp, RECRUBO_API_URL=f"{origin}/public/v2", RECRUBO_APP_ORIGIN=origin)
@@ -128,5 +107,48 @@ class Intranet:
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
+    def log_message(self, *args: object) -> None:
         pass
+
+
+# --- the hosted components in a page ---------------------------------------------------------------------------
+
+def component(page: Page, slug: str) -> FrameLocator:
+    """The hosted component's frame."""
+    return page.frame_locator(f"#embed-{slug} iframe")
+
+
+def inspector(page: Page, slug: str) -> Locator:
+    """The embed's inspector log, opened."""
+    page.locator(f"#embed-{slug} .inspector summary").click()
+    return page.locator(f"#embed-{slug} [data-inspector-log]")
+
+
+def event_logged(page: Page, slug: str, name: str) -> Locator:
+    """The inspector's entries for an accepted `name` event of the component."""
+    return page.locator(f"#embed-{slug} [data-inspector-log] li.inspector-accepted", has_text=f'"event":"{name}"')
+
+
+def shoot(page: Page, slug: str, path: Path) -> None:
+    """A screenshot of the hosted component and its inspector, in a viewport tall enough to paint the frame."""
+    page.set_viewport_size({"width": 1280, "height": 1600})
+    page.locator(f"#embed-{slug}").screenshot(path=path)
+    page.set_viewport_size({"width": 1280, "height": 720})
+
+
+def open_component(page: Page, hosting: Hosting, slug: str) -> FrameLocator:
+    """Go to the component's embed page and wait until the component reported `initialized`."""
+    page.goto(f"{hosting.dashboard.url}/embeds/{slug}")
+    log = inspector(page, slug)
+    expect(log.locator("li", has_text='"event":"initialized"')).to_have_count(1)
+    return component(page, slug)
+
+
+def content_height(page: Page, slug: str) -> int:
+    """The component's content height inside its frame, in CSS pixels."""
+    return component(page, slug).locator("#component").evaluate("e => Math.ceil(e.getBoundingClientRect().height)")
+
+
+def frame_height(page: Page, slug: str) -> int:
+    """The height of the component's frame in the host page."""
+    return page.locator(f"#embed-{slug} iframe").evaluate("f => f.clientHeight")

@@ -1,4 +1,4 @@
-"""Real backing services the suite starts itself: a throwaway PostgreSQL cluster on a loopback port."""
+"""Real backing services the suite starts itself: a throwaway PostgreSQL cluster and redis-servers on loopback."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+
+from tests.support.servers import stop
+from tests.support.waiting import wait_until
 
 
 def postgres_bin() -> Path | None:
@@ -30,6 +33,7 @@ class Postgres:
 
     @property
     def admin_url(self) -> str:
+        """The URL of its maintenance database, as the cluster's owner."""
         return f"postgresql://dashboard@127.0.0.1:{self.port}/postgres"
 
     def fresh_database(self, name: str) -> str:
@@ -76,3 +80,54 @@ def start_postgres(port: int) -> Postgres:
     server = Postgres(port, data, runner, options)
     server.resume()
     return server
+
+
+@dataclass
+class RedisServer:
+    """A redis-server process, without persistence, that a test may stop and start again on the same port."""
+
+    executable: str
+    port: int
+    log: Path
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        """The URL of its database 0."""
+        return self.database(0)
+
+    def database(self, number: int) -> str:
+        """The URL of one of its databases."""
+        return f"redis://127.0.0.1:{self.port}/{number}"
+
+    def start(self) -> None:
+        """Start (or restart) it and wait until it answers PING."""
+        import redis
+
+        with self.log.open("ab") as output:
+            self.process = subprocess.Popen([self.executable, "--port", str(self.port), "--bind", "127.0.0.1",
+                                             "--save", "", "--appendonly", "no"],
+                                            stdout=output, stderr=subprocess.STDOUT)
+
+        def answers() -> bool:
+            try:
+                return redis.Redis(port=self.port, socket_connect_timeout=1).ping()
+            except redis.RedisError:
+                return False
+
+        try:
+            wait_until(answers, 20, f"redis-server answers on {self.port}")
+        except AssertionError as error:
+            raise RuntimeError(f"{error}:\n{self.log.read_text()[-2000:]}") from None
+
+    def stop(self) -> None:
+        """Stop it (the dashboard sees Redis go away)."""
+        stop(self.process)
+
+
+def redis_executable() -> str:
+    """Debian's redis-server; fail when it is not installed."""
+    executable = shutil.which("redis-server")
+    if executable is None:
+        raise RuntimeError("redis-server is not installed; scripts/test installs it")
+    return executable

@@ -1,0 +1,113 @@
+"""Websocket clients of a started dashboard's /live, opened as a browser opens them, and what they receive."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket as sockets
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
+
+import requests
+import simple_websocket
+
+from dashboard.live.connection import Connection
+from tests.support.servers import Server, children, free_port
+
+# The live-socket tests' account, and a Recrubo API nobody serves: the socket path never needs the API.
+EMAIL, PASSWORD = "live@example.com", "a long password"
+DEAD_API = f"http://127.0.0.1:{free_port()}/public/v2"
+
+
+def socket(server: Server, session: requests.Session | None, watch: str, since: int | None = None,
+           origin: str | None = "self") -> simple_websocket.Client:
+    """A real websocket to /live with the session cookie and an Origin header, as a browser opens it."""
+    url = f"{server.url.replace('http://', 'ws://')}/live?watch={watch}"
+    if since is not None:
+        url += f"&since={since}"
+    headers = {}
+    if origin is not None:
+        headers["Origin"] = server.url if origin == "self" else origin
+    if session is not None:
+        headers["Cookie"] = "; ".join(f"{cookie.name}={cookie.value}" for cookie in session.cookies)
+    return simple_websocket.Client.connect(url, headers=headers)
+
+
+def frames(ws: simple_websocket.Client, count: int, seconds: float = 15) -> list[dict]:
+    """The next `count` frames, waiting at most `seconds` overall."""
+    received, deadline = [], time.monotonic() + seconds
+    while len(received) < count and time.monotonic() < deadline:
+        data = ws.receive(timeout=max(0.05, deadline - time.monotonic()))
+        if data is not None:
+            received.append(json.loads(data))
+    assert len(received) == count, f"got {len(received)} of {count} frames: {received}"
+    return received
+
+
+def nothing_more(ws: simple_websocket.Client, seconds: float = 1.0) -> None:
+    """Assert that no frame arrives within `seconds`."""
+    assert ws.receive(timeout=seconds) is None
+
+
+def loopback_page(buffer_bytes: int | None = None) -> tuple[sockets.socket, sockets.socket]:
+    """A TCP connection as a page opens one (writes to it may be cut short): the server's end, the page's end.
+    The server's end has a non-blocking descriptor whose sendall waits, which is what gevent gives every socket."""
+    listener = sockets.create_server(("127.0.0.1", 0))
+    page = sockets.socket()
+    if buffer_bytes:
+        page.setsockopt(sockets.SOL_SOCKET, sockets.SO_RCVBUF, buffer_bytes)
+    page.connect(listener.getsockname())
+    ours, _ = listener.accept()
+    listener.close()
+    if buffer_bytes:
+        ours.setsockopt(sockets.SOL_SOCKET, sockets.SO_SNDBUF, buffer_bytes)
+    ours.settimeout(10)
+    return ours, page
+
+
+def served(sock: sockets.socket, replay: bool = False) -> Connection:
+    """A hub connection writing to `sock`, as the /live handler makes one."""
+    return Connection({"flowRuns"}, SimpleNamespace(sock=sock, pong_received=True), replay=replay)
+
+
+def socket_inodes(pid: int) -> set[str]:
+    """The inodes of the sockets `pid` has open, read from /proc."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    return inodes
+
+
+# Two workers: which worker holds a socket is read from /proc, not assumed.
+
+def worker_holding(master_pid: int, client_port: int) -> int:
+    """The gunicorn worker whose accepted TCP connection has our client's port as its remote end."""
+    wanted = f"{client_port:04X}"
+    inode = None
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        columns = line.split()
+        if columns[2].endswith(f":{wanted}"):
+            inode = columns[9]
+    assert inode, f"no server side connection to port {client_port}"
+    for worker in children(master_pid):
+        if inode in socket_inodes(worker):
+            return worker
+    raise AssertionError(f"no worker holds the connection from port {client_port}")
+
+
+def poll_health(server: Server, condition: Callable[[dict], bool], seconds: float = 20) -> requests.Response:
+    """/healthz once its JSON meets `condition`, asking every 0.2 s for at most `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        response = requests.get(f"{server.url}/healthz", timeout=10)
+        if condition(response.json()):
+            return response
+        time.sleep(0.2)
+    raise AssertionError(f"health never matched: {response.json()}")
