@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 
@@ -14,7 +13,7 @@ from tests.support.accounts import create_account, signed_in_session
 from tests.support.payloads import payload
 from tests.support.payloads import post_webhook as deliver
 from tests.support.servers import start_dashboard, stop
-from tests.support.sockets import DEAD_API, EMAIL, PASSWORD, frames, nothing_more, socket
+from tests.support.sockets import DEAD_API, EMAIL, PASSWORD, frames, nothing_more, raw_upgrade, socket
 
 
 @pytest.fixture(scope="module", params=["memory", "redis"])
@@ -147,20 +146,12 @@ def _stored_event(server, event_id: str):
 
 def test_permessage_deflate_is_never_negotiated(dashboard, session):
     # Browsers always offer it; accepting would cost ~250 KB of zlib state per socket (stack-notes §6).
-    import base64
     import socket as tcp
 
-    cookie = "; ".join(f"{cookie.name}={cookie.value}" for cookie in session.cookies)
     host, port = dashboard.url.removeprefix("http://").split(":")
     with tcp.create_connection((host, int(port)), timeout=10) as raw:
-        raw.sendall((f"GET /live?watch=flowRuns HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
-                     f"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-                     f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
-                     f"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
-                     f"Origin: {dashboard.url}\r\nCookie: {cookie}\r\n\r\n").encode())
-        answer = b""
-        while b"\r\n\r\n" not in answer:
-            answer += raw.recv(4096)
+        answer = raw_upgrade(raw, dashboard, session, "flowRuns",
+                             "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n")
     head = answer.split(b"\r\n\r\n")[0].decode().lower()
     assert head.startswith("http/1.1 101") and "sec-websocket-extensions" not in head
 

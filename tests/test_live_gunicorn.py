@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import socket as sockets
 import subprocess
 import sys
@@ -19,11 +18,10 @@ from tests.support.accounts import create_account, signed_in_session
 from tests.support.payloads import payload
 from tests.support.payloads import post_webhook as deliver
 from tests.support.servers import server_environment, start_dashboard, stop
-from tests.support.sockets import DEAD_API, EMAIL, PASSWORD, frames, socket
+from tests.support.sockets import DEAD_API, EMAIL, PASSWORD, frames, raw_upgrade, socket
 
 
 def test_a_page_that_stops_reading_is_closed_with_1013_and_slows_nobody(tmp_path):
-    import base64
 
     # Pings far apart: this raw client cannot answer them, and one unanswered ping ends a socket for good.
     dashboard = start_dashboard(tmp_path, RECRUBO_API_URL=DEAD_API, LIVE_PING_SECONDS="300")
@@ -33,16 +31,8 @@ def test_a_page_that_stops_reading_is_closed_with_1013_and_slows_nobody(tmp_path
     stalled = sockets.socket()
     stalled.setsockopt(sockets.SOL_SOCKET, sockets.SO_RCVBUF, 4096)  # a tab frozen in the background
     stalled.connect(("127.0.0.1", port))
-    cookie = "; ".join(f"{cookie.name}={cookie.value}" for cookie in session.cookies)
     thread = str(uuid.uuid4())
-    stalled.sendall((f"GET /live?watch=messageThreads:{thread} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-                     f"Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                     f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
-                     f"Sec-WebSocket-Version: 13\r\nOrigin: {dashboard.url}\r\nCookie: {cookie}\r\n\r\n").encode())
-    handshake = b""
-    while b"\r\n\r\n" not in handshake:
-        handshake += stalled.recv(1)
-    assert handshake.startswith(b"HTTP/1.1 101")
+    assert raw_upgrade(stalled, dashboard, session, f"messageThreads:{thread}").startswith(b"HTTP/1.1 101")
     reader = socket(dashboard, session, f"messageThreads:{thread}")
     try:
         # 40 KB messages: more than the kernel's buffers (~3 MB here) and the queue's 100 frames hold.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import socket as sockets
@@ -33,6 +34,21 @@ def socket(server: Server, session: requests.Session | None, watch: str, since: 
     if session is not None:
         headers["Cookie"] = "; ".join(f"{cookie.name}={cookie.value}" for cookie in session.cookies)
     return simple_websocket.Client.connect(url, headers=headers)
+
+
+def raw_upgrade(raw: sockets.socket, server: Server, session: requests.Session, watch: str,
+                extra_headers: str = "") -> bytes:
+    """Open /live by hand on a TCP socket the test controls byte by byte; return the answer's head. It is read a
+    byte at a time, so no frame after the handshake is taken from the socket."""
+    cookie = "; ".join(f"{cookie.name}={cookie.value}" for cookie in session.cookies)
+    raw.sendall((f"GET /live?watch={watch} HTTP/1.1\r\nHost: {server.url.removeprefix('http://')}\r\n"
+                 f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                 f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n{extra_headers}"
+                 f"Origin: {server.url}\r\nCookie: {cookie}\r\n\r\n").encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += raw.recv(1)
+    return head
 
 
 def frames(ws: simple_websocket.Client, count: int, seconds: float = 15) -> list[dict]:
