@@ -184,6 +184,11 @@ def ratios(rows: list[dict]) -> list[str]:
     return lines
 
 
+def ratio(mine: float, theirs: float) -> float:
+    """mine / theirs, or NaN (printed as nan, never MET) when theirs measured as nothing."""
+    return mine / theirs if theirs > 0 else float("nan")
+
+
 def compare(dashboard: str, by: dict, sockets: int) -> list[str]:
     """One dashboard row against the targets and the other servers."""
     mine, lines = by[dashboard], []
@@ -195,9 +200,10 @@ def compare(dashboard: str, by: dict, sockets: int) -> list[str]:
         theirs = by.get(other)
         if theirs is None:
             continue
-        cpu = mine["CPU µs/msg"] / theirs["CPU µs/msg"]
-        p99 = mine["p99"] / theirs["p99"]
-        memory = mine["KB/socket"] / theirs["KB/socket"] if theirs["KB/socket"] > 0 else float("nan")
+        # A quick run may end before the other server used a measurable slice of CPU (psutil counts in 10 ms).
+        cpu = ratio(mine["CPU µs/msg"], theirs["CPU µs/msg"])
+        p99 = ratio(mine["p99"], theirs["p99"])
+        memory = ratio(mine["KB/socket"], theirs["KB/socket"])
         verdict = ""
         if other == "bare":
             verdict = (f"  [CPU target ≤ 1.5x: {'MET' if cpu <= 1.5 else 'MISSED'}; "

@@ -62,7 +62,11 @@ def test_api_going_away_gives_readable_pages_and_the_dashboard_recovers_by_itsel
         create_account(server, EMAIL, PASSWORD)
         session = signed_in_session(server, EMAIL, PASSWORD)
         flow = api_get(port, "flows?page[size]=1")["data"][0]["id"]
-        thread = api_get(port, "message-threads?page[size]=1&sort=-createdAt")["data"][0]["id"]
+        # A thread with a queued or running run would refuse the launch (one run at a time): pick a free one.
+        busy = {run["attributes"]["messageThreadId"]
+                for run in api_get(port, "flow-runs?filter[status]=queued,running&page[size]=200")["data"]}
+        thread = next(thread["id"] for thread in api_get(port, "message-threads?page[size]=50&sort=-createdAt")["data"]
+                      if thread["id"] not in busy)
         runs_before = api_get(port, "flow-runs?page[size]=1")["meta"]["total"]
         assert session.get(f"{server.url}/flow-runs", timeout=30).status_code == 200
         form_page = session.get(f"{server.url}/flow-runs/new", timeout=30).text
