@@ -39,6 +39,7 @@ class Config:
     port: int
     web_concurrency: int
     sandbox_time_scale: float
+    sandbox_strict: bool = False
     live_ping_seconds: int = 25
     trusted_proxy_count: int = 0
     sso_header: str | None = None
@@ -66,7 +67,9 @@ class Config:
                 "SANDBOX_TIME_SCALE": str(self.sandbox_time_scale),
                 # Served at /sandbox by the gevent worker, whose engine runs in a process of its own (gunicorn.conf.py).
                 "SANDBOX_MOUNT": "/sandbox",
-                "SANDBOX_ENGINE": "external"}
+                "SANDBOX_ENGINE": "external",
+                # Strict: the embedded sandbox answers only what the reference documents, as the real API would.
+                "SANDBOX_STRICT": "1" if self.sandbox_strict else "0"}
 
 
 def load(environ: Mapping[str, str] | None = None, check_services: bool = True) -> Config:
@@ -87,6 +90,7 @@ def load(environ: Mapping[str, str] | None = None, check_services: bool = True) 
         port=_integer("PORT", env.get("PORT") or "8000", 0, 65535),
         web_concurrency=_integer("WEB_CONCURRENCY", env.get("WEB_CONCURRENCY") or "1", 1, 64),
         sandbox_time_scale=_positive_float("SANDBOX_TIME_SCALE", env.get("SANDBOX_TIME_SCALE") or "1"),
+        sandbox_strict=_flag("SANDBOX_STRICT", env.get("SANDBOX_STRICT")),
         live_ping_seconds=_integer("LIVE_PING_SECONDS", env.get("LIVE_PING_SECONDS") or "25", 1, 300),
         trusted_proxy_count=_integer("TRUSTED_PROXY_COUNT", env.get("TRUSTED_PROXY_COUNT") or "0", 0, 10),
         **_single_sign_on(env.get("SSO_HEADER"), env.get("SSO_TRUSTED_PROXIES")),
@@ -100,6 +104,15 @@ def load_or_exit(environ: Mapping[str, str] | None = None) -> Config:
     except ConfigError as error:
         print(f"recrubo-dashboard: configuration error: {error}", file=sys.stderr, flush=True)
         raise SystemExit(2) from None
+
+
+def _flag(name: str, value: str | None) -> bool:
+    text = (value or "").strip().lower()
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    if text in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name} must be 1 or 0 (true or false), got {value!r}")
 
 
 def _api_url(value: str | None) -> str | None:

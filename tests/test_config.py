@@ -19,6 +19,7 @@ BAD_VARIABLES = [
     ("RECRUBO_APP_ORIGIN", "https://recrubo.app/embed"),
     ("FRAME_ANCESTORS", "javascript:alert(1)"),
     ("SANDBOX_TIME_SCALE", "0"),
+    ("SANDBOX_STRICT", "maybe"),
 ]
 
 
