@@ -94,3 +94,11 @@ def attach(api: RecruboClient, resources: Iterable[Resource], name: str, type_: 
 def _is_full(resource: Resource) -> bool:
     """An included resource has attributes; a bare linkage has only `id` and `type`."""
     return any(key not in ("id", "type") for key in resource)
+
+
+def attach_runs(api: RecruboClient, runs: Iterable[Resource]) -> list[Resource]:
+    """Runs with their flow, thread and the thread's candidate: at most three batched lists, never one per row."""
+    runs = list(runs)
+    attach(api, runs, "flow", "flows")
+    attach(api, attach(api, runs, "messageThread", "messageThreads"), "candidate", "candidates")
+    return runs
