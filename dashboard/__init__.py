@@ -33,6 +33,7 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     from dashboard.live import socket
     from dashboard.recrubo import sandbox_mount, subscriptions
     from dashboard.recrubo.client import RecruboClient
+    from dashboard.recrubo.relations import related_id
 
     if not isinstance(config, Config):
         config = load(config)
@@ -51,6 +52,8 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     base.init_app(app, config.database_url)
     users.init_app(app)
     app.extensions["recrubo"] = RecruboClient(config.recrubo_api_url, config.api_key)
+    # Templates read relationships the one way the client does (linkage, to-one link, inferred attribute).
+    app.add_template_global(related_id)
     errors.init_app(app)
     # Before the session guard: a foreign Origin is refused before anything looks at the session.
     socket.init_app(app, config)

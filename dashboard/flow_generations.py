@@ -15,6 +15,7 @@ from dashboard.live.pages import live_page
 from dashboard.recrubo import generations
 from dashboard.recrubo.client import client
 from dashboard.recrubo.generations import Generation
+from dashboard.recrubo.relations import attach
 
 bp = Blueprint("flow_generations", __name__, url_prefix="/flow-generations")
 STATUSES = {"queued": "Queued", "processing": "Processing", "finished": "Finished", "exception": "Failed"}
@@ -44,6 +45,7 @@ def index() -> ResponseReturnValue:
     state = lists.parse({"status": STATUSES}, SORTS)
     page = client().list("flow-generations", filters={"status": state.get("status")}, sort=SORTS[state.sort],
                          page=state.page, size=PAGE_SIZE, include="flow")
+    attach(client(), page.items, "flow", "flows")
     return htmx.render("flow_generations/index.html", "flow_generations/_list.html", page=page, query=state,
                        sorts=SORTS, statuses=STATUSES)
 
@@ -53,6 +55,7 @@ def index() -> ResponseReturnValue:
 def show(generation_id: str) -> ResponseReturnValue:
     """One generation's progress block, as a page or alone for polling."""
     generation = client().get(f"flow-generations/{generation_id}", include="flow")
+    attach(client(), [generation], "flow", "flows")
     return htmx.render("flow_generations/show.html", "flow_generations/_detail.html", generation=generation)
 
 

@@ -9,6 +9,7 @@ from dashboard.core import htmx, lists
 from dashboard.core.lists import PAGE_SIZE
 from dashboard.live.pages import live_page
 from dashboard.recrubo.client import client
+from dashboard.recrubo.relations import attach
 from dashboard.recrubo.search import thread_filters
 
 bp = Blueprint("message_threads", __name__, url_prefix="/message-threads")
@@ -45,6 +46,7 @@ def index() -> ResponseReturnValue:
     else:
         page = client().list("message-threads", filters=filters, sort=SORTS[state.sort], page=state.page,
                              size=PAGE_SIZE, include="candidate")
+        attach(client(), page.items, "candidate", "candidates")
     return htmx.render("message_threads/index.html", "message_threads/_list.html", page=page, query=state,
                        sorts=SORTS, channels=CHANNELS, bot=BOT)
 
@@ -55,9 +57,11 @@ def show(thread_id: str) -> ResponseReturnValue:
     """One thread: the candidate, the conversation and the thread's runs."""
     api = client()
     thread = api.get(f"message-threads/{thread_id}", include="candidate")
+    attach(api, [thread], "candidate", "candidates")
     newest = api.list("messages", filters={"messageThreadId": thread_id}, sort="-createdAt", size=MESSAGES_SHOWN)
     runs = api.list("flow-runs", filters={"messageThreadId": thread_id}, sort="-createdAt", size=10,
                     include="flow")
+    attach(api, runs.items, "flow", "flows")
     return render_template("message_threads/show.html", thread=thread, messages=list(reversed(newest.items)),
                            more_messages=newest.total > MESSAGES_SHOWN, runs=runs)
 

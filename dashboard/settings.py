@@ -25,7 +25,8 @@ def render_settings(framing_error: str | None = None, status: int = 200) -> Resp
                        api_url=config.recrubo_api_url, shared_live=bool(config.redis_url),
                        app_origin=config.app_origin,
                        webhook_url=f"{request.url_root}webhooks/recrubo", ancestors=security.frame_ancestors(),
-                       framing_error=framing_error, framing_value=request.form.get("frame_ancestors"))
+                       framing_error=framing_error, framing_value=request.form.get("frame_ancestors"),
+                       compat=current_app.extensions["recrubo"].compat if g.user.is_admin else None)
     return html, status
 
 

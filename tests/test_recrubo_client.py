@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from dashboard.recrubo.client import RecruboClient, RecruboError
+from dashboard.recrubo.relations import attach, related_id
 from sandbox.defaults import DEMO_API_KEY
 from tests.support.servers import free_port
 
@@ -108,3 +109,27 @@ def test_a_refused_include_reads_the_same_resources_without_it(api):
     refused = api.list("flow-runs", sort="createdAt", size=5, include="noSuchRelationship")
     assert [run.id for run in refused.items] == [run.id for run in plain.items]
     assert api.get(f"flow-runs/{plain.items[0].id}", include="noSuchRelationship").id == plain.items[0].id
+
+
+def test_an_undocumented_include_is_probed_once_and_a_refusal_remembered(api):
+    api.list("flow-runs", size=2, include="noSuchRelationship")
+    api.list("flow-runs", size=2, include="noSuchRelationship")
+    assert api.compat.probed() == [{"collection": "flow-runs", "include": "noSuchRelationship", "works": False}]
+    [note] = api.compat.surprises()
+    assert note.count == 1 and "noSuchRelationship" in note.detail and note.path == "flow-runs"
+
+
+def test_a_documented_include_is_asked_without_a_probe(api):
+    api.list("nodes", size=2, include="nodeActions")
+    assert api.compat.probed() == [] and api.compat.surprises() == []
+
+
+def test_attach_fetches_the_related_resources_of_a_page_in_one_list(api):
+    runs = api.list("flow-runs", sort="createdAt", size=10).items
+    sent: list[str] = []
+    api.http.hooks["response"].append(lambda response, *args, **kwargs: sent.append(response.url))
+    threads = attach(api, runs, "messageThread", "messageThreads")
+    assert len(sent) == 1 and "filter%5Bid%5D=" in sent[0]
+    assert threads and all(run.messageThread.type == "messageThreads" for run in runs)
+    assert all(run.messageThread.id == related_id(run, "messageThread") for run in runs)
+    assert all("identifier" in run.messageThread for run in runs)

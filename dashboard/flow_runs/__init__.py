@@ -11,6 +11,7 @@ from dashboard.core.lists import PAGE_SIZE
 from dashboard.flow_runs import launch, timeline
 from dashboard.live.pages import live_page
 from dashboard.recrubo.client import Resource, client
+from dashboard.recrubo.relations import attach, attach_runs, related_id
 from dashboard.recrubo.search import thread_filters
 
 bp = Blueprint("flow_runs", __name__, url_prefix="/flow-runs")
@@ -39,6 +40,7 @@ def index() -> ResponseReturnValue:
     filters = {"status": state.get("status"), "flowId": state.get("flow"), "messageThreadId": state.get("thread")}
     page = client().list("flow-runs", filters=filters, sort=SORTS[state.sort], page=state.page, size=PAGE_SIZE,
                          include=RELATED)
+    attach_runs(client(), page.items)
     # The filter form is only rendered on a full page, so only then are the flows fetched for it.
     flows = {} if htmx.is_partial() else flow_choices()
     thread = client().get(f"message-threads/{state.get('thread')}") if state.get("thread") and flows else None
@@ -48,14 +50,15 @@ def index() -> ResponseReturnValue:
 
 def load_run(run_id: str) -> Resource:
     """One run with its flow and thread."""
-    return client().get(f"flow-runs/{run_id}", include=RELATED)
+    return attach_runs(client(), [client().get(f"flow-runs/{run_id}", include=RELATED)])[0]
 
 
 def load_timeline(run: Resource) -> list[timeline.Entry]:
     """The run's timeline from its thread's messages and its flow's steps."""
     api = client()
     messages = api.list("messages", filters=timeline.message_filters(run), sort="createdAt", size=200).items
-    nodes = api.iterate("nodes", filters={"flowId": run.flowId}, include="nodeActions") if run.get("flowId") else []
+    flow_id = related_id(run, "flow")
+    nodes = api.iterate("nodes", filters={"flowId": flow_id}, include="nodeActions") if flow_id else []
     return timeline.build(run, messages, nodes)
 
 
@@ -94,13 +97,16 @@ def picker_threads(text: str, chosen: list[str]) -> list[Resource]:
     """The threads the launch form offers: the chosen ones first, then the latest matching the search."""
     api = client()
     # A thread deleted meanwhile (or a mistyped id) simply drops out of the choices.
-    threads = [thread for thread in (api.find("messageThreads", thread_id, include="candidate") for thread_id in chosen)
-               if thread is not None]
+    # One list by id for the chosen threads (a thread deleted meanwhile, or a mistyped id, drops out).
+    listed = {thread.id: thread for thread in api.list(
+        "message-threads", filters={"id": chosen}, size=len(chosen), include="candidate").items} if chosen else {}
+    threads = [listed[thread_id] for thread_id in chosen if thread_id in listed]
     filters = thread_filters(text)
     if filters is not None:
         found = api.list("message-threads", filters=filters, sort="-updatedAt", size=PICKER_SIZE,
                          include="candidate").items
         threads += [thread for thread in found if thread.id not in chosen]
+    attach(api, threads, "candidate", "candidates")
     return threads
 
 
@@ -155,10 +161,8 @@ def launched() -> ResponseReturnValue:
 
 
 def load_runs(ids: list[str]) -> list[Resource]:
-    """Runs of one launch by id: one list of the flow's runs since the first, then single reads for any missed."""
-    first = load_run(ids[0])
-    found = {run.id: run for run in client().list(
-        "flow-runs", filters={"flowId": first.get("flowId"), "createdAt][gte": first.get("createdAt")},
-        sort="createdAt", size=200, include=RELATED).items}
-    found[first.id] = first
+    """Runs of one launch by id: one list by id with their flow, thread and candidate, single reads for any missed."""
+    found = {run.id: run for run in client().list("flow-runs", filters={"id": ids}, sort="createdAt",
+                                                 size=len(ids), include=RELATED).items}
+    attach_runs(client(), found.values())
     return [found.get(run_id) or load_run(run_id) for run_id in ids]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from werkzeug.datastructures import MultiDict
 
 from dashboard.recrubo.client import RecruboClient, RecruboError, Resource
+from dashboard.recrubo.relations import related_id
 
 log = logging.getLogger(__name__)
 MAX_THREADS = 50
@@ -97,12 +98,14 @@ def check(launch: Launch, api: RecruboClient) -> None:
 def _thread_errors(launch: Launch, api: RecruboClient) -> dict[str, str]:
     if not launch.thread_ids:
         return {}
-    if any(api.find("messageThreads", thread_id) is None for thread_id in launch.thread_ids):
+    existing = {thread.id for thread in api.list("message-threads", filters={"id": list(launch.thread_ids)},
+                                                 size=len(launch.thread_ids)).items}
+    if any(thread_id not in existing for thread_id in launch.thread_ids):
         return {"messageThreadId": "One of the picked threads no longer exists; reload and pick again."}
     busy = api.list("flow-runs", filters={"messageThreadId": list(launch.thread_ids), "status": "queued,running"},
                     size=MAX_THREADS).items
     if busy:
-        names = ", ".join(sorted({run.messageThreadId[:8] for run in busy}))
+        names = ", ".join(sorted({(related_id(run, "messageThread") or "?")[:8] for run in busy}))
         return {"messageThreadId": f"A thread can run one flow at a time; these already have a queued or "
                                    f"running run: {names}. Unpick them or cancel their runs first."}
     return {}

@@ -6,6 +6,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from dashboard.recrubo.relations import related_id
+
 ACTIVE = ("queued", "running", "created")
 TERMINAL = ("finished", "timeout", "cancelled", "exception")
 
@@ -78,7 +80,7 @@ def build(run: Mapping[str, Any], messages: Sequence[Mapping[str, Any]],
 
 def message_filters(run: Mapping[str, Any]) -> dict[str, str]:
     """API filters for the thread's messages during the run."""
-    filters = {"messageThreadId": run.get("messageThreadId") or "", "createdAt][gte": run.get("createdAt") or ""}
+    filters = {"messageThreadId": related_id(run, "messageThread") or "", "createdAt][gte": run.get("createdAt") or ""}
     if not is_active(run) and run.get("updatedAt"):
         filters["createdAt][lte"] = run["updatedAt"]
     return filters

@@ -12,6 +12,7 @@ from dashboard.core.lists import PAGE_SIZE
 from dashboard.flows import drawing
 from dashboard.live.pages import live_page
 from dashboard.recrubo.client import Resource, client
+from dashboard.recrubo.relations import attach, checked_id
 
 bp = Blueprint("flows", __name__, url_prefix="/flows")
 # Step ids per node-transitions request: enough for most flows in one, short enough for any URL limit.
@@ -68,8 +69,8 @@ def load(flow_id: str) -> tuple[Resource, list[Resource]]:
     ids = list(links)
     for start in range(0, len(ids), LINK_BATCH):
         for link in api.iterate("node-transitions", filters={"nodeId": ids[start:start + LINK_BATCH]}):
-            source = link.get("nodeId") or (link.get("node") or {}).get("id") or ""
-            links.setdefault(source, []).append(link)
+            checked_id(api, link, "exitNode")  # a link without a target is drawn nowhere: say so once
+            links.setdefault(checked_id(api, link, "node") or "", []).append(link)
     for node in nodes:
         node["nodeTransitions"] = links[node.id]
     return flow, nodes
@@ -80,8 +81,9 @@ def load(flow_id: str) -> tuple[Resource, list[Resource]]:
 def show(flow_id: str) -> ResponseReturnValue:
     """One flow: its facts, its graph and its latest runs."""
     flow, nodes = load(flow_id)
-    runs = client().list("flow-runs", filters={"flowId": flow_id}, sort="-createdAt", size=10,
-                         include="messageThread")
+    api = client()
+    runs = api.list("flow-runs", filters={"flowId": flow_id}, sort="-createdAt", size=10, include="messageThread")
+    attach(api, attach(api, runs.items, "messageThread", "messageThreads"), "candidate", "candidates")
     return render_template("flows/show.html", flow=flow, drawing=drawing.layout(nodes),
                            steps=drawing.steps(nodes), runs=runs)
 

@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from dashboard.recrubo.relations import related_id
+
 BOX_WIDTH = 300
 HEADER = 30
 LINE = 18
@@ -82,11 +84,8 @@ def action_text(action: Mapping[str, Any]) -> str:
 
 
 def exit_node_id(transition: Mapping[str, Any]) -> str | None:
-    """The id a link leads to, from the attribute or the resolved relationship."""
-    target = transition.get("exitNodeId")
-    if not target and isinstance(transition.get("exitNode"), Mapping):
-        target = transition["exitNode"].get("id")
-    return target
+    """The id a link leads to (its `exitNode` relationship, read as the reference documents it)."""
+    return related_id(transition, "exitNode")
 
 
 def steps(nodes: Sequence[Mapping[str, Any]]) -> list[dict]:

@@ -12,6 +12,7 @@ from dashboard.home import chart
 from dashboard.live.pages import live_page
 from dashboard.recrubo.client import client
 from dashboard.recrubo.counting import current_totals, run_counts
+from dashboard.recrubo.relations import attach_runs
 
 bp = Blueprint("home", __name__)
 CHART_DAYS = 14
@@ -27,6 +28,7 @@ def index() -> ResponseReturnValue:
     organizations = api.list("organizations", sort="createdAt", size=1).items
     failed_today = api.list("flow-runs", filters={"status": "exception,timeout", "updatedAt][gte": today.isoformat()},
                             sort="-updatedAt", size=10, include="flow,messageThread")
+    attach_runs(api, failed_today.items)
     generating = api.list("flow-generations", filters={"status": "queued,processing"}, sort="-createdAt", size=10)
     since = (today - timedelta(days=CHART_DAYS - 1)).isoformat()
     started = chart.counts(api.iterate("flow-runs", filters={"createdAt][gte": since}), "createdAt")

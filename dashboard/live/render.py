@@ -15,6 +15,7 @@ from jinja2 import Template, TemplateNotFound
 from dashboard.core.htmx import hx_partial
 from dashboard.db.events import Event
 from dashboard.recrubo.client import Resource, parse_resource
+from dashboard.recrubo.relations import related_id
 
 TERMINAL_RUN_STATUSES = {"finished", "timeout", "exception", "cancelled"}
 
@@ -52,8 +53,8 @@ def render(event: Event) -> list[tuple[str, dict]]:
             html = hx_partial(f"{listed.id_prefix}{resource.id}", str(detail(resource)),
                               "delete" if event.event == "delete" else "outerHTML")
             bodies.append((f"{event.resource_type}:{resource.id}", _frame(html, announcement)))
-    if event.resource_type == "messages" and resource.get("messageThreadId"):
-        bodies.append((f"messageThreads:{resource.messageThreadId}",
+    if event.resource_type == "messages" and related_id(resource, "messageThread"):
+        bodies.append((f"messageThreads:{related_id(resource, 'messageThread')}",
                        _frame(_message_html(event, resource), announcement)))
     return bodies
 
@@ -82,7 +83,7 @@ def _message_html(event: Event, message: Resource) -> str:
     if event.event == "update":
         return hx_partial(message_id, html)
     return (hx_partial(message_id, "", "delete")
-            + hx_partial(f"message-thread-{message.messageThreadId}-messages", html, "beforeend"))
+            + hx_partial(f"message-thread-{related_id(message, 'messageThread')}-messages", html, "beforeend"))
 
 
 def counters(totals: dict[str, int], runs: dict[str, int]) -> list[tuple[str, dict]]:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import requests
 from flask import current_app
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
+
+from dashboard.recrubo.compat import Compatibility
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/vnd.api+json"
@@ -26,7 +29,12 @@ PATHS = {"organizations": "organizations", "users": "users", "candidates": "cand
 
 
 class Resource(dict):
-    """A JSON:API resource as a plain mapping: `id`, `type`, its attributes and resolved relationships."""
+    """A JSON:API resource as a plain mapping: `id`, `type`, its attributes and resolved relationships.
+
+    The raw `relationships` object stays beside the mapping (not in it), for `relations.related_id`.
+    """
+
+    relationships: Mapping[str, Any] = MappingProxyType({})
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -85,6 +93,8 @@ class RecruboClient:
     def __init__(self, base_url: str, api_key: str, timeout: tuple[float, float] = TIMEOUT) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        # What this API showed it supports (includes probed, fallbacks taken), for the settings page.
+        self.compat = Compatibility(self.base_url)
         self.http = requests.Session()
         self.http.headers.update({"Authorization": f"Bearer {api_key}", "Accept": MEDIA_TYPE})
         # Only idempotent reads are retried: a retried POST could launch a flow run twice.
@@ -131,17 +141,35 @@ class RecruboClient:
             number += 1
 
     def _read(self, path: str, params: dict[str, Any], include: str | None) -> dict:
-        """GET with `include`; if the API refuses the include (400), the same GET without it."""
-        if not include:
+        """GET with the includes this API is known (or documented) to accept; a 400 for them, without."""
+        collection = path.strip("/").split("/", 1)[0]
+        names = [name for name in (include or "").split(",") if name and self._may_include(collection, name, path)]
+        if not names:
             return self._request("GET", path, params=params or None)
         try:
-            return self._request("GET", path, params={**params, "include": include})
+            return self._request("GET", path, params={**params, "include": ",".join(names)})
         except RecruboError as error:
             if error.status != 400:
                 raise
-            # Only some includes are documented; pages show ids instead of names rather than fail.
-            log.warning("recrubo refused include=%s on %s; reading without it", include, path)
+            for name in names:
+                self.compat.remember_include(collection, name, False, path)
             return self._request("GET", path, params=params or None)
+
+    def _may_include(self, collection: str, name: str, path: str) -> bool:
+        """Whether to ask for an include: documented, or an earlier probe of this base URL said yes."""
+        known = self.compat.include_known(collection, name)
+        return self._probe_include(collection, name, path) if known is None else known
+
+    def _probe_include(self, collection: str, name: str, path: str) -> bool:
+        """Ask for an undocumented include once on a one-item list; remember a yes or a 400's no."""
+        try:
+            self._request("GET", collection, params={"sort": "-createdAt", "page[size]": 1, "include": name})
+        except RecruboError as error:
+            if error.status == 400:
+                self.compat.remember_include(collection, name, False, path)
+            return False  # any other failure is not an answer: probed again on the next need
+        self.compat.remember_include(collection, name, True, path)
+        return True
 
     def create(self, path: str, type_: str, attributes: Mapping[str, Any],
                relationships: Mapping[str, Any] | None = None) -> Resource:
@@ -238,7 +266,10 @@ def _index(document: Mapping) -> dict[tuple[str, str], Mapping]:
 def _resource(data: Mapping, included: Mapping[tuple[str, str], Mapping], depth: int = 0) -> Resource:
     resource = Resource(data.get("attributes") or {})
     resource["id"], resource["type"] = data.get("id"), data.get("type")
-    for name, relationship in (data.get("relationships") or {}).items():
+    relationships = data.get("relationships")
+    if isinstance(relationships, Mapping):
+        resource.relationships = relationships
+    for name, relationship in resource.relationships.items():
         if name in resource or not isinstance(relationship, Mapping) or "data" not in relationship:
             continue  # attributes win; links-only relationships stay unresolved
         linkage = relationship["data"]
