@@ -5,6 +5,7 @@ webhook payloads follow the reference."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import requests
@@ -193,3 +194,12 @@ def test_the_strict_flag_of_the_standalone_sandbox(tmp_path):
         assert "Strict mode" in server.log.read_text()
     finally:
         server.stop()
+
+
+def test_the_readme_lists_every_difference():
+    readme = (Path(__file__).resolve().parents[2] / "sandbox" / "README.md").read_text()
+    section = readme.split("## Strict mode", 1)[1].split("\n## ", 1)[0]
+    for kind, rtype, name in INFERRED:
+        assert f"{kind} `{rtype}.{name}` left out" in section, (rtype, name)
+    for rtype, name in DOCUMENTED_INCLUDES:
+        assert f"`{rtype}.{name}`" in section
