@@ -1,4 +1,4 @@
-"""`python -m sandbox --port N`: the sandbox standalone, configured by SANDBOX_* environment variables."""
+"""`python -m sandbox --port N [--strict]`: the sandbox standalone, configured by SANDBOX_* environment variables."""
 
 from __future__ import annotations
 
@@ -24,8 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sandbox", description="Run the Recrubo sandbox API.")
     parser.add_argument("--port", type=int, default=5001, help="port to listen on (0 picks a free one)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--strict", action="store_true",
+                        help="answer only what the API reference documents (like SANDBOX_STRICT=1)")
     arguments = parser.parse_args(argv)
     config = from_environment(os.environ)
+    if arguments.strict:
+        config["SANDBOX_STRICT"] = "1"
     try:
         settings = load_settings(config)
     except ValueError as error:
@@ -39,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Webhook secret: {settings.webhook_secret}", flush=True)
     print(f"Partner key (management routes): {settings.partner_key}", flush=True)
     print(f"Database: {settings.database} (time scale {settings.time_scale:g})", flush=True)
+    if settings.strict:
+        print("Strict mode: only what the API reference documents", flush=True)
     signal.signal(signal.SIGTERM, stop_serving)
     if settings.engine == "threads":  # else `python -m sandbox.engine_process` runs it beside this server
         sandbox.start_engine(app)

@@ -15,6 +15,7 @@ from sandbox.documents import compound, document, find, reply
 from sandbox.jsonapi import ApiError, apply_list_query, parse_include, parse_list_query
 from sandbox.schema import RESOURCES, Resource
 from sandbox.store import Tx, transaction
+from sandbox.strict import check_include
 
 bp = Blueprint("sandbox_api", __name__)
 SYNC_TYPES = ("flowGenerations", "vacancyAnalyses")
@@ -39,6 +40,7 @@ def list_view(spec: Resource) -> Callable[[], Response]:
     """The GET handler of a collection: filter, sort, page and include (S5–S8)."""
     def view() -> Response:
         query = parse_list_query(spec, request.args)
+        refuse_undocumented(spec, query.include)
         pushed = {name: values[0] for name, op, values in query.filters
                   if op == "eq" and name != "id" and spec.attr_map[name].kind == "str" and values[0] is not None}
         with unit(write=False) as tx:
@@ -55,6 +57,12 @@ def list_view(spec: Resource) -> Callable[[], Response]:
     return view
 
 
+def refuse_undocumented(spec: Resource, include: list[str]) -> None:
+    """In strict mode, a 400 for an include the reference does not document (§3.6, §3.7)."""
+    if current_app.extensions["sandbox"].settings.strict:
+        check_include(spec, include)
+
+
 def page_link(base: str, spec: Resource, size: int, number: int) -> str:
     """This request's list URL with its filters and sort, at another page."""
     params = [(k, v) for k, v in request.args.items(multi=True) if not k.startswith("page[")]
@@ -66,6 +74,7 @@ def show_view(spec: Resource) -> Callable[[str], Response]:
     """The GET handler of one resource, with `include`."""
     def view(rid: str) -> Response:
         include = parse_include(spec, request.args)
+        refuse_undocumented(spec, include)
         with unit(write=False) as tx:
             return reply(document(tx, spec, find(tx, spec, rid), include))
     return view

@@ -10,6 +10,7 @@ from sandbox import changes
 from sandbox.jsonapi import MEDIA_TYPE, ApiError, resource_object
 from sandbox.schema import RESOURCES, Resource
 from sandbox.store import Tx
+from sandbox.strict import is_strict, prune
 
 
 def reply(document: dict, status: int = 200) -> Response:
@@ -26,7 +27,9 @@ def find(tx: Tx, spec: Resource, rid: str) -> dict:
 
 
 def compound(tx: Tx, spec: Resource, records: list[dict], include: list[str]) -> tuple[list[dict], list[dict]]:
-    """Resource objects with linkage for the included relationships, and the `included` array (S8)."""
+    """Resource objects with linkage for the included relationships, and the `included` array (S8); strict
+    mode leaves out what the reference does not document (sandbox/strict.py)."""
+    shown = prune if is_strict(tx.context) else (lambda resource: resource)
     primary = {(spec.type, r["id"]) for r in records}
     included: dict = {}
     objects = []
@@ -45,8 +48,8 @@ def compound(tx: Tx, spec: Resource, records: list[dict], include: list[str]) ->
             for item in related:
                 key = (rel.target, item["id"])
                 if key not in primary and key not in included:
-                    included[key] = resource_object(target, item, tx.base)
-        objects.append(resource_object(spec, record, tx.base, linkage if include else None))
+                    included[key] = shown(resource_object(target, item, tx.base))
+        objects.append(shown(resource_object(spec, record, tx.base, linkage if include else None)))
     return objects, list(included.values())
 
 

@@ -13,7 +13,8 @@ SEED_MODES = ("demo", "none")
 ENGINE_MODES = ("threads", "external")
 ENV_NAMES = ("SANDBOX_DATABASE", "SANDBOX_API_KEY", "SANDBOX_WEBHOOK_SECRET", "SANDBOX_WEBHOOK_URL",
              "SANDBOX_TIME_SCALE", "SANDBOX_SEED", "SANDBOX_PARTNER_KEY", "SANDBOX_EMBED_TOKEN_SECONDS",
-             "SANDBOX_MOUNT", "SANDBOX_ENGINE")
+             "SANDBOX_MOUNT", "SANDBOX_ENGINE", "SANDBOX_STRICT")
+TRUE_WORDS, FALSE_WORDS = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class Settings:
     # Where the app is mounted (the dashboard's "/sandbox"), for links the engine builds outside any request.
     mount: str = ""
     engine: str = "threads"
+    # Answer only what the reference documents (sandbox/strict.py; README "Strict mode").
+    strict: bool = False
 
     def scaled(self, seconds: float) -> float:
         """A real-time delay compressed by the time scale (S26)."""
@@ -50,6 +53,9 @@ def load_settings(config: Mapping[str, Any] | None) -> Settings:
     engine = str(config.get("SANDBOX_ENGINE") or "threads").lower()
     if engine not in ENGINE_MODES:
         raise ValueError(f"SANDBOX_ENGINE must be one of {', '.join(ENGINE_MODES)}, not {engine!r}")
+    strict = str(config.get("SANDBOX_STRICT") or "").strip().lower()
+    if strict not in TRUE_WORDS + FALSE_WORDS:
+        raise ValueError(f"SANDBOX_STRICT must be 1 or 0 (true/false, yes/no, on/off), not {strict!r}")
     return Settings(
         database=Path(config.get("SANDBOX_DATABASE") or "instance/sandbox.db"),
         api_key=str(config.get("SANDBOX_API_KEY") or DEMO_API_KEY),
@@ -61,6 +67,7 @@ def load_settings(config: Mapping[str, Any] | None) -> Settings:
         embed_token_seconds=float(config.get("SANDBOX_EMBED_TOKEN_SECONDS") or 3600),
         mount=str(config.get("SANDBOX_MOUNT") or "").rstrip("/"),
         engine=engine,
+        strict=strict in TRUE_WORDS,
     )
 
 

@@ -12,6 +12,7 @@ from sandbox import jobs
 from sandbox.jsonapi import MEDIA_TYPE, resource_object
 from sandbox.schema import RESOURCES
 from sandbox.store import Tx, iso, new_id
+from sandbox.strict import is_strict, prune
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ def emit(tx: Tx, rtype: str, event: str, record: dict, fields: list[str] | None)
         return
     org_url = organization(tx, record).get("webhookUrl")
     resource = resource_object(RESOURCES[rtype], record, tx.base)
+    if is_strict(tx.context):  # §8.2: the payload carries the resource as the API renders it
+        prune(resource)
     for subscription in subscriptions:
         changed = fields
         if event == "update" and subscription.get("fields"):

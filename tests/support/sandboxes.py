@@ -16,7 +16,9 @@ import requests
 from werkzeug.serving import make_server
 
 import sandbox
+from sandbox.changes import create
 from sandbox.defaults import DEMO_API_KEY, DEMO_PARTNER_KEY
+from sandbox.store import transaction
 
 TIME_SCALE = 200
 MEDIA = "application/vnd.api+json"
@@ -152,6 +154,15 @@ def serve(tmp: Path, **config: object) -> tuple[Api, Callable[[], None]]:
         sandbox.stop_engine(app)
 
     return client, stop
+
+
+def store_directly(api: Api, rtype: str, attributes: dict) -> dict:
+    """A resource of a type the API cannot create (a location), stored in the sandbox's own organization the
+    way the engine stores records; returns the stored record."""
+    own = api.get("/organizations").json()["data"][0]["id"]
+    with transaction(api.database, context=api.app.extensions["sandbox"]) as tx:
+        tx.org = own
+        return create(tx, rtype, attributes)
 
 
 def partner(api: Api, method: str, path: str, **kwargs) -> requests.Response:

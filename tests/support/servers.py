@@ -121,12 +121,13 @@ def start_dashboard(tmp: Path, *, time_scale: str | None = "20", own_group: bool
 
 
 def start_sandbox(tmp: Path, *, host: str = "127.0.0.1", probe: str = "/public/v2/organizations",
-                  own_group: bool = False, server_type: type[Server] = Server, **env: str) -> Server:
-    """The standalone sandbox (`python -m sandbox`), as other Recrubo clients run it, reached as
-    http://`host`:PORT; its database and log are in `tmp`."""
+                  own_group: bool = False, server_type: type[Server] = Server, args: tuple[str, ...] = (),
+                  **env: str) -> Server:
+    """The standalone sandbox (`python -m sandbox`, plus `args` such as `--strict`), as other Recrubo clients
+    run it, reached as http://`host`:PORT; its database and log are in `tmp`."""
     port = free_port()
     environment = server_environment(SANDBOX_DATABASE=str(tmp / "sandbox.db"), **env)
-    return launch([PYTHON, "-m", "sandbox", "--port", str(port)], url=f"http://{host}:{port}",
+    return launch([PYTHON, "-m", "sandbox", "--port", str(port), *args], url=f"http://{host}:{port}",
                   probe=f"http://127.0.0.1:{port}{probe}", log=tmp / "sandbox.log", env=environment, instance=tmp,
                   name="sandbox", own_group=own_group, server_type=server_type)
 
