@@ -12,11 +12,37 @@ from tests.support.apps import CHROMIUM_ARGS, chromium, dispose
 from tests.support.servers import free_port, start_dashboard, start_sandbox, stop
 from tests.support.services import RedisServer, redis_executable, start_postgres
 
+SANDBOX_MODES = ("default", "strict")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """`--sandbox-modes`: which sandboxes the dashboard's tests run against (both unless told otherwise)."""
+    parser.addoption("--sandbox-modes", default=",".join(SANDBOX_MODES),
+                     help="comma-separated: default (the generous sandbox), strict (only what the reference "
+                          "documents, SANDBOX_STRICT=1); default: both")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that reaches a sandbox (through `sandbox_server` or `live_server`) runs once per mode."""
+    if "sandbox_mode" in metafunc.fixturenames:
+        modes = [mode for mode in metafunc.config.getoption("--sandbox-modes").split(",") if mode]
+        unknown = set(modes) - set(SANDBOX_MODES)
+        if unknown or not modes:
+            raise pytest.UsageError(f"--sandbox-modes takes {', '.join(SANDBOX_MODES)}, not {sorted(unknown)}")
+        metafunc.parametrize("sandbox_mode", modes, indirect=True, scope="session")
+
 
 @pytest.fixture(scope="session")
-def sandbox_server(tmp_path_factory):
-    """The sandbox standalone (`python -m sandbox`), as other Recrubo clients would run it."""
-    server = start_sandbox(tmp_path_factory.mktemp("sandbox"), SANDBOX_TIME_SCALE="20")
+def sandbox_mode(request: pytest.FixtureRequest) -> str:
+    """default: the sandbox as it ships; strict: it answers only what the reference documents."""
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def sandbox_server(tmp_path_factory, sandbox_mode):
+    """The sandbox standalone (`python -m sandbox`), as other Recrubo clients would run it, in each mode."""
+    server = start_sandbox(tmp_path_factory.mktemp(f"sandbox-{sandbox_mode}"), SANDBOX_TIME_SCALE="20",
+                           SANDBOX_STRICT="1" if sandbox_mode == "strict" else "0")
     yield server
     stop(server.process)
 
@@ -62,10 +88,13 @@ def client(app):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory, shared_redis):
-    """The dashboard under gunicorn on the embedded default (its own sandbox at /sandbox), pushing through
-    Redis as a scaled-out deployment does: the browser tests run on Redis, the socket tests on both."""
-    server = start_dashboard(tmp_path_factory.mktemp("live"), REDIS_URL=shared_redis.database(1))
+def live_server(tmp_path_factory, shared_redis, sandbox_mode):
+    """The dashboard under gunicorn on the embedded default (its own sandbox at /sandbox, in each mode), pushing
+    through Redis as a scaled-out deployment does: the browser tests run on Redis, the socket tests on both."""
+    strict = sandbox_mode == "strict"
+    # Its own Redis database per mode: the channel is named after it, so the two never see each other's pushes.
+    server = start_dashboard(tmp_path_factory.mktemp(f"live-{sandbox_mode}"),
+                             REDIS_URL=shared_redis.database(4 if strict else 1), SANDBOX_STRICT="1" if strict else "0")
     yield server
     stop(server.process)
 

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from dashboard.recrubo.relations import related_id
 from tests.support.pages import PARTIAL, make_flow
 
 
@@ -23,14 +24,16 @@ def test_flow_page_draws_every_step_and_link_and_offers_a_run(recruiter, api):
 
 def test_thread_page_shows_the_conversation_the_candidate_and_the_runs(recruiter, api):
     run = api.list("flow-runs", filters={"status": "finished"}, sort="-createdAt", size=1).items[0]
-    thread = api.get(f"message-threads/{run.messageThreadId}", include="candidate")
+    # Read as the reference documents it: the thread's `candidate` relationship, not an undocumented include.
+    thread = api.get(f"message-threads/{run.messageThreadId}")
+    candidate = api.find("candidates", related_id(thread, "candidate"))
     messages = api.list("messages", filters={"messageThreadId": thread.id}, sort="-createdAt", size=100).items
     html = recruiter.get(f"/message-threads/{thread.id}").get_data(as_text=True)
     assert messages
     for message in messages:
         assert f'id="message-{message.id}"' in html
     assert 'class="bubble inbound"' in html and 'class="bubble outbound"' in html
-    assert thread.candidate.firstName in html
+    assert candidate.firstName in html
     assert f'id="flow-run-{run.id}"' in html
     assert f'id="message-thread-{thread.id}"' in html and f'id="message-thread-{thread.id}-messages"' in html
 

@@ -10,6 +10,7 @@ import pytest
 from dashboard.flow_runs import launch as launching
 from dashboard.flow_runs import timeline
 from dashboard.recrubo.client import RecruboError, Resource
+from dashboard.recrubo.relations import related_id
 from tests.support.accounts import csrf_token
 from tests.support.pages import PARTIAL, make_flow, make_template, make_thread, phone_number, unique
 from tests.support.waiting import wait_until
@@ -59,9 +60,10 @@ def test_launching_for_a_new_whatsapp_candidate_creates_candidate_thread_and_run
     response = launch(recruiter, flowId=flow.id, newChannel="whatsapp", newIdentifier=f"+{number[:2]} {number[2:]}",
                       newFirstName="Nieuwe", newLastName="Kandidaat")
     assert response.status_code == 201
-    thread = api.list("message-threads", filters={"identifier": number}, include="candidate").items[0]
-    assert thread.channel == "whatsapp" and thread.candidate.firstName == "Nieuwe"
-    assert thread.candidate.phone == number
+    thread = api.list("message-threads", filters={"identifier": number}).items[0]
+    candidate = api.find("candidates", related_id(thread, "candidate"))
+    assert thread.channel == "whatsapp" and candidate.firstName == "Nieuwe"
+    assert candidate.phone == number
     assert [run.flowId for run in api.list("flow-runs", filters={"messageThreadId": thread.id}).items] == [flow.id]
 
 
