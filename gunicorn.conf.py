@@ -4,7 +4,9 @@ The master imports only `dashboard.config` here: anything else it imported would
 worker patches `threading`, and a lock or thread made then would be a real one inside the worker.
 """
 
+import errno
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +16,34 @@ from dashboard.config import load_or_exit
 # Validated here, in the master, so a bad variable stops start-up with one line before any worker forks.
 _config = load_or_exit()
 
-bind = f"0.0.0.0:{_config.port}"
+# Loopback unless HOST opens it on purpose; the Procfile's --bind 0.0.0.0:$PORT overrides this on a platform.
+bind = f"[{_config.host}]:{_config.port}" if ":" in _config.host else f"{_config.host}:{_config.port}"
+# X-Forwarded-Proto and friends count only behind the proxies TRUSTED_PROXY_COUNT declares (ProxyFix in the app
+# reads them then): gunicorn's own default would trust them from any loopback peer and turn on HSTS over http.
+forwarded_allow_ips = "*" if _config.trusted_proxy_count else ""
+secure_scheme_headers = {"X-FORWARDED-PROTO": "https"} if _config.trusted_proxy_count else {}
+
+
+def _port_is_free(host: str, port: int) -> bool:
+    """True unless something already listens on host:port (checked as gunicorn binds: with SO_REUSEADDR)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            return error.errno != errno.EADDRINUSE
+    return True
+
+
+# Checked once per master: a reload (SIGHUP) or re-exec (USR2) reads this file again while we hold the port.
+if _config.port and not os.environ.get("GUNICORN_FD") and not os.environ.get("RECRUBO_DASHBOARD_PORT_CHECKED") \
+        and not _port_is_free(_config.host, _config.port):
+    # gunicorn alone would retry for five seconds and name no setting.
+    print(f"recrubo-dashboard: port {_config.port} on {_config.host} is taken by another program: "
+          f"stop it or set PORT to a free port", file=sys.stderr, flush=True)
+    raise SystemExit(2)
+os.environ["RECRUBO_DASHBOARD_PORT_CHECKED"] = "1"
 # Each websocket is a greenlet, so open sockets never starve ordinary requests.
 worker_class = "gevent"
 workers = _config.web_concurrency

@@ -10,7 +10,7 @@ import uuid
 
 from common import ROOT  # noqa: F401  (first: it puts the checkout on sys.path)
 
-from sandbox.defaults import DEMO_WEBHOOK_SECRET
+from tests.support.servers import WEBHOOK_SECRET
 
 
 def webhook_payload(key: str, *, status: str = "running", fields: tuple[str, ...] = ("status",),
@@ -25,7 +25,7 @@ def webhook_payload(key: str, *, status: str = "running", fields: tuple[str, ...
     return json.dumps(document).encode()
 
 
-WEBHOOK_HEADERS = {"Content-Type": "application/vnd.api+json", "X-Recrubo-Webhook-Secret": DEMO_WEBHOOK_SECRET}
+WEBHOOK_HEADERS = {"Content-Type": "application/vnd.api+json", "X-Recrubo-Webhook-Secret": WEBHOOK_SECRET}
 
 
 class HttpClient:

@@ -7,14 +7,14 @@ import json
 import requests
 from common import ROOT  # noqa: F401  (first: it puts the checkout on sys.path)
 
-from sandbox.defaults import DEMO_API_KEY
+from tests.support.servers import API_KEY
 
 
 class RunLauncher:
     """Launch flow runs on every message thread of a sandbox through its public API (as the dashboard's
     launch form does), one active run per thread as the API allows, relaunching as runs end."""
 
-    def __init__(self, api_url: str, api_key: str = DEMO_API_KEY) -> None:
+    def __init__(self, api_url: str, api_key: str = API_KEY) -> None:
         self.api_url = api_url.rstrip("/")
         self.http = requests.Session()
         self.http.headers.update({"Authorization": f"Bearer {api_key}", "Accept": "application/vnd.api+json",

@@ -31,7 +31,7 @@ from launcher import RunLauncher
 from measure import Profiler, percentile, table, wait_idle
 from processes import create_account, signed_in_cookie, start_dashboard, stop
 
-from sandbox.defaults import DEMO_API_KEY
+from tests.support.servers import API_KEY
 
 MIN_RUNS = 200
 PAGES = ["/", "/flows", "/message-threads", "/flow-runs", "/flow-generations", "/flow-runs/new",
@@ -105,7 +105,7 @@ def main() -> int:
             port = int(server.url.rsplit(":", 1)[1])
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             page_headers = {"Cookie": cookie}
-            api_headers = {"Authorization": f"Bearer {DEMO_API_KEY}", "Accept": "application/vnd.api+json"}
+            api_headers = {"Authorization": f"Bearer {API_KEY}", "Accept": "application/vnd.api+json"}
             paths = list(PAGES)
             for list_path, pattern in DETAILS.items():
                 match = re.search(pattern, timed(conn, list_path, page_headers)[3].decode())

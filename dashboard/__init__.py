@@ -28,7 +28,7 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
         vacancy_analyses,
         webhooks,
     )
-    from dashboard.core import errors, htmx, logs, security, sessions
+    from dashboard.core import errors, htmx, logs, security, sessions, throttle
     from dashboard.db import base, users
     from dashboard.live import socket
     from dashboard.recrubo import sandbox_mount, subscriptions
@@ -63,6 +63,7 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     for module in (auth, health, home, flows, flow_runs, message_threads, flow_generations, vacancy_analyses,
                    embeds, settings, accounts):
         app.register_blueprint(module.bp)
+    throttle.limit_sign_in(app, config, "auth.login")
     if config.embedded_sandbox:
         sandbox_mount.mount(app, config)
     return app

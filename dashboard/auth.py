@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from urllib.parse import urlsplit
 
@@ -35,6 +36,16 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def _on_this_machine() -> bool:
+    """True for a browser on the server's own machine: the demo password is shown to nobody else."""
+    if request.headers.get("X-Forwarded-For") or request.headers.get("Forwarded"):
+        return False  # a proxy stands between: whoever is behind it is not on this machine
+    try:
+        return ipaddress.ip_address(request.remote_addr or "").is_loopback
+    except ValueError:
+        return False
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
     """The sign-in form; a right e-mail and password start a fresh session."""
@@ -51,7 +62,7 @@ def login() -> ResponseReturnValue:
         error, status = "That e-mail and password do not match an account.", 401
     elif request.method == "POST":
         error, status = "Please fill in your e-mail and password.", 400
-    demo = users.demo_account() if current_app.config["RECRUBO"].embedded_sandbox else None
+    demo = users.demo_account() if current_app.config["RECRUBO"].embedded_sandbox and _on_this_machine() else None
     return render_template("auth/login.html", form=form, error=error, demo=demo), status
 
 

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sandbox.defaults import DEMO_API_KEY, DEMO_WEBHOOK_SECRET
-
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATABASE_SCHEMES = {"sqlite": "sqlite", "postgres": "postgresql+psycopg",
                     "postgresql": "postgresql+psycopg", "postgresql+psycopg": "postgresql+psycopg"}
@@ -44,6 +42,14 @@ class Config:
     trusted_proxy_count: int = 0
     sso_header: str | None = None
     sso_trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    # Where browsers reach us (PUBLIC_URL), as an origin; None on a laptop, where loopback is the origin.
+    public_origin: str | None = None
+    # The Host names we answer to (TRUSTED_HOSTS): anything else is DNS rebinding or a misdirected request.
+    trusted_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
+    # The address gunicorn listens on (HOST): loopback unless opened on purpose (the Procfile binds 0.0.0.0).
+    host: str = "127.0.0.1"
+    # The embedded sandbox's partner key: generated, never the public demo value (its routes are off anyway).
+    sandbox_partner_key: str = ""
 
     @property
     def embedded_sandbox(self) -> bool:
@@ -61,6 +67,7 @@ class Config:
         return {"SANDBOX_DATABASE": str(self.instance_path / "sandbox.db"),
                 "SANDBOX_API_KEY": self.api_key,
                 "SANDBOX_WEBHOOK_SECRET": self.webhook_secret,
+                "SANDBOX_PARTNER_KEY": self.sandbox_partner_key,
                 # Webhooks flow for real: the sandbox's organization posts to this dashboard's own receiver
                 # (the seeded subscriptions are the recommended ones, reference §8.5).
                 "SANDBOX_WEBHOOK_URL": f"http://127.0.0.1:{self.port}/webhooks/recrubo",
@@ -75,15 +82,16 @@ class Config:
 def load(environ: Mapping[str, str] | None = None, check_services: bool = True) -> Config:
     """Build a Config from an environment mapping (os.environ by default), or raise ConfigError."""
     env = os.environ if environ is None else environ
-    instance = Path(env.get("INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
+    instance = _instance_folder(env.get("INSTANCE_PATH"))
     redis_url = _redis_url(env.get("REDIS_URL"), check_services)
+    api_url = _api_url(env.get("RECRUBO_API_URL"))
+    public_origin = _origin("PUBLIC_URL", env["PUBLIC_URL"]) if env.get("PUBLIC_URL") else None
     return Config(
         instance_path=instance,
-        secret_key=env.get("SECRET_KEY") or _stored_secret_key(instance),
+        secret_key=env.get("SECRET_KEY") or stored_secret(instance, "secret_key"),
         database_url=_database_url(env.get("DATABASE_URL"), instance),
-        api_url=_api_url(env.get("RECRUBO_API_URL")),
-        api_key=env.get("RECRUBO_API_KEY") or DEMO_API_KEY,
-        webhook_secret=env.get("RECRUBO_WEBHOOK_SECRET") or DEMO_WEBHOOK_SECRET,
+        api_url=api_url,
+        **_api_secrets(env, instance, api_url),
         app_origin=_origin("RECRUBO_APP_ORIGIN", env.get("RECRUBO_APP_ORIGIN") or "https://recrubo.app"),
         redis_url=redis_url,
         frame_ancestors=parse_frame_ancestors(env.get("FRAME_ANCESTORS") or "'self'"),
@@ -93,8 +101,63 @@ def load(environ: Mapping[str, str] | None = None, check_services: bool = True) 
         sandbox_strict=_flag("SANDBOX_STRICT", env.get("SANDBOX_STRICT")),
         live_ping_seconds=_integer("LIVE_PING_SECONDS", env.get("LIVE_PING_SECONDS") or "25", 1, 300),
         trusted_proxy_count=_integer("TRUSTED_PROXY_COUNT", env.get("TRUSTED_PROXY_COUNT") or "0", 0, 10),
+        public_origin=public_origin,
+        trusted_hosts=_trusted_hosts(env.get("TRUSTED_HOSTS"), public_origin),
+        host=_host(env.get("HOST") or "127.0.0.1", embedded=api_url is None),
         **_single_sign_on(env.get("SSO_HEADER"), env.get("SSO_TRUSTED_PROXIES")),
     )
+
+
+def _api_secrets(env: Mapping[str, str], instance: Path, api_url: str | None) -> dict[str, str]:
+    """The API key and webhook secret: required for a real API, generated once into `instance/` for the
+    embedded sandbox, so no install ever runs on a key or secret that is published anywhere."""
+    if api_url is not None:
+        for name in ("RECRUBO_API_KEY", "RECRUBO_WEBHOOK_SECRET"):
+            if not env.get(name):
+                raise ConfigError(f"{name} is required when RECRUBO_API_URL is set (see README, Security)")
+        return {"api_key": env["RECRUBO_API_KEY"], "webhook_secret": env["RECRUBO_WEBHOOK_SECRET"]}
+    return {"api_key": env.get("RECRUBO_API_KEY") or stored_secret(instance, "sandbox_api_key"),
+            "webhook_secret": env.get("RECRUBO_WEBHOOK_SECRET") or stored_secret(instance, "webhook_secret"),
+            "sandbox_partner_key": stored_secret(instance, "sandbox_partner_key")}
+
+
+def _instance_folder(value: str | None) -> Path:
+    instance = Path(value or PROJECT_ROOT / "instance").resolve()
+    try:
+        instance.mkdir(parents=True, exist_ok=True)
+        probe = instance / f".writable.{os.getpid()}"
+        probe.touch()
+        probe.unlink()
+    except OSError as error:
+        raise ConfigError(f"INSTANCE_PATH {str(instance)!r} must be a folder the dashboard can create and "
+                          f"write ({error.strerror or error})") from None
+    return instance
+
+
+def _trusted_hosts(value: str | None, public_origin: str | None) -> tuple[str, ...]:
+    hosts = ["localhost", "127.0.0.1", "::1"] if value is None or not value.strip() else []
+    for item in (value or "").replace(",", " ").split():
+        host = item.lower()
+        bare = host.lstrip(".")
+        if not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)*|\[?[0-9a-f:.]+\]?", bare):
+            raise ConfigError(f"TRUSTED_HOSTS must list host names such as dashboard.example.com or "
+                              f".example.com (a leading dot admits subdomains), got {item!r}")
+        hosts.append(host.strip("[]"))
+    if public_origin:
+        hosts.append(urlsplit(public_origin).hostname or "")
+    return tuple(dict.fromkeys(host for host in hosts if host))
+
+
+def _host(value: str, embedded: bool) -> str:
+    try:
+        host = str(ipaddress.ip_address(value.strip("[]")))
+    except ValueError:
+        raise ConfigError(f"HOST must be an IP address to listen on, such as 127.0.0.1 or 0.0.0.0, "
+                          f"got {value!r}") from None
+    if embedded and host not in ("127.0.0.1", "0.0.0.0", "::"):
+        # The dashboard calls its embedded sandbox at 127.0.0.1: the listener must include loopback.
+        raise ConfigError(f"HOST must be 127.0.0.1, 0.0.0.0 or :: on the embedded sandbox, got {value!r}")
+    return host
 
 
 def load_or_exit(environ: Mapping[str, str] | None = None) -> Config:
@@ -155,13 +218,10 @@ def _redis_url(value: str | None, check: bool) -> str | None:
         try:
             redis.Redis.from_url(value, socket_connect_timeout=2, socket_timeout=2).ping()
         except (redis.RedisError, OSError) as error:
-            raise ConfigError(f"REDIS_URL {_without_password(value)} is unreachable: {error}") from None
+            password = urlsplit(value).password
+            shown = value.replace(f":{password}@", ":***@") if password else value
+            raise ConfigError(f"REDIS_URL {shown} is unreachable: {error}") from None
     return value
-
-
-def _without_password(url: str) -> str:
-    parts = urlsplit(url)
-    return url.replace(f":{parts.password}@", ":***@") if parts.password else url
 
 
 def parse_frame_ancestors(value: str) -> str:
@@ -221,14 +281,13 @@ def _positive_float(name: str, value: str) -> float:
     return number
 
 
-def _stored_secret_key(instance: Path) -> str:
-    """Read the generated key from the instance folder, creating it once (safe across workers)."""
-    path = instance / "secret_key"
-    instance.mkdir(parents=True, exist_ok=True)
+def stored_secret(instance: Path, name: str) -> str:
+    """Read a generated secret from the instance folder, creating it once (safe across workers and processes)."""
+    path = instance / name
     if not path.exists():
-        # Written aside and linked into place, so a second worker never reads a half-written key.
-        temporary = instance / f".secret_key.{os.getpid()}"
-        temporary.write_text(secrets.token_hex(32))
+        # Written aside and linked into place, so a second worker never reads a half-written secret.
+        temporary = instance / f".{name}.{os.getpid()}"
+        temporary.write_text(secrets.token_urlsafe(32))
         temporary.chmod(0o600)
         try:
             os.link(temporary, path)

@@ -9,7 +9,7 @@ import pytest
 
 from dashboard import create_app
 from tests.support.apps import CHROMIUM_ARGS, chromium, dispose
-from tests.support.servers import free_port, start_dashboard, start_sandbox, stop
+from tests.support.servers import free_port, remote_api, start_dashboard, start_sandbox, stop
 from tests.support.services import RedisServer, redis_executable, start_postgres
 
 SANDBOX_MODES = ("default", "strict")
@@ -67,7 +67,7 @@ def database_url(request, tmp_path) -> str:
 def app(tmp_path, sandbox_server, database_url):
     """A dashboard in this process, talking to the standalone sandbox over HTTP."""
     dashboard = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "DATABASE_URL": database_url,
-                            "RECRUBO_API_URL": f"{sandbox_server.url}/public/v2"})
+                            **remote_api(f"{sandbox_server.url}/public/v2")})
     yield dashboard
     dispose(dashboard)
 
@@ -76,7 +76,7 @@ def app(tmp_path, sandbox_server, database_url):
 def offline_app(tmp_path, database_url):
     """A dashboard in this process whose Recrubo API cannot be reached (nothing listens on its port)."""
     dashboard = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "DATABASE_URL": database_url,
-                            "RECRUBO_API_URL": f"http://127.0.0.1:{free_port()}/public/v2"})
+                            **remote_api(f"http://127.0.0.1:{free_port()}/public/v2")})
     yield dashboard
     dispose(dashboard)
 
@@ -128,7 +128,7 @@ def shared_redis(tmp_path_factory):
 def receiver_app(tmp_path):
     """A dashboard whose Recrubo API is unreachable: the webhook receiver and event log must not need it."""
     return create_app({"INSTANCE_PATH": str(tmp_path / "instance"),
-                       "RECRUBO_API_URL": f"http://127.0.0.1:{free_port()}/public/v2"})
+                       **remote_api(f"http://127.0.0.1:{free_port()}/public/v2")})
 
 
 @pytest.fixture()

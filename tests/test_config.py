@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.config import ConfigError, load
-from tests.support.servers import PYTHON, ROOT, free_port, server_environment
+from tests.support.servers import PYTHON, ROOT, free_port, remote_api, server_environment
 
 BAD_VARIABLES = [
     ("RECRUBO_API_URL", "api.recrubo.app/public/v2"),
@@ -66,7 +66,7 @@ def test_postgres_urls_use_psycopg(tmp_path: Path):
 
 
 def test_api_url_is_used_as_given_without_trailing_slash(tmp_path: Path):
-    config = load({"INSTANCE_PATH": str(tmp_path), "RECRUBO_API_URL": "https://api.recrubo.app/public/v2/"})
+    config = load({"INSTANCE_PATH": str(tmp_path), **remote_api("https://api.recrubo.app/public/v2/")})
     assert not config.embedded_sandbox
     assert config.recrubo_api_url == "https://api.recrubo.app/public/v2"
 

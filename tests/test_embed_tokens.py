@@ -5,13 +5,13 @@ from __future__ import annotations
 import requests
 
 from dashboard.db import users
-from sandbox.defaults import DEMO_API_KEY
 from tests.support.accounts import csrf_token, sign_in
+from tests.support.servers import API_KEY
 
 
 def recrubo_user_id(sandbox_server) -> str:
     response = requests.get(f"{sandbox_server.url}/public/v2/users?sort=createdAt&page[size]=1", timeout=10,
-                            headers={"Authorization": f"Bearer {DEMO_API_KEY}"})
+                            headers={"Authorization": f"Bearer {API_KEY}"})
     return response.json()["data"][0]["id"]
 
 

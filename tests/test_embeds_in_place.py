@@ -8,8 +8,8 @@ import re
 
 from dashboard.db import users
 from dashboard.recrubo.client import RecruboClient
-from sandbox.defaults import DEMO_API_KEY
 from tests.support.accounts import sign_in
+from tests.support.servers import API_KEY
 
 
 def settings_of(page: str) -> dict:
@@ -26,7 +26,7 @@ def linked_client(app, api):
 
 
 def test_a_threads_inbox_opens_on_its_conversation(app, sandbox_server):
-    api = RecruboClient(f"{sandbox_server.url}/public/v2", DEMO_API_KEY)
+    api = RecruboClient(f"{sandbox_server.url}/public/v2", API_KEY)
     client = linked_client(app, api)
     conversation = api.list("conversations", size=1).items[0]
     page = client.get(f"/embeds/inbox/frame?thread={conversation.messageThreadId}").get_data(as_text=True)
@@ -35,7 +35,7 @@ def test_a_threads_inbox_opens_on_its_conversation(app, sandbox_server):
 
 
 def test_a_flows_bot_studio_opens_on_that_flow_and_bad_presets_are_dropped(app, sandbox_server):
-    api = RecruboClient(f"{sandbox_server.url}/public/v2", DEMO_API_KEY)
+    api = RecruboClient(f"{sandbox_server.url}/public/v2", API_KEY)
     client = linked_client(app, api)
     flow = api.list("flows", size=1).items[0]
     assert settings_of(client.get(f"/embeds/bot-studio/frame?activeFlowId={flow.id}").get_data(as_text=True))[

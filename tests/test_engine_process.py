@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from sandbox.defaults import DEMO_API_KEY
-from tests.support.servers import children, start_dashboard, stop
+from tests.support.servers import API_KEY, children, start_dashboard, stop
 from tests.support.waiting import wait_until
 
-HEADERS = {"Authorization": f"Bearer {DEMO_API_KEY}", "Content-Type": "application/vnd.api+json"}
+HEADERS = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/vnd.api+json"}
 
 
 def command(pid: int) -> str:

@@ -10,12 +10,13 @@ import time
 import pytest
 import requests
 
-from sandbox.defaults import DEMO_API_KEY, DEMO_WEBHOOK_SECRET
 from tests.support.accounts import create_account, csrf_token, signed_in_session
 from tests.support.payloads import payload
 from tests.support.servers import (
+    API_KEY,
     PYTHON,
     ROOT,
+    WEBHOOK_SECRET,
     free_port,
     run_flask,
     server_environment,
@@ -27,7 +28,7 @@ from tests.support.services import start_postgres
 from tests.support.waiting import wait_until
 
 EMAIL, PASSWORD = "faults@example.com", "a long password"
-WEBHOOK_HEADERS = {"Content-Type": "application/vnd.api+json", "X-Recrubo-Webhook-Secret": DEMO_WEBHOOK_SECRET}
+WEBHOOK_HEADERS = {"Content-Type": "application/vnd.api+json", "X-Recrubo-Webhook-Secret": WEBHOOK_SECRET}
 
 
 def start_sandbox(tmp_path, port: int) -> subprocess.Popen:
@@ -50,7 +51,7 @@ def launch_form(session, server, flow_id: str, thread_id: str) -> requests.Respo
 
 def api_get(port: int, path: str) -> dict:
     return requests.get(f"http://127.0.0.1:{port}/public/v2/{path}", timeout=10,
-                        headers={"Authorization": f"Bearer {DEMO_API_KEY}"}).json()
+                        headers={"Authorization": f"Bearer {API_KEY}"}).json()
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ import simple_websocket
 from tests.support.accounts import create_account, signed_in_session
 from tests.support.payloads import payload
 from tests.support.payloads import post_webhook as deliver
-from tests.support.servers import start_dashboard, stop
+from tests.support.servers import remote_api, start_dashboard, stop
 from tests.support.sockets import DEAD_API, EMAIL, PASSWORD, frames, nothing_more, raw_upgrade, socket
 
 
@@ -134,7 +134,7 @@ def _stored_event(server, event_id: str):
     from dashboard import create_app
     from dashboard.db import events
 
-    with create_app({"INSTANCE_PATH": str(server.instance), "RECRUBO_API_URL": DEAD_API}).app_context():
+    with create_app({"INSTANCE_PATH": str(server.instance), **remote_api(DEAD_API)}).app_context():
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             event = events.get(event_id)

@@ -17,7 +17,7 @@ import simple_websocket
 from tests.support.accounts import create_account, signed_in_session
 from tests.support.payloads import payload
 from tests.support.payloads import post_webhook as deliver
-from tests.support.servers import server_environment, start_dashboard, stop
+from tests.support.servers import remote_api, server_environment, start_dashboard, stop
 from tests.support.sockets import DEAD_API, EMAIL, PASSWORD, frames, raw_upgrade, socket
 
 
@@ -92,7 +92,7 @@ def test_the_publisher_starts_with_the_worker_and_publishes_what_a_crash_left_un
     from dashboard.webhooks import parse_payload
 
     document = payload(str(uuid.uuid4()), status="finished")
-    app = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "RECRUBO_API_URL": DEAD_API})
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), **remote_api(DEAD_API)})
     with app.app_context():
         events.record(parse_payload(document, json.dumps(document)))
         with session_scope() as session:  # stored by a worker that crashed an hour ago, before publishing

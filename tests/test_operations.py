@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dashboard import create_app
 from dashboard.db import users
+from tests.support.servers import remote_api
 
 SSO = {"SSO_HEADER": "X-Forwarded-Email", "SSO_TRUSTED_PROXIES": "10.1.2.0/24"}
 
 
 def make_app(tmp_path, **env):
-    return create_app({"INSTANCE_PATH": str(tmp_path), "RECRUBO_API_URL": "http://127.0.0.1:9/public/v2", **env})
+    return create_app({"INSTANCE_PATH": str(tmp_path), **remote_api("http://127.0.0.1:9/public/v2"), **env})
 
 
 def test_a_request_id_that_is_not_an_id_is_replaced(offline_app):

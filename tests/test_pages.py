@@ -7,9 +7,8 @@ import pytest
 from dashboard import create_app
 from dashboard.db import users
 from dashboard.recrubo.client import RecruboClient
-from sandbox.defaults import DEMO_API_KEY
 from tests.support.accounts import sign_in
-from tests.support.servers import free_port
+from tests.support.servers import API_KEY, free_port, remote_api
 
 LISTS = [("/flows", "flows", "flow-"), ("/flow-runs", "flow-runs", "flow-run-"),
          ("/message-threads", "message-threads", "message-thread-"),
@@ -27,7 +26,7 @@ def signed_in_client(app):
 @pytest.mark.parametrize("url, path, prefix", LISTS)
 def test_list_pages_show_the_newest_resources_of_the_api(app, sandbox_server, url, path, prefix):
     client = signed_in_client(app)
-    expected = RecruboClient(f"{sandbox_server.url}/public/v2", DEMO_API_KEY).list(path, size=25).items
+    expected = RecruboClient(f"{sandbox_server.url}/public/v2", API_KEY).list(path, size=25).items
     html = client.get(url).get_data(as_text=True)
     assert expected, f"the demo seed has no {path}"
     for resource in expected:
@@ -39,7 +38,7 @@ def test_list_pages_show_the_newest_resources_of_the_api(app, sandbox_server, ur
 
 def test_home_shows_the_organization_and_real_counts(app, sandbox_server):
     client = signed_in_client(app)
-    api = RecruboClient(f"{sandbox_server.url}/public/v2", DEMO_API_KEY)
+    api = RecruboClient(f"{sandbox_server.url}/public/v2", API_KEY)
     organization = api.list("organizations", size=1).items[0]
     html = client.get("/").get_data(as_text=True)
     assert organization.name in html
@@ -47,7 +46,7 @@ def test_home_shows_the_organization_and_real_counts(app, sandbox_server):
 
 
 def test_unreachable_api_gives_a_readable_page_not_a_crash(tmp_path):
-    app = create_app({"INSTANCE_PATH": str(tmp_path), "RECRUBO_API_URL": f"http://127.0.0.1:{free_port()}/v2"})
+    app = create_app({"INSTANCE_PATH": str(tmp_path), **remote_api(f"http://127.0.0.1:{free_port()}/v2")})
     client = signed_in_client(app)
     response = client.get("/flows")
     assert response.status_code == 503

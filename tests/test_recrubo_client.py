@@ -8,13 +8,12 @@ import pytest
 
 from dashboard.recrubo.client import RecruboClient, RecruboError
 from dashboard.recrubo.relations import attach, related_id
-from sandbox.defaults import DEMO_API_KEY
-from tests.support.servers import free_port
+from tests.support.servers import API_KEY, free_port
 
 
 @pytest.fixture()
 def api(sandbox_server):
-    return RecruboClient(f"{sandbox_server.url}/public/v2", DEMO_API_KEY)
+    return RecruboClient(f"{sandbox_server.url}/public/v2", API_KEY)
 
 
 def test_list_returns_plain_resources_and_counts(api):
@@ -51,7 +50,7 @@ def test_find_reads_a_type_by_id_and_answers_none_for_an_unknown_one(api, type_)
 
 def test_find_still_raises_what_is_not_a_404():
     with pytest.raises(RecruboError) as raised:
-        RecruboClient(f"http://127.0.0.1:{free_port()}/public/v2", DEMO_API_KEY, timeout=(0.5, 1)).find("flows", "x")
+        RecruboClient(f"http://127.0.0.1:{free_port()}/public/v2", API_KEY, timeout=(0.5, 1)).find("flows", "x")
     assert raised.value.kind == "unreachable"
 
 
@@ -98,7 +97,7 @@ def test_validation_errors_carry_their_field(api):
 
 
 def test_unreachable_api_is_a_readable_error():
-    api = RecruboClient(f"http://127.0.0.1:{free_port()}/public/v2", DEMO_API_KEY, timeout=(1, 1))
+    api = RecruboClient(f"http://127.0.0.1:{free_port()}/public/v2", API_KEY, timeout=(1, 1))
     with pytest.raises(RecruboError) as raised:
         api.list("flows")
     assert raised.value.kind == "unreachable" and "can't be reached" in raised.value.message

@@ -95,15 +95,15 @@ def test_pushed_forms_carry_no_token_of_their_own_so_each_page_sends_its_own(sig
 
     from dashboard.db.events import get as get_event
     from dashboard.live import render
-    from sandbox.defaults import DEMO_WEBHOOK_SECRET
     from tests.support.payloads import payload
+    from tests.support.servers import WEBHOOK_SECRET
 
     page = signed_in.get("/flow-runs").get_data(as_text=True)
     token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)  # what htmx sends with every request
     run = str(uuid.uuid4())
     document = payload(run, status="running")
     assert signed_in.post("/webhooks/recrubo", data=json.dumps(document), headers={
-        "Content-Type": "application/vnd.api+json", "X-Recrubo-Webhook-Secret": DEMO_WEBHOOK_SECRET}).status_code == 200
+        "Content-Type": "application/vnd.api+json", "X-Recrubo-Webhook-Secret": WEBHOOK_SECRET}).status_code == 200
     with app.app_context(), app.test_request_context("/"):
         bodies = dict(render.render(get_event(document["data"]["id"])))
     detail = bodies[f"flowRuns:{run}"]["content"]

@@ -16,11 +16,10 @@ import pytest
 import requests
 import simple_websocket
 
-from sandbox.defaults import DEMO_WEBHOOK_SECRET
 from tests.support.accounts import create_account, signed_in_session
 from tests.support.payloads import payload
+from tests.support.servers import WEBHOOK_SECRET, start_dashboard, stop
 from tests.support.servers import children as _children
-from tests.support.servers import start_dashboard, stop
 from tests.support.sockets import DEAD_API, EMAIL, PASSWORD, socket
 
 RUNS = 300
@@ -54,7 +53,7 @@ def send_until_acknowledged(url: str, document: dict, tries: int = 200) -> int:
     if not hasattr(_senders, "session"):
         _senders.session = requests.Session()  # keep-alive per sender thread, as a real sender pools
     body = json.dumps(document)
-    headers = {"Content-Type": "application/vnd.api+json", "X-Recrubo-Webhook-Secret": DEMO_WEBHOOK_SECRET}
+    headers = {"Content-Type": "application/vnd.api+json", "X-Recrubo-Webhook-Secret": WEBHOOK_SECRET}
     for attempt in range(1, tries + 1):
         try:
             if _senders.session.post(url, data=body, headers=headers, timeout=10).status_code == 200:

@@ -6,8 +6,7 @@ import subprocess
 
 from dashboard.recrubo.client import RecruboClient
 from dashboard.recrubo.subscriptions import SUBSCRIPTIONS
-from sandbox.defaults import DEMO_API_KEY
-from tests.support.servers import PYTHON, ROOT, server_environment, start_dashboard, stop
+from tests.support.servers import API_KEY, PYTHON, ROOT, server_environment, start_dashboard, stop
 from tests.support.waiting import wait_until
 
 
@@ -23,7 +22,7 @@ def wanted() -> set:
 def test_embedded_sandbox_is_subscribed_to_everything_the_live_pages_need(tmp_path):
     server = start_dashboard(tmp_path)
     try:
-        api = RecruboClient(f"{server.url}/sandbox/public/v2", DEMO_API_KEY)
+        api = RecruboClient(f"{server.url}/sandbox/public/v2", API_KEY)
         wait_until(lambda: wanted() <= subscriptions(api), 20, "the embedded sandbox has every subscription",
                    every=0.1)
         organization = api.list("organizations", size=1).items[0]

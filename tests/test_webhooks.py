@@ -7,8 +7,8 @@ import uuid
 import pytest
 
 from dashboard.db import events, pushes
-from sandbox.defaults import DEMO_WEBHOOK_SECRET
 from tests.support.payloads import JSONAPI, RECEIVER, deliver, payload
+from tests.support.servers import WEBHOOK_SECRET
 from tests.support.waiting import wait_until
 
 
@@ -26,7 +26,7 @@ def without(key: str) -> dict:
 BAD_REQUESTS = [
     ("no secret", dict(document=payload(), secret=None), 401),
     ("wrong secret", dict(document=payload(), secret="not-the-secret"), 401),
-    ("secret with a wrong last character", dict(document=payload(), secret=DEMO_WEBHOOK_SECRET[:-1] + "x"), 401),
+    ("secret with a wrong last character", dict(document=payload(), secret=WEBHOOK_SECRET[:-1] + "x"), 401),
     ("wrong content type", dict(document=payload(), content_type="text/plain"), 415),
     ("malformed JSON", dict(document=b'{"data": {"type": "webhookPayload",'), 400),
     ("not UTF-8", dict(document=b"\xff\xfe{}"), 400),

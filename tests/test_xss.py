@@ -14,8 +14,8 @@ from dashboard.db import users
 from dashboard.db.events import get as get_event
 from dashboard.live import render
 from dashboard.recrubo.client import RecruboClient
-from sandbox.defaults import DEMO_API_KEY, DEMO_WEBHOOK_SECRET
 from tests.support.accounts import sign_in
+from tests.support.servers import API_KEY, WEBHOOK_SECRET
 
 NAME = '<script>alert("name")</script>'
 SURNAME = '<img src=x onerror=alert("surname")>'
@@ -41,7 +41,7 @@ def assert_inert(html: str) -> None:
 
 
 def test_hostile_names_and_texts_are_escaped_in_lists_and_threads(app, sandbox_server):
-    api = RecruboClient(f"{sandbox_server.url}/public/v2", DEMO_API_KEY)
+    api = RecruboClient(f"{sandbox_server.url}/public/v2", API_KEY)
     _, thread = hostile_thread(api)
     with app.app_context():
         users.create_user("xss@example.com", "a long password")
@@ -65,7 +65,7 @@ def test_hostile_text_is_escaped_in_the_pushed_partial(app):
             "createdAt": "2026-11-23T10:00:00+00:00", "updatedAt": "2026-11-23T10:00:00+00:00"}}}}}
     response = client.post("/webhooks/recrubo", data=json.dumps(document),
                            headers={"Content-Type": "application/vnd.api+json",
-                                    "X-Recrubo-Webhook-Secret": DEMO_WEBHOOK_SECRET})
+                                    "X-Recrubo-Webhook-Secret": WEBHOOK_SECRET})
     assert response.status_code == 200
     with app.app_context(), app.test_request_context("/"):
         frames = render.render(get_event(document["data"]["id"]))
@@ -76,7 +76,7 @@ def test_hostile_text_is_escaped_in_the_pushed_partial(app):
 
 @pytest.mark.browser
 def test_no_script_runs_from_candidate_data_in_a_real_browser(page: Page, live_server):
-    api = RecruboClient(f"{live_server.url}/sandbox/public/v2", DEMO_API_KEY)
+    api = RecruboClient(f"{live_server.url}/sandbox/public/v2", API_KEY)
     _, thread = hostile_thread(api)
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))

@@ -56,7 +56,8 @@ def init_app(app: Flask) -> None:
                     405: "This address does not accept that kind of request.",
                     409: "That would leave the dashboard without anyone to manage it.",
                     413: "What was sent is too large (the limit is 1 MiB).",
-                    422: "That value is not valid here."}
+                    422: "That value is not valid here.",
+                    429: "Too many attempts in a short time. Please wait a few minutes and try again."}
         return render_error(error.name, messages.get(error.code or 500, error.description or ""),
                             error.code or 500)
 

@@ -9,7 +9,6 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from sandbox.defaults import DEMO_WEBHOOK_SECRET
 from tests.support.embeds import (
     SNIPPET,
     Hosting,
@@ -24,6 +23,7 @@ from tests.support.embeds import (
     start_hosting,
 )
 from tests.support.payloads import payload
+from tests.support.servers import WEBHOOK_SECRET
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.browser
@@ -156,7 +156,7 @@ def test_dashboard_framed_by_an_allowed_intranet_signs_in_and_sizes_the_frame(
     delivered = requests.post(f"{hosting.dashboard.url}/webhooks/recrubo", data=json.dumps(run), timeout=10,
                               headers={"Content-Type": "application/vnd.api+json",
                                        "X-Recrubo-Webhook-Secret": hosting.dashboard.env.get(
-                                           "RECRUBO_WEBHOOK_SECRET", DEMO_WEBHOOK_SECRET)})
+                                           "RECRUBO_WEBHOOK_SECRET", WEBHOOK_SECRET)})
     assert delivered.status_code == 200, delivered.text
     run_id = run["data"]["attributes"]["resource"]["id"]
     expect(dashboard.locator(f"#flow-run-{run_id}")).to_be_visible(timeout=20000)

@@ -9,7 +9,7 @@ import requests
 from playwright.sync_api import Page, expect
 
 from dashboard.recrubo.client import RecruboClient
-from sandbox.defaults import DEMO_API_KEY
+from tests.support.servers import API_KEY
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +24,7 @@ def sign_in_as_demo(page: Page, server) -> None:
 
 
 def test_a_threads_inbox_and_a_flows_bot_studio_open_in_place(page: Page, live_server):
-    api = RecruboClient(f"{live_server.url}/sandbox/public/v2", DEMO_API_KEY)
+    api = RecruboClient(f"{live_server.url}/sandbox/public/v2", API_KEY)
     conversation = api.list("conversations", size=1).items[0]
     flow = api.list("flows", size=1).items[0]
     sign_in_as_demo(page, live_server)

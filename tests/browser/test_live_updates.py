@@ -11,8 +11,8 @@ import requests
 from playwright.sync_api import Page, expect
 
 from dashboard.recrubo.client import RecruboClient
-from sandbox.defaults import DEMO_API_KEY, DEMO_WEBHOOK_SECRET
 from tests.support.payloads import payload
+from tests.support.servers import API_KEY, WEBHOOK_SECRET
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.browser
@@ -33,7 +33,7 @@ def open_live(page: Page, url: str) -> None:
 
 
 def sandbox_api(server) -> RecruboClient:
-    return RecruboClient(f"{server.url}/sandbox/public/v2", DEMO_API_KEY)
+    return RecruboClient(f"{server.url}/sandbox/public/v2", API_KEY)
 
 
 def runnable_flow(api: RecruboClient):
@@ -105,7 +105,7 @@ def show(page: Page) -> None:
 def post_webhook(server, document: dict) -> None:
     response = requests.post(f"{server.url}/webhooks/recrubo", data=json.dumps(document), timeout=10,
                              headers={"Content-Type": "application/vnd.api+json",
-                                      "X-Recrubo-Webhook-Secret": DEMO_WEBHOOK_SECRET})
+                                      "X-Recrubo-Webhook-Secret": WEBHOOK_SECRET})
     assert response.status_code == 200, response.text
 
 

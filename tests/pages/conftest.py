@@ -8,6 +8,7 @@ from dashboard import create_app
 from dashboard.db import users
 from tests.support.accounts import sign_in
 from tests.support.pages import api_for
+from tests.support.servers import remote_api
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def api(sandbox_server):
 def pages_app(tmp_path_factory, sandbox_server):
     """One in-process dashboard per module on the standalone sandbox (an app and a sign-in per test cost seconds)."""
     instance = tmp_path_factory.mktemp("pages") / "instance"
-    app = create_app({"INSTANCE_PATH": str(instance), "RECRUBO_API_URL": f"{sandbox_server.url}/public/v2"})
+    app = create_app({"INSTANCE_PATH": str(instance), **remote_api(f"{sandbox_server.url}/public/v2")})
     with app.app_context():
         users.create_user("recruiter@example.com", "a long password")
     return app

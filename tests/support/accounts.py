@@ -8,7 +8,7 @@ import requests
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from tests.support.servers import Server
+from tests.support.servers import Server, remote_api
 
 
 def csrf_token(html: str) -> str:
@@ -31,7 +31,7 @@ def create_account(server: Server, email: str, password: str, admin: bool = Fals
     from dashboard.db import users
 
     environment = {"INSTANCE_PATH": str(server.instance),
-                   "RECRUBO_API_URL": "http://127.0.0.1:9/public/v2"}  # never called: accounts only
+                   **remote_api("http://127.0.0.1:9/public/v2")}  # never called: accounts only
     with create_app(environment).app_context():
         users.create_user(email, password, admin=admin)
 

@@ -12,8 +12,7 @@ from pathlib import Path
 import requests
 from playwright.sync_api import FrameLocator, Locator, Page, expect
 
-from sandbox.defaults import DEMO_API_KEY
-from tests.support.servers import Server, run_flask, start_dashboard, start_sandbox, stop
+from tests.support.servers import API_KEY, Server, run_flask, start_dashboard, start_sandbox, stop
 
 PASSWORD = "a long embed password"
 # The README's snippet, with the dashboard's address filled in as the settings page shows it.
@@ -39,14 +38,14 @@ class Hosting:
         """An embed token for the linked Recrubo user, bound to `origin`, straight from the sandbox."""
         response = requests.post(f"{self.sandbox.url}/public/v2/embed/authenticate", timeout=10,
                                  json={"userId": self.recrubo_user_id, "originUrl": origin},
-                                 headers={"Authorization": f"Bearer {DEMO_API_KEY}"})
+                                 headers={"Authorization": f"Bearer {API_KEY}"})
         response.raise_for_status()
         return response.json()["token"]
 
     def api(self, path: str) -> dict:
         """GET a sandbox API path with the organization key."""
         response = requests.get(f"{self.sandbox.url}/public/v2{path}", timeout=10,
-                                headers={"Authorization": f"Bearer {DEMO_API_KEY}"})
+                                headers={"Authorization": f"Bearer {API_KEY}"})
         response.raise_for_status()
         return response.json()
 

@@ -8,7 +8,7 @@ import time
 import uuid
 
 from dashboard.recrubo.client import RecruboClient, Resource
-from sandbox.defaults import DEMO_API_KEY
+from tests.support.servers import API_KEY
 
 PARTIAL = {"HX-Request": "true", "HX-Request-Type": "partial"}  # what htmx sends for a partial swap
 _numbers = itertools.count(int(time.time()) % 10_000_000)
@@ -16,7 +16,7 @@ _numbers = itertools.count(int(time.time()) % 10_000_000)
 
 def api_for(base_url: str) -> RecruboClient:
     """A client on a sandbox's API: `base_url` is the server (standalone) or the dashboard (embedded)."""
-    return RecruboClient(f"{base_url.rstrip('/')}/public/v2", DEMO_API_KEY)
+    return RecruboClient(f"{base_url.rstrip('/')}/public/v2", API_KEY)
 
 
 def unique(prefix: str) -> str:

@@ -9,12 +9,11 @@ import requests
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from sandbox.defaults import DEMO_WEBHOOK_SECRET
-from tests.support.servers import Server
+from tests.support.servers import WEBHOOK_SECRET, Server
 
 RECEIVER = "/webhooks/recrubo"
 JSONAPI = "application/vnd.api+json"
-WEBHOOK_HEADERS = {"Content-Type": JSONAPI, "X-Recrubo-Webhook-Secret": DEMO_WEBHOOK_SECRET}
+WEBHOOK_HEADERS = {"Content-Type": JSONAPI, "X-Recrubo-Webhook-Secret": WEBHOOK_SECRET}
 
 
 def payload(resource_id: str | None = None, *, delivery_id: str | None = None, event: str = "update",
@@ -28,7 +27,7 @@ def payload(resource_id: str | None = None, *, delivery_id: str | None = None, e
             "createdAt": "2026-11-23T09:59:00+00:00", "updatedAt": updated_at}}}}}
 
 
-def deliver(client: FlaskClient, document: dict | bytes | str, secret: str | None = DEMO_WEBHOOK_SECRET,
+def deliver(client: FlaskClient, document: dict | bytes | str, secret: str | None = WEBHOOK_SECRET,
             content_type: str = JSONAPI) -> TestResponse:
     """POST `document` to the receiver of an in-process dashboard (a Flask test client); return the response."""
     headers = {"Content-Type": content_type}

@@ -22,7 +22,18 @@ from tests.support.waiting import wait_until
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 SETTINGS = ("RECRUBO_", "SANDBOX_", "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "FRAME_ANCESTORS", "PORT",
-            "INSTANCE_PATH", "WEB_CONCURRENCY", "BENCH_")
+            "INSTANCE_PATH", "WEB_CONCURRENCY", "BENCH_", "TRUSTED_", "PUBLIC_URL", "HOST")
+# The suite's servers run with a key and a secret set as an operator sets them, never the sandbox's public demo
+# values (the embedded sandbox refuses those); tests/test_secrets.py checks what an install generates without.
+API_KEY = "suite-api-key-4c1f0b7e9a2d"
+WEBHOOK_SECRET = "suite-webhook-secret-8d2a6e3f1c5b"
+KEYS = {"RECRUBO_API_KEY": API_KEY, "RECRUBO_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "SANDBOX_API_KEY": API_KEY, "SANDBOX_WEBHOOK_SECRET": WEBHOOK_SECRET}
+
+
+def remote_api(url: str) -> dict[str, str]:
+    """The settings of a dashboard on a Recrubo API at `url` (a standalone sandbox or nothing at all)."""
+    return {"RECRUBO_API_URL": url, "RECRUBO_API_KEY": API_KEY, "RECRUBO_WEBHOOK_SECRET": WEBHOOK_SECRET}
 
 
 def free_port() -> int:
@@ -38,8 +49,10 @@ def venv_bin(name: str) -> str:
 
 
 def server_environment(**overrides: str) -> dict[str, str]:
-    """This process's environment without any dashboard, sandbox or benchmark setting, plus `overrides`."""
+    """This process's environment without any dashboard, sandbox or benchmark setting, plus the suite's keys
+    and `overrides` (an empty value unsets a key: the server then generates or defaults its own)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(SETTINGS)}
+    env.update(KEYS)
     env.update(overrides)
     return env
 
