@@ -192,7 +192,7 @@ def _origin(name: str, value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
         raise ConfigError(f"{name} must be an origin such as https://recrubo.app, got {value!r}")
-    return f"{parts.scheme}://{parts.netloc}"
+    return f"{parts.scheme}://{parts.netloc.lower()}"  # as browsers send an Origin
 
 
 def _database_url(value: str | None, instance: Path) -> str:

@@ -20,12 +20,17 @@ BAD_VARIABLES = [
     ("FRAME_ANCESTORS", "javascript:alert(1)"),
     ("SANDBOX_TIME_SCALE", "0"),
     ("SANDBOX_STRICT", "maybe"),
+    ("TRUSTED_HOSTS", "https://dash.example.com/"),
+    ("PUBLIC_URL", "dash.example.com"),
+    ("HOST", "everywhere"),
+    ("HOST", "10.1.2.3"),  # the embedded sandbox is called over loopback: the listener must include it
+    ("INSTANCE_PATH", "/proc/recrubo-instance"),  # cannot be created: one line, not a traceback
 ]
 
 
 @pytest.mark.parametrize("name, value", BAD_VARIABLES)
 def test_gunicorn_refuses_bad_variable_with_one_line(tmp_path: Path, name: str, value: str):
-    env = server_environment(**{"INSTANCE_PATH": str(tmp_path), "PORT": str(free_port()), name: value})
+    env = server_environment(**{"INSTANCE_PATH": str(tmp_path / "instance"), "PORT": str(free_port()), name: value})
     result = subprocess.run([str(Path(PYTHON).with_name("gunicorn")), "-c", "gunicorn.conf.py", "wsgi:app"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
@@ -74,3 +79,11 @@ def test_api_url_is_used_as_given_without_trailing_slash(tmp_path: Path):
 def test_config_error_names_the_variable(tmp_path: Path):
     with pytest.raises(ConfigError, match="WEB_CONCURRENCY"):
         load({"INSTANCE_PATH": str(tmp_path), "WEB_CONCURRENCY": "0"})
+
+
+def test_trusted_hosts_default_to_loopback_and_the_public_url(tmp_path: Path):
+    assert load({"INSTANCE_PATH": str(tmp_path)}).trusted_hosts == ("localhost", "127.0.0.1", "::1")
+    config = load({"INSTANCE_PATH": str(tmp_path), "PUBLIC_URL": "https://Dash.Example.com/"})
+    assert config.public_origin == "https://dash.example.com" and "dash.example.com" in config.trusted_hosts
+    listed = load({"INSTANCE_PATH": str(tmp_path), "TRUSTED_HOSTS": "intranet.example, .corp.example"})
+    assert listed.trusted_hosts == ("intranet.example", ".corp.example")

@@ -17,7 +17,7 @@ PER_ADDRESS = "30 per 15 minutes"
 
 
 def _refused(response: Response) -> bool:
-    return response.status_code in (400, 401)
+    return response.status_code == 401  # a wrong e-mail or password, not a form that was incomplete
 
 
 def _account() -> str:
