@@ -63,9 +63,15 @@ def on_starting(server) -> None:
     """Migrate the schema once, in the master, before any worker forks: workers never race on it."""
     from dashboard.db import base
 
-    engine = base.make_engine(_config.database_url)
-    base.upgrade_schema(engine)
-    engine.dispose()
+    try:
+        engine = base.make_engine(_config.database_url)
+        base.upgrade_schema(engine)
+        engine.dispose()
+    except Exception as error:  # unreachable, refused, or not ours to migrate: one line, as for a bad setting
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        print(f"recrubo-dashboard: the database at DATABASE_URL cannot be used: {reason}", file=sys.stderr,
+              flush=True)
+        raise SystemExit(2) from None
 
 
 # On the embedded sandbox: the process that runs its engine (plain threads, no gevent) and restarts it if it dies.

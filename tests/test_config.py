@@ -87,3 +87,14 @@ def test_trusted_hosts_default_to_loopback_and_the_public_url(tmp_path: Path):
     assert config.public_origin == "https://dash.example.com" and "dash.example.com" in config.trusted_hosts
     listed = load({"INSTANCE_PATH": str(tmp_path), "TRUSTED_HOSTS": "intranet.example, .corp.example"})
     assert listed.trusted_hosts == ("intranet.example", ".corp.example")
+
+
+def test_an_unreachable_database_stops_start_up_with_one_line(tmp_path: Path):
+    env = server_environment(INSTANCE_PATH=str(tmp_path), PORT=str(free_port()),
+                             DATABASE_URL=f"postgresql://dashboard:hunter22@127.0.0.1:{free_port()}/dashboard")
+    result = subprocess.run([str(Path(PYTHON).with_name("gunicorn")), "-c", "gunicorn.conf.py", "wsgi:app"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if "[INFO]" not in line]  # gunicorn's own start line
+    assert len(errors) == 1 and "DATABASE_URL" in errors[0], result.stderr
+    assert "Traceback" not in result.stderr and "hunter22" not in result.stderr
