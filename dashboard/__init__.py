@@ -28,7 +28,7 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
         vacancy_analyses,
         webhooks,
     )
-    from dashboard.core import errors, htmx, logs, security, sessions, throttle
+    from dashboard.core import errors, hosts, htmx, logs, security, sessions, throttle
     from dashboard.db import base, users
     from dashboard.live import socket
     from dashboard.recrubo import sandbox_mount, subscriptions
@@ -42,10 +42,6 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(config.instance_path),
                 template_folder=str(PROJECT_ROOT / "templates"), static_folder=str(PROJECT_ROOT / "static"))
     app.config["RECRUBO"] = config
-    if config.trusted_proxy_count:
-        # Only behind a known number of proxies may X-Forwarded-* decide the client, scheme and host.
-        count = config.trusted_proxy_count
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)
     logs.init_app(app)
     security.init_app(app, config)
     htmx.init_app(app)
@@ -66,4 +62,12 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     throttle.limit_sign_in(app, config, "auth.login")
     if config.embedded_sandbox:
         sandbox_mount.mount(app, config)
+    # Outermost, around the sandbox's mount too: a request for an untrusted Host (DNS rebinding) is refused
+    # before the dashboard or the sandbox runs anything.
+    app.wsgi_app = hosts.TrustedHosts(app.wsgi_app, hosts.answered_hosts(config))
+    if config.trusted_proxy_count:
+        # Only behind a known number of proxies may X-Forwarded-* decide the client, scheme and host; outside
+        # the host check, so the host it checks is X-Forwarded-Host's.
+        count = config.trusted_proxy_count
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)
     return app

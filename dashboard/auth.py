@@ -68,8 +68,11 @@ def login() -> ResponseReturnValue:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
-    """End the session and go to the sign-in page."""
-    log.info("sign-out user=%s", session.get("user_id"))
+    """End every session of the account (a copied cookie included) and its live sockets; go to sign-in."""
+    user_id = session.get("user_id")
+    log.info("sign-out user=%s", user_id)
+    if user_id is not None:
+        users.end_sessions(user_id)
     session.clear()
     return redirect(url_for("auth.login"))
 

@@ -17,6 +17,9 @@ log = logging.getLogger(__name__)
 # Endpoints anyone may reach; everything else needs a signed-in session.
 # The webhook receiver checks its own shared secret instead.
 PUBLIC_ENDPOINTS = {"auth.login", "health.healthz", "static", "webhooks.receive"}
+# The account's session version when the session began: a session whose account has moved on since (sign-out,
+# a new password or role) is over, like one whose account was deleted.
+VERSION_KEY = "session_version"
 
 
 def proxy_peer_address() -> str:
@@ -46,6 +49,7 @@ def start_session(user: users.User) -> None:
     session.clear()
     session.permanent = True
     session["user_id"] = user.id
+    session[VERSION_KEY] = user.session_version
 
 
 def require_session() -> ResponseReturnValue | None:
@@ -56,14 +60,18 @@ def require_session() -> ResponseReturnValue | None:
         # The proxy is authoritative: its user is signed in, whoever the cookie said before.
         g.user = users.find_or_create_sso_user(sso_email)
         if g.user is not None:
-            if session.get("user_id") != g.user.id:
+            if session.get("user_id") != g.user.id or session.get(VERSION_KEY) != g.user.session_version:
                 start_session(g.user)
             return None
     user_id = session.get("user_id")
     if user_id is not None:
         g.user = users.get_user(user_id)
-        if g.user is None:
-            session.clear()  # the account was deleted
+        if g.user is None or session.get(VERSION_KEY) != g.user.session_version:
+            # The account was deleted, or its sessions were ended (sign-out, a new password or role) since: a
+            # cookie copied before then opens nothing.
+            log.info("ended session refused for user=%s", user_id)
+            g.user = None
+            session.clear()
     if g.user is not None or request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if request.url_rule is not None and request.url_rule.websocket:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 import secrets
+from collections.abc import Collection
 from datetime import datetime, timezone
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
-from sqlalchemy import Boolean, DateTime, String, select
+from sqlalchemy import Boolean, DateTime, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -32,6 +33,9 @@ class User(Base):
     demo_password: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                  default=lambda: datetime.now(timezone.utc))
+    # Every session carries the version it was started under; bumping it (sign-out, a new password, a new role)
+    # ends all of the account's sessions and closes its live sockets.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 def normalize_email(email: str) -> str:
@@ -109,16 +113,57 @@ def all_users() -> list[User]:
 
 
 def set_admin(user_id: int, admin: bool) -> bool:
-    """Make an account an admin or a recruiter; False when it does not exist."""
+    """Make an account an admin or a recruiter, ending its sessions when the role changes; False when it does
+    not exist."""
     with session_scope() as session:
         user = session.get(User, user_id)
-        if user is not None:
+        if user is not None and user.is_admin != admin:
             user.is_admin = admin
+            user.session_version = User.session_version + 1
         return user is not None
 
 
+def set_password(user_id: int, password: str) -> bool:
+    """Give an account a new password and end its sessions; False when it does not exist, ValueError when
+    the password is too short."""
+    if len(password) < 8:
+        raise ValueError("the password needs at least 8 characters")
+    with session_scope() as session:
+        user = session.get(User, user_id)
+        if user is not None:
+            user.password_hash = generate_password_hash(password)
+            user.demo_password = None  # the sign-in page no longer shows a demo password that stopped working
+            user.session_version = User.session_version + 1
+        return user is not None
+
+
+def end_sessions(user_id: int) -> bool:
+    """End every session of an account, on every device, with its live sockets; False when it does not exist."""
+    with session_scope() as session:
+        user = session.get(User, user_id)
+        if user is not None:
+            user.session_version = User.session_version + 1
+        return user is not None
+
+
+def session_versions(user_ids: Collection[int]) -> dict[int, int]:
+    """The current session version of each of these accounts that still exists (one query)."""
+    if not user_ids:
+        return {}
+    with session_scope() as session:
+        rows = session.execute(select(User.id, User.session_version).where(User.id.in_(list(user_ids))))
+        return {user_id: version for user_id, version in rows}
+
+
+def find_user(email: str) -> User | None:
+    """The account with this e-mail, or None."""
+    with session_scope() as session:
+        return session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
 def delete_user(user_id: int) -> bool:
-    """Remove an account (its sessions end at their next request); False when it does not exist."""
+    """Remove an account: its sessions end at their next request, its live sockets within seconds; False when
+    it does not exist."""
     with session_scope() as session:
         user = session.get(User, user_id)
         if user is not None:
@@ -161,6 +206,23 @@ def create_command(email: str, password: str | None, admin: bool, recrubo_user_i
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Created {'admin' if user.is_admin else 'recruiter'} account {user.email}.")
+
+
+@users_cli.command("set-password")
+@click.argument("email")
+@click.option("--password", help="The new password; asked for when left out.")
+def set_password_command(email: str, password: str | None) -> None:
+    """Give an account a new password; its sessions end everywhere."""
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"no account for {normalize_email(email)}")
+    if password is None:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        set_password(user.id, password)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"New password set for {user.email}; its sessions were ended.")
 
 
 def init_app(app: Flask) -> None:

@@ -34,8 +34,8 @@ from socket import SHUT_RDWR
 from dashboard.live.frames import PING_FRAME, close_frame, is_close
 
 QUEUE_LIMIT = 100  # frames waiting for one socket; beyond it the page is told to reconnect and catch up
-TRY_AGAIN_LATER, SERVICE_RESTART = 1013, 1012
-CLOSE_REASONS = {TRY_AGAIN_LATER: "catch up", SERVICE_RESTART: "server restart"}
+TRY_AGAIN_LATER, SERVICE_RESTART, SESSION_ENDED = 1013, 1012, 1008  # 1008: see Hub.end_revoked_sessions
+CLOSE_REASONS = {TRY_AGAIN_LATER: "catch up", SERVICE_RESTART: "server restart", SESSION_ENDED: "session ended"}
 CLOSE_REPLY_SECONDS = 2.0  # how long a leaving page's close reply may wait behind a frame still being written
 SIMPLE_WEBSOCKET_INTERNALS = ("thread_class", "thread", "sock", "pong_received", "input_buffer")  # the docstring's
 _write = os.write  # one lookup less per socket per push

@@ -10,22 +10,30 @@ from collections.abc import Callable
 from flask import current_app
 
 from dashboard.live.broker import MemoryBroker, RedisBroker
-from dashboard.live.connection import SERVICE_RESTART, Connection
+from dashboard.live.connection import SERVICE_RESTART, SESSION_ENDED, Connection
 from dashboard.live.frames import text_frame
 
 log = logging.getLogger(__name__)
 TALLY_SECONDS = 0.5
 # Told the sockets each event reached (event id -> count) every TALLY_SECONDS; the hub's owner stores them.
 OnReached = Callable[[dict[str, int]], None]
+# Asked every SESSION_CHECK_SECONDS for the current session version of the accounts holding sockets here (user
+# id -> version; a deleted account is missing). The database is the one place every worker and instance shares,
+# with or without Redis, so each process checks its own sockets there.
+SessionVersions = Callable[[set[int]], dict[int, int]]
+SESSION_CHECK_SECONDS = 2.0
 
 
 class Hub:
     """This process's open sockets by channel (encode/broadcaster's `dict[channel, set]`), so a push visits only
     the sockets that watch its channel, and the broker that brings every process's events to them."""
 
-    def __init__(self, redis_url: str | None, ping_seconds: float, on_reached: OnReached) -> None:
+    def __init__(self, redis_url: str | None, ping_seconds: float, on_reached: OnReached,
+                 session_versions: SessionVersions | None = None) -> None:
         self.ping_seconds = ping_seconds
         self.on_reached = on_reached
+        self.session_versions = session_versions
+        self.owners: dict[Connection, tuple[int, int]] = {}  # socket -> (user id, session version) it opened under
         self.keeper: threading.Thread | None = None
         self.reached: dict[str, int] = {}  # sockets reached per event, not yet reported
         self.watchers: dict[str, set[Connection]] = {}
@@ -34,12 +42,16 @@ class Hub:
         self.broker = (RedisBroker(redis_url, self.deliver, lambda: self.drop_all(SERVICE_RESTART))
                        if redis_url else MemoryBroker(self.deliver))
 
-    def connect(self, channels: set[str], ws=None, replay: bool = False) -> Connection:
-        """Register a socket for these channels; frames published from now on are written or queued for it."""
+    def connect(self, channels: set[str], ws=None, replay: bool = False,
+                owner: tuple[int, int] | None = None) -> Connection:
+        """Register a socket for these channels; frames published from now on are written or queued for it. An
+        `owner` (user id, session version) has it closed when that session ends."""
         connection = Connection(channels, ws, replay)
         self._start_keeper()
         self.broker.start()
         with self.lock:
+            if owner is not None:
+                self.owners[connection] = owner
             for channel in channels:
                 self.watchers.setdefault(channel, set()).add(connection)
             self.count += 1
@@ -48,6 +60,7 @@ class Hub:
     def disconnect(self, connection: Connection) -> None:
         """Forget a socket."""
         with self.lock:
+            self.owners.pop(connection, None)
             known = False
             for channel in connection.channels:
                 watching = self.watchers.get(channel)
@@ -92,6 +105,29 @@ class Hub:
         for connection in self._every_connection():
             connection.drop(code)
 
+    def end_revoked_sessions(self) -> int:
+        """Close the sockets whose session has ended (its account's version moved on, or the account is gone);
+        return how many. One query for every account holding a socket here.
+
+        Closed with 1008 (policy violation), a standard code hx-ws does not reconnect after: reconnecting would
+        only be refused (the cookie is dead) again and again, while the page shows "Offline" and a reload leads
+        to the sign-in page. 4401 would say the same in a private code no proxy or library knows; 1012/1013 would
+        make the page retry forever."""
+        with self.lock:
+            owners = dict(self.owners)
+        if not owners or self.session_versions is None:
+            return 0
+        current = self.session_versions({user_id for user_id, _ in owners.values()})
+        ended = [connection for connection, (user_id, version) in owners.items() if current.get(user_id) != version]
+        with self.lock:
+            for connection in ended:
+                self.owners.pop(connection, None)
+        for connection in ended:
+            connection.drop(SESSION_ENDED)
+        if ended:
+            log.info("closed %d live sockets whose session ended", len(ended))
+        return len(ended)
+
     def write_tally(self) -> None:
         """Report the sockets reached since the last call to `on_reached`; kept for the next call if it fails."""
         with self.lock:
@@ -127,13 +163,21 @@ class Hub:
         # One thread per process pings every socket (simple-websocket's own pings would cost each socket a timer
         # and could cut into a frame a slow page is still being sent) and reports the sockets reached in batches
         # (one commit per event would cost more than the pushes themselves).
+        # It also closes, every SESSION_CHECK_SECONDS, the sockets of sessions that have ended.
         next_ping = time.monotonic() + self.ping_seconds
+        next_check = time.monotonic() + SESSION_CHECK_SECONDS
         while True:
             time.sleep(TALLY_SECONDS)
             try:
                 self.write_tally()
             except Exception:  # the database may be away for a moment: the counts wait for the next round
                 log.exception("reporting the sockets reached failed")
+            if time.monotonic() >= next_check:
+                next_check = time.monotonic() + SESSION_CHECK_SECONDS
+                try:
+                    self.end_revoked_sessions()
+                except Exception:  # the database may be away for a moment: checked again next round
+                    log.exception("checking the live sockets' sessions failed")
             if time.monotonic() >= next_ping:
                 next_ping += self.ping_seconds
                 for connection in self._every_connection():

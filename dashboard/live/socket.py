@@ -11,7 +11,8 @@ from flask import Blueprint, Flask, abort, current_app, g, request
 from flask_sock import Sock
 
 from dashboard.config import Config
-from dashboard.db import events, pushes
+from dashboard.core.hosts import answered_hosts, is_trusted
+from dashboard.db import events, pushes, users
 from dashboard.live.connection import SERVICE_RESTART, Connection, ReaderInHandler
 from dashboard.live.frames import text_frame
 from dashboard.live.hub import Hub, hub
@@ -22,6 +23,7 @@ sock = Sock()
 REPLAY_LIMIT = 500  # a page further behind than this reloads instead of replaying
 MAX_CHANNELS = 30
 CHANNEL = re.compile(r"^[A-Za-z]{1,40}(:[A-Za-z0-9_-]{1,128})?$")
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def watch_channels(value: str | None) -> set[str]:
@@ -37,7 +39,8 @@ def socket(ws) -> None:
     """One open page: register its socket, replay what it missed, then read until it has gone."""
     channels = g.live_channels
     since = request.args.get("since", type=int)
-    connection = hub().connect(channels, ws, replay=since is not None)
+    # The session it opens under (checked by the session guard just now): when it ends, the hub closes the socket.
+    connection = hub().connect(channels, ws, replay=since is not None, owner=(g.user.id, g.user.session_version))
     try:
         if since is not None:
             with connection.replaying():
@@ -60,18 +63,35 @@ def _replay(connection: Connection, since: int, channels: set[str]) -> None:
             return
 
 
-def _allowed_origin(origin: str | None, config: Config) -> bool:
+def allowed_origin(origin: str | None, config: Config) -> bool:
+    """True for a page of this dashboard: PUBLIC_URL's origin, or an http(s) origin on a trusted host served on
+    the port this request came to. Never judged by the request's own Host name, which a rebinding page chooses.
+    (A page framed by a portal is still our page, with our origin: the portal's origin never opens a socket.)"""
     if not origin:
         return False
-    parts = urlsplit(origin)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if config.public_origin and origin.rstrip("/").lower() == config.public_origin.lower():
+        return True
+    try:
+        parts = urlsplit(origin)
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme)
+    except ValueError:
         return False
-    own = {request.host}
-    if ":" not in request.host:
-        # Some clients send Host without the port; the port they connected to is the server's.
-        own.add(f"{request.host}:{request.environ.get('SERVER_PORT')}")
-    ancestors = {source.rstrip("/") for source in config.frame_ancestors.split() if "://" in source}
-    return parts.netloc in own or f"{parts.scheme}://{parts.netloc}" in ancestors
+    if parts.scheme not in DEFAULT_PORTS or parts.path not in ("", "/") \
+            or not is_trusted((parts.hostname or "").rstrip("."), answered_hosts(config)):
+        return False
+    # Another program on a trusted host (a second app on localhost:3000) is another origin.
+    return port in _served_ports(DEFAULT_PORTS[parts.scheme])
+
+
+def _served_ports(default: int) -> set[int]:
+    # The port this request came to: Host's (X-Forwarded-Host's behind a trusted proxy), else, as some clients
+    # leave it out, the origin's default port or the port we listen on.
+    host = request.host
+    port = host.rsplit(":", 1)[1] if ":" in host.rsplit("]", 1)[-1] else None
+    if port and port.isdigit():
+        return {int(port)}
+    listening = request.environ.get("SERVER_PORT", "")
+    return {default, int(listening)} if listening.isdigit() else {default}
 
 
 def guard_socket() -> None:
@@ -79,7 +99,7 @@ def guard_socket() -> None:
     rule = request.url_rule
     if rule is None or not rule.websocket:
         return None
-    if not _allowed_origin(request.headers.get("Origin"), current_app.config["RECRUBO"]):
+    if not allowed_origin(request.headers.get("Origin"), current_app.config["RECRUBO"]):
         log.warning("websocket refused: Origin %r", request.headers.get("Origin"))
         abort(403)
     # Validated here: once the handler runs, flask-sock has accepted the handshake already.
@@ -99,9 +119,14 @@ def init_app(app: Flask, config: Config) -> None:
         with app.app_context():
             events.add_sockets(reached)
 
+    def session_versions(user_ids: set[int]) -> dict[int, int]:
+        with app.app_context():
+            return users.session_versions(user_ids)
+
     app.config.setdefault("SOCK_SERVER_OPTIONS", {"max_message_size": 4096, "thread_class": ReaderInHandler})
     # Pings keep an idle socket alive through PaaS routers, which drop connections silent for ~55 s.
-    live = app.extensions["live"] = Hub(config.redis_url, config.live_ping_seconds, count_sockets_reached)
+    live = app.extensions["live"] = Hub(config.redis_url, config.live_ping_seconds, count_sockets_reached,
+                                        session_versions)
     app.extensions["live_publisher"] = Publisher(app, live)
     app.before_request(guard_socket)
     pages.init_app(app)

@@ -31,6 +31,7 @@ def create_account(server: Server, email: str, password: str, admin: bool = Fals
     from dashboard.db import users
 
     environment = {"INSTANCE_PATH": str(server.instance),
+                   **{name: server.env[name] for name in ("DATABASE_URL",) if server.env.get(name)},
                    **remote_api("http://127.0.0.1:9/public/v2")}  # never called: accounts only
     with create_app(environment).app_context():
         users.create_user(email, password, admin=admin)
@@ -45,3 +46,19 @@ def signed_in_session(server: Server, email: str, password: str) -> requests.Ses
                             allow_redirects=False, timeout=10)
     assert response.status_code == 302, response.text
     return session
+
+
+def post_form(session: requests.Session, server: Server, page: str, action: str,
+              data: dict[str, str] | None = None) -> requests.Response:
+    """Post a form as a browser does: the CSRF token read from `page`, the form posted to `action`."""
+    token = csrf_token(session.get(f"{server.url}{page}", timeout=10).text)
+    return session.post(f"{server.url}{action}", data={**(data or {}), "csrf_token": token},
+                        allow_redirects=False, timeout=10)
+
+
+def account_id(admin: requests.Session, server: Server, email: str) -> int:
+    """The id of the account with `email`, as the admin's accounts page shows it."""
+    page = admin.get(f"{server.url}/settings/users", timeout=10).text
+    match = re.search(rf'<tr id="account-(\d+)">\s*<td>{re.escape(email)}', page)
+    assert match, f"no account {email} on the accounts page"
+    return int(match.group(1))

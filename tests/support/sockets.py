@@ -127,3 +127,34 @@ def poll_health(server: Server, condition: Callable[[dict], bool], seconds: floa
             return response
         time.sleep(0.2)
     raise AssertionError(f"health never matched: {response.json()}")
+
+
+def handshake_status(server: Server, *, host: str, origin: str, session: requests.Session | None = None,
+                     watch: str = "flowRuns") -> int:
+    """The status a /live handshake with this Host and Origin gets (101 when accepted), sent by hand, since
+    simple-websocket always sends the URL's host."""
+    cookie = "; ".join(f"{cookie.name}={cookie.value}" for cookie in session.cookies) if session else ""
+    port = int(server.url.rsplit(":", 1)[1])
+    with sockets.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        raw.sendall((f"GET /live?watch={watch} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
+                     f"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                     f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
+                     f"Origin: {origin}\r\nCookie: {cookie}\r\n\r\n").encode())
+        head = b""
+        while b"\r\n" not in head:
+            chunk = raw.recv(1)
+            if not chunk:
+                break
+            head += chunk
+    return int(head.split()[1])
+
+
+def close_code(ws: simple_websocket.Client, seconds: float = 10) -> int:
+    """The code the server closes `ws` with, within `seconds` (frames arriving meanwhile are skipped)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            ws.receive(timeout=max(0.05, deadline - time.monotonic()))
+        except simple_websocket.ConnectionClosed as closed:
+            return closed.reason
+    raise AssertionError(f"the socket was not closed within {seconds:g} s")
