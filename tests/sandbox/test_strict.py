@@ -10,12 +10,11 @@ from pathlib import Path
 import pytest
 import requests
 
-from sandbox.defaults import DEMO_API_KEY
 from sandbox.schema import RESOURCES
 from sandbox.settings import from_environment, load_settings
 from sandbox.strict import ATTRIBUTE, DOCUMENTED_INCLUDES, INFERRED, KEPT
 from tests.support.sandboxes import serve, store_directly
-from tests.support.servers import start_sandbox
+from tests.support.servers import API_KEY, start_sandbox
 from tests.support.waiting import wait_until
 
 ERROR_KEYS = {"code", "status", "title", "detail"}  # the §3.7 shape
@@ -185,7 +184,7 @@ def test_webhook_payloads_carry_the_resource_as_the_api_renders_it(request, rece
 def test_the_strict_flag_of_the_standalone_sandbox(tmp_path):
     server = start_sandbox(tmp_path, args=("--strict",), SANDBOX_TIME_SCALE="50")
     try:
-        headers = {"Authorization": f"Bearer {DEMO_API_KEY}"}
+        headers = {"Authorization": f"Bearer {API_KEY}"}  # the suite's key (servers.KEYS)
         base = server.url + "/public/v2"
         transition = requests.get(base + "/node-transitions?page[size]=1", headers=headers, timeout=10)
         assert "nodeId" not in transition.json()["data"][0]["attributes"]

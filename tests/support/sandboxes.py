@@ -79,10 +79,10 @@ def start_receiver() -> tuple[Receiver, ThreadingHTTPServer]:
 class Api:
     """A client of one live sandbox's API."""
 
-    def __init__(self, base: str, database: Path, app) -> None:
+    def __init__(self, base: str, database: Path, app, key: str = DEMO_API_KEY) -> None:
         self.base, self.database, self.app = base, database, app
         self.session = requests.Session()
-        self.session.headers.update({"Authorization": f"Bearer {DEMO_API_KEY}", "Content-Type": MEDIA})
+        self.session.headers.update({"Authorization": f"Bearer {key}", "Content-Type": MEDIA})
 
     def request(self, method: str, path: str, **kwargs) -> requests.Response:
         """Any request to a path of the API, with the organization's key."""
@@ -137,7 +137,8 @@ class Api:
 
 
 def serve(tmp: Path, **config: object) -> tuple[Api, Callable[[], None]]:
-    """Start a sandbox on an ephemeral port with its engine; return its client and a stopper."""
+    """Start a sandbox on an ephemeral port with its engine; return its client (with SANDBOX_API_KEY, else the
+    demo key) and a stopper."""
     database = tmp / "sandbox.db"
     app = sandbox.create_app({"SANDBOX_DATABASE": str(database), "SANDBOX_TIME_SCALE": TIME_SCALE, **config})
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -145,7 +146,8 @@ def serve(tmp: Path, **config: object) -> tuple[Api, Callable[[], None]]:
     thread.start()
     sandbox.start_engine(app)
 
-    client = Api(f"http://127.0.0.1:{server.server_port}/public/v2", database, app)
+    client = Api(f"http://127.0.0.1:{server.server_port}/public/v2", database, app,
+                 str(config.get("SANDBOX_API_KEY") or DEMO_API_KEY))
 
     def stop() -> None:
         client.session.close()
