@@ -22,6 +22,7 @@ from sandbox.store import transaction
 
 TIME_SCALE = 200
 MEDIA = "application/vnd.api+json"
+REPLY_MARKER = "receiver-reply-5f2c9a"  # in every reply of the receiver: a sandbox must never store it
 
 
 @dataclass
@@ -35,7 +36,8 @@ class Delivery:
 
 @dataclass
 class Receiver:
-    """A webhook receiver on a loopback port; paths starting with /flaky answer 500 to an id's first attempt."""
+    """A webhook receiver on a loopback port; paths starting with /flaky answer 500 to an id's first attempt,
+    paths starting with /redirect answer 307 to /landing; every reply's body carries REPLY_MARKER."""
 
     url: str = ""
     deliveries: list[Delivery] = field(default_factory=list)
@@ -61,10 +63,14 @@ def start_receiver() -> tuple[Receiver, ThreadingHTTPServer]:
                 first = payload_id not in seen_ids
                 seen_ids.add(payload_id)
             status = 500 if self.path.startswith("/flaky") and first else 200
+            if self.path.startswith("/redirect"):
+                status = 307  # keeps the method: a client that followed it would POST to /landing
             self.send_response(status)
             self.send_header("Content-Type", "text/plain")
+            if status == 307:
+                self.send_header("Location", "/landing")
             self.end_headers()
-            self.wfile.write(b"refused" if status == 500 else b"ok")
+            self.wfile.write(f"{'refused' if status == 500 else 'ok'} {REPLY_MARKER}".encode())
 
         def log_message(self, *args) -> None:
             pass
