@@ -162,3 +162,16 @@ def test_python_m_sandbox_mounted_on_demo_secrets_exits_with_one_line(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr.count("\n") == 1 and "SANDBOX_API_KEY" in result.stderr
+
+
+def test_the_standalone_sandbox_sends_the_headers_and_keeps_its_open_api(quiet):
+    root = quiet.base.removesuffix("/public/v2")
+    refused = requests.get(f"{quiet.base}/candidates", timeout=10)  # no key
+    assert refused.status_code == 401
+    listed = quiet.get("/candidates", headers={"X-Forwarded-For": "203.0.113.9"})  # standalone: no peer check
+    assert listed.status_code == 200
+    redirect = requests.get(f"{quiet.base}/embed/component/inbox", allow_redirects=False, timeout=10)
+    page = requests.get(f"{root}/embeddables/inbox", timeout=10)
+    for response in (refused, listed, redirect, page):
+        assert_secure(response)
+    assert "frame-ancestors 'none'" in listed.headers["Content-Security-Policy"]
