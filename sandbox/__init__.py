@@ -20,7 +20,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     never in this process with SANDBOX_ENGINE=external (then `sandbox.engine_process` runs it)."""
     from flask import Flask
 
-    from sandbox import api, components, embed, errors, management
+    from sandbox import api, components, embed, errors, lockdown, management
     from sandbox.settings import load_settings
     from sandbox.state import SandboxState, prepare_database
 
@@ -39,10 +39,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                 state.first_request_seen = True
                 start_engine(app)
 
+    app.before_request(lockdown.guard)  # embedded: the API only for its dashboard, management off
     errors.register(app)
+    app.after_request(lockdown.secure_headers)
     app.register_blueprint(api.bp, url_prefix="/public/v2")
     app.register_blueprint(embed.bp, url_prefix="/public/v2/embed")
-    app.register_blueprint(management.bp, url_prefix="/public/v2/management")
+    if not settings.embedded:  # embedded, the partner's routes are off (lockdown.guard answers 404)
+        app.register_blueprint(management.bp, url_prefix="/public/v2/management")
     app.register_blueprint(components.bp)
     return app
 

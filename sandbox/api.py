@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, g, request
 
 from sandbox import changes, hooks
-from sandbox.bodies import read_resource
+from sandbox.bodies import read_resource, sent_attributes
 from sandbox.documents import compound, document, find, reply
 from sandbox.jsonapi import ApiError, apply_list_query, parse_include, parse_list_query
 from sandbox.schema import RESOURCES, Resource
@@ -84,6 +84,7 @@ def create_view(spec: Resource) -> Callable[[], Response]:
     """The POST handler: 201 with the resource as created, or as settled with `?sync=true` (S25)."""
     def view() -> Response:
         attrs, to_many = read_resource(spec)
+        hooks.run("check", spec.type, attrs)
         with unit() as tx:
             hooks.run("prepare", spec.type, tx, None, attrs)
             assign_to_many(tx, spec, None, to_many, check_only=True)
@@ -113,6 +114,7 @@ def update_view(spec: Resource) -> Callable[..., Response]:
     """The PATCH handler: 200 with the updated resource."""
     def view(rid: str | None = None) -> Response:
         request.get_data(cache=True)  # read off the socket now: waiting for a body must not hold the write lock
+        hooks.run("check", spec.type, sent_attributes())  # before the write lock too: it may look up a name
         with unit() as tx:
             if rid is None:  # PATCH /organizations without an id means the own organization (S10)
                 rid = tx.all(spec.type)[0]["id"]

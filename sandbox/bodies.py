@@ -45,6 +45,15 @@ def depth(value: object) -> int:
     return level - 1
 
 
+def sent_attributes() -> dict:
+    """The `data.attributes` object of the request's body as sent, or {} (read_resource checks it properly)."""
+    try:
+        attributes = read_body().get("data", {}).get("attributes", {})
+    except (ApiError, AttributeError):
+        return {}
+    return attributes if isinstance(attributes, dict) else {}
+
+
 def read_resource(spec: Resource, rid: str | None = None) -> tuple[dict, dict]:
     """The writable attributes and to-many linkage of a POST or PATCH document (S4)."""
     data = read_body().get("data")

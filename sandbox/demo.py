@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import time
 
@@ -23,7 +24,7 @@ from sandbox.demo_texts import (
 from sandbox.generator import build_flow
 from sandbox.messaging import BOT_NAME, text_payload
 from sandbox.simulator import answer, opener, signature
-from sandbox.store import Tx, iso
+from sandbox.store import Tx, epoch, iso
 from sandbox.walk import START_DELAY, action_text, canonical_answer, choose_exit, ordered_actions, schedule_run
 
 CANDIDATES = 50
@@ -86,8 +87,25 @@ def populate(tx: Tx, start: float) -> None:
         key, outcome, script = SCENARIOS[index % len(SCENARIOS)]
         if key is None or (outcome == "window" and thread["channel"] != "whatsapp"):
             chat(tx, thread, person, users[index % 3], rng, at + 120)
-            continue
-        play(tx, flows[key], thread, person, outcome, script, template, rng, at + 300)
+        else:
+            play(tx, flows[key], thread, person, outcome, script, template, rng, at + 300)
+        pull_back(tx, person, thread, now)
+
+
+def pull_back(tx: Tx, person: dict, thread: dict, now: float) -> None:
+    """Move a candidate's whole history back when it ends after `now` (a timed-out run ends a session timeout
+    after the last answer): nothing seeded may lie ahead of the clock."""
+    records = [("candidates", person["id"]), ("messageThreads", thread["id"])]
+    records += [(rtype, record["id"]) for rtype in ("conversations", "flowRuns", "messages")
+                for record in tx.all(rtype, messageThreadId=thread["id"])]
+    stored = [(rtype, tx.get(rtype, rid)) for rtype, rid in records]
+    late = max(epoch(record[name]) for _, record in stored for name in ("createdAt", "updatedAt")) - now
+    if late <= 0:
+        return
+    shift = math.ceil(late)  # whole seconds, like the stamps
+    for rtype, record in stored:
+        tx.replace(rtype, {**record, "createdAt": iso(epoch(record["createdAt"]) - shift),
+                           "updatedAt": iso(epoch(record["updatedAt"]) - shift)})
 
 
 def restamp(tx: Tx, rtype: str, record: dict, at: float) -> dict:

@@ -133,18 +133,19 @@ class Engine:
             with self.transaction() as tx:
                 jobs.finish(tx, job)
             return
+        refused = False
         if not subscribed:
             attempt = webhooks.failed_attempt("the subscription was deleted")
         elif url is None:
             attempt = webhooks.failed_attempt("no webhookUrl is configured")
-        else:
-            attempt = webhooks.post(url, secret, entry["_payload"])
+        else:  # a refused target (sandbox/egress.py) is never sent to, and not retried
+            attempt, refused = webhooks.deliver(url, secret, entry["_payload"], self.state.settings)
         with self.transaction() as tx:
             if jobs.still_owned(tx, job):
                 current = tx.get("webhookLogs", job.ref)
                 if current is not None:
                     webhooks.record_attempt(tx, current, attempt, self.state.settings.time_scale,
-                                            final=not subscribed)
+                                            final=refused or not subscribed)
                 jobs.finish(tx, job)
 
 

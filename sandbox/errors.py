@@ -10,10 +10,10 @@ from werkzeug.exceptions import HTTPException
 
 from sandbox.documents import reply
 from sandbox.jsonapi import ERROR_CODES, ApiError
+from sandbox.lockdown import OPEN_PATHS
 from sandbox.store import transaction
 
 log = logging.getLogger(__name__)
-OPEN_PATHS = ("/public/v2/embed/component/",)  # the embeddable pages take no key (S2)
 MANAGEMENT = "/public/v2/management/"
 
 

@@ -6,6 +6,7 @@ from collections import defaultdict
 from typing import Callable
 
 # stage -> resource type -> function. Stages:
+#   check(attrs): checks of a write's attributes that may take time (a DNS lookup), before any transaction
 #   prepare(tx, old, attrs): validate and complete attrs before a create (old is None) or an update
 #   after(tx, old, new): side effects once a create (old is None) or an update is stored
 #   before_delete(tx, record) / after_delete(tx, record)

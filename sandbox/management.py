@@ -6,7 +6,7 @@ import secrets
 
 from flask import Blueprint, Response, request
 
-from sandbox import changes
+from sandbox import changes, hooks
 from sandbox.api import unit
 from sandbox.bodies import read_resource
 from sandbox.documents import reply
@@ -62,6 +62,7 @@ def list_organizations() -> Response:
 def create_organization_view() -> Response:
     """A new organization with a generated key and its own, empty data."""
     attrs, _ = read_resource(SPEC)
+    hooks.run("check", "organizations", attrs)
     if not (attrs.get("name") or "").strip():
         raise invalid("name", "name is required")
     if "webhookUrl" in attrs or "webhookSecret" in attrs:
@@ -83,6 +84,7 @@ def show_organization(rid: str) -> Response:
 def update_organization(rid: str) -> Response:
     """Rename an organization or set its webhook URL and secret (together, S10)."""
     attrs, _ = read_resource(SPEC, rid)  # read before the write lock: waiting for a body must not hold it
+    hooks.run("check", "organizations", attrs)
     with unit() as tx:
         org = find_organization(tx, rid)
         prepare_organization(tx, org, attrs)

@@ -20,12 +20,16 @@ RECOMMENDED_SUBSCRIPTIONS = (
 
 def create_organization(tx: Tx, name: str, webhook_url: str | None, webhook_secret: str | None, token: str,
                         at: float | None = None) -> dict:
-    """A new organization with its API key and candidate statuses; the transaction then works in it."""
+    """A new organization with its API key and candidate statuses, made at `at` (default: now) and the seconds
+    before it, never after; the transaction then works in it."""
+    moment = tx.now if at is None else at
+    first = moment - len(CANDIDATE_STATUSES)  # one second apart, in order, the last one at `moment`
     org = changes.create(tx, "organizations", {"name": name, "webhookUrl": webhook_url,
-                                               "webhookSecret": webhook_secret, "token": None, "_token": token}, at=at)
+                                               "webhookSecret": webhook_secret, "token": None, "_token": token},
+                         at=first)
     tx.org = org["id"]
-    for offset, status in enumerate(CANDIDATE_STATUSES):
-        changes.create(tx, "candidateStatuses", {"name": status}, at=(tx.now if at is None else at) + offset)
+    for offset, status in enumerate(CANDIDATE_STATUSES, start=1):
+        changes.create(tx, "candidateStatuses", {"name": status}, at=first + offset)
     return org
 
 

@@ -7,13 +7,17 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from sandbox.defaults import DEMO_API_KEY, DEMO_PARTNER_KEY, DEMO_WEBHOOK_SECRET
+from sandbox.egress import parse_allow_list
 
 SEED_MODES = ("demo", "none")
 # "threads": the app runs its engine in its own process; "external": another process runs it (engine_process).
 ENGINE_MODES = ("threads", "external")
 ENV_NAMES = ("SANDBOX_DATABASE", "SANDBOX_API_KEY", "SANDBOX_WEBHOOK_SECRET", "SANDBOX_WEBHOOK_URL",
              "SANDBOX_TIME_SCALE", "SANDBOX_SEED", "SANDBOX_PARTNER_KEY", "SANDBOX_EMBED_TOKEN_SECONDS",
-             "SANDBOX_MOUNT", "SANDBOX_ENGINE", "SANDBOX_STRICT")
+             "SANDBOX_MOUNT", "SANDBOX_ENGINE", "SANDBOX_STRICT", "SANDBOX_WEBHOOK_ALLOW")
+# The secrets an embedded sandbox (SANDBOX_MOUNT set) must be given: the public demo values open it to anyone.
+EMBEDDED_SECRETS = (("SANDBOX_API_KEY", DEMO_API_KEY), ("SANDBOX_PARTNER_KEY", DEMO_PARTNER_KEY),
+                    ("SANDBOX_WEBHOOK_SECRET", DEMO_WEBHOOK_SECRET))
 TRUE_WORDS, FALSE_WORDS = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
 
 
@@ -35,6 +39,10 @@ class Settings:
     engine: str = "threads"
     # Answer only what the reference documents (sandbox/strict.py; README "Strict mode").
     strict: bool = False
+    # Origins (`scheme://host:port`) that may receive webhooks although private or loopback (SANDBOX_WEBHOOK_ALLOW).
+    webhook_allow: tuple[str, ...] = ()
+    # Mounted inside the dashboard (SANDBOX_MOUNT set): the API answers only that dashboard; management is off.
+    embedded: bool = False
 
     def scaled(self, seconds: float) -> float:
         """A real-time delay compressed by the time scale (S26)."""
@@ -56,6 +64,12 @@ def load_settings(config: Mapping[str, Any] | None) -> Settings:
     strict = str(config.get("SANDBOX_STRICT") or "").strip().lower()
     if strict not in TRUE_WORDS + FALSE_WORDS:
         raise ValueError(f"SANDBOX_STRICT must be 1 or 0 (true/false, yes/no, on/off), not {strict!r}")
+    mount = str(config.get("SANDBOX_MOUNT") or "").strip()
+    if mount:
+        for name, demo in EMBEDDED_SECRETS:
+            if not str(config.get(name) or "").strip() or str(config.get(name)) == demo:
+                raise ValueError(f"{name} must be set to a secret of its own (not the public demo value) when the "
+                                 f"sandbox is embedded (SANDBOX_MOUNT={mount})")
     return Settings(
         database=Path(config.get("SANDBOX_DATABASE") or "instance/sandbox.db"),
         api_key=str(config.get("SANDBOX_API_KEY") or DEMO_API_KEY),
@@ -65,9 +79,11 @@ def load_settings(config: Mapping[str, Any] | None) -> Settings:
         time_scale=scale,
         seed=seed,
         embed_token_seconds=float(config.get("SANDBOX_EMBED_TOKEN_SECONDS") or 3600),
-        mount=str(config.get("SANDBOX_MOUNT") or "").rstrip("/"),
+        mount=mount.rstrip("/"),
+        embedded=bool(mount),
         engine=engine,
         strict=strict in TRUE_WORDS,
+        webhook_allow=parse_allow_list(str(config.get("SANDBOX_WEBHOOK_ALLOW") or "")),
     )
 
 

@@ -1,7 +1,10 @@
-"""Rules of webhook subscriptions (S30)."""
+"""Rules of webhook subscriptions (S30), and where any webhook URL may point (sandbox/egress.py)."""
 
 from __future__ import annotations
 
+from flask import current_app
+
+from sandbox import egress
 from sandbox.hooks import hook
 from sandbox.jsonapi import ApiError, invalid
 from sandbox.people import valid_http_url
@@ -27,3 +30,14 @@ def prepare_subscription(tx: Tx, old: dict | None, attrs: dict) -> None:
                            pointer=f"/data/attributes/fields/{index}")
     if merged.get("webhookUrl") is not None and not valid_http_url(merged["webhookUrl"]):
         raise invalid("webhookUrl", "webhookUrl must be an http(s) URL")
+
+
+@hook("check", "webhooks", "organizations")
+def check_webhook_target(attrs: dict) -> None:
+    """A webhook URL may not point at a loopback, private, link-local, multicast, reserved or unspecified
+    address, by literal or by name, unless allowed (422 on `webhookUrl`)."""
+    url = attrs.get("webhookUrl")
+    if isinstance(url, str) and valid_http_url(url):
+        reason = egress.refusal(url, current_app.extensions["sandbox"].settings)
+        if reason:
+            raise invalid("webhookUrl", f"webhookUrl refused: {reason}")

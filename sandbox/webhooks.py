@@ -5,14 +5,21 @@ from __future__ import annotations
 import json
 import logging
 import time
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
-import requests
+import certifi
+from urllib3 import HTTPConnectionPool, HTTPSConnectionPool, Timeout
+from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError
 
-from sandbox import jobs
+from sandbox import egress, jobs
 from sandbox.jsonapi import MEDIA_TYPE, resource_object
 from sandbox.schema import RESOURCES
 from sandbox.store import Tx, iso, new_id
 from sandbox.strict import is_strict, prune
+
+if TYPE_CHECKING:
+    from sandbox.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +27,7 @@ log = logging.getLogger(__name__)
 RETRY_WAITS = (300, 1800, 7200, 18000, 57600)
 TIMEOUT = 10
 LEASE = 60
-EXCERPT = 500
+ERROR_LENGTH = 500  # an error message is cut to this length
 
 
 def organization(tx: Tx, record: dict) -> dict:
@@ -76,30 +83,58 @@ def failed_attempt(error: str) -> dict:
     return {"attemptedAt": iso(), "statusCode": None, "error": error, "responseBody": None, "durationMs": 0}
 
 
-def post(url: str, secret: str, payload: dict) -> dict:
-    """One delivery attempt; never raises, answers what the attempt log records."""
+def deliver(url: str, secret: str, payload: dict, settings: Settings) -> tuple[dict, bool]:
+    """One delivery attempt and whether it was refused (then nothing was sent, and no retry follows)."""
+    try:
+        checked = egress.target(url, settings)
+    except egress.Refused as refusal:
+        log.warning("webhook to %s refused: %s", url, refusal)
+        return failed_attempt(f"refused: {refusal}"), True
+    except (OSError, UnicodeError) as exc:
+        return failed_attempt(f"cannot resolve {urlsplit(url).hostname}: {exc}"[:ERROR_LENGTH]), False
+    return post(checked, secret, payload), False
+
+
+def post(target: egress.Target, secret: str, payload: dict) -> dict:
+    """POST to a checked target; never raises, answers what the attempt log records: the status and the time
+    taken, never the reply (`responseBody` stays null)."""
     started = time.monotonic()
     attempt: dict = {"attemptedAt": iso(), "statusCode": None, "error": None, "responseBody": None}
-    try:
-        # Redirects are failures (S32) and only an excerpt of the answer is read, so a huge reply costs nothing.
-        # Proxy settings of the environment are ignored: the receiver is reached directly, like the real API would.
-        with requests.Session() as session:
-            session.trust_env = False
-            with session.post(url, data=json.dumps(payload).encode(), timeout=TIMEOUT, allow_redirects=False,
-                              stream=True, headers={"Content-Type": MEDIA_TYPE,
-                                                    "X-Recrubo-Webhook-Secret": secret}) as response:
-                attempt["statusCode"] = response.status_code
-                attempt["responseBody"] = response.raw.read(EXCERPT, decode_content=True).decode("utf-8", "replace")
-                if not 200 <= response.status_code < 300:
-                    attempt["error"] = f"HTTP {response.status_code}"
-    except (requests.RequestException, OSError, ValueError) as exc:
-        attempt["error"] = f"{type(exc).__name__}: {exc}"[:EXCERPT]
+    headers = {"Host": target.host_header, "Content-Type": MEDIA_TYPE, "X-Recrubo-Webhook-Secret": secret}
+    body = json.dumps(payload).encode()
+    for address in target.addresses:  # each one was checked: connecting never resolves the name again
+        try:
+            attempt["statusCode"] = send(target, address, headers, body)
+            attempt["error"] = None if 200 <= attempt["statusCode"] < 300 else f"HTTP {attempt['statusCode']}"
+            break
+        except (NewConnectionError, ConnectTimeoutError) as exc:  # try the next address
+            attempt["error"] = f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH]
+        except (HTTPError, OSError, ValueError) as exc:
+            attempt["error"] = f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH]
+            break
     elapsed = time.monotonic() - started
     if attempt["error"] is None and elapsed > TIMEOUT:
         # The timeout above bounds each network wait; an answer that still came late counts as none (S32).
         attempt["error"] = f"no answer within {TIMEOUT} s"
     attempt["durationMs"] = round(elapsed * 1000)
     return attempt
+
+
+def send(target: egress.Target, address: str, headers: dict, body: bytes) -> int:
+    """POST to one address, with the name in Host and (https) in TLS; no redirect followed (a 3xx is a failure,
+    S32), no proxy, and the reply's body never read. The status code."""
+    options: dict = {"timeout": Timeout(connect=TIMEOUT, read=TIMEOUT), "retries": False, "maxsize": 1}
+    if target.scheme == "https":
+        options.update(server_hostname=target.host, assert_hostname=target.host, cert_reqs="CERT_REQUIRED",
+                       ca_certs=certifi.where())
+    pool_type = HTTPSConnectionPool if target.scheme == "https" else HTTPConnectionPool
+    with pool_type(address, target.port, **options) as pool:
+        response = pool.urlopen("POST", target.path, body=body, headers=headers, redirect=False, retries=False,
+                                preload_content=False, assert_same_host=False)
+        try:
+            return response.status
+        finally:
+            response.close()
 
 
 def record_attempt(tx: Tx, entry: dict, attempt: dict, time_scale: float, final: bool = False) -> dict:

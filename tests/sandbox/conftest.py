@@ -19,8 +19,10 @@ def receiver():
 
 @pytest.fixture(scope="session")
 def api(tmp_path_factory, receiver) -> Api:
-    """The demo sandbox, delivering webhooks to the receiver."""
-    client, stop = serve(tmp_path_factory.mktemp("demo"), SANDBOX_WEBHOOK_URL=receiver.url + "/hooks")
+    """The demo sandbox, delivering webhooks to the receiver: its origin, and a port where nobody listens, may
+    receive webhooks although they are loopback (SANDBOX_WEBHOOK_ALLOW)."""
+    client, stop = serve(tmp_path_factory.mktemp("demo"), SANDBOX_WEBHOOK_URL=receiver.url + "/hooks",
+                         SANDBOX_WEBHOOK_ALLOW=f"{receiver.url},http://127.0.0.1:9")
     yield client
     stop()
 

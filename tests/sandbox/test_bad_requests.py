@@ -109,7 +109,7 @@ BAD_REQUESTS = [
     ("unparsable_condition", "POST", "/node-transitions",
      doc("nodeTransitions", nodeId="{node}", exitNodeId="{node}", condition="session.age >"), {},
      422, "validation_error", "/data/attributes/condition"),
-    ("webhook_url_without_secret", "PATCH", "/organizations", doc("organizations", webhookUrl="http://127.0.0.1:9/x"),
+    ("webhook_url_without_secret", "PATCH", "/organizations", doc("organizations", webhookUrl="https://hooks.example.com/x"),
      {}, 422, "validation_error", "/data/attributes/webhookSecret"),
     ("webhook_for_unknown_resource", "POST", "/webhooks", doc("webhooks", resource="pets", event="create"), {},
      422, "validation_error", "/data/attributes/resource"),

@@ -17,6 +17,9 @@ from tests.support.sandboxes import serve
 from tests.support.waiting import wait_until
 
 HEADERS = {"Authorization": f"Bearer {DEMO_API_KEY}", "Content-Type": "application/vnd.api+json"}
+# A mounted (embedded) sandbox refuses to start on the public demo values.
+EMBEDDED_KEYS = {"SANDBOX_API_KEY": "engine-test-key", "SANDBOX_PARTNER_KEY": "engine-test-partner-key",
+                 "SANDBOX_WEBHOOK_SECRET": "engine-test-secret"}
 
 
 def test_an_app_with_an_external_engine_starts_none(tmp_path):
@@ -48,7 +51,7 @@ def test_a_wakeup_reaches_the_engine_socket_of_its_database(tmp_path):
 
 def test_links_made_by_the_engine_use_the_configured_mount_point(tmp_path, receiver):
     api, stop = serve(tmp_path, SANDBOX_SEED="none", SANDBOX_MOUNT="/sandbox/",
-                      SANDBOX_WEBHOOK_URL=receiver.url + "/mounted")
+                      SANDBOX_WEBHOOK_URL=receiver.url + "/mounted", **EMBEDDED_KEYS)
     try:
         api.create("webhooks", "/webhooks", {"resource": "messages", "event": "update", "fields": ["deliveryStatus"]})
         thread = api.create("messageThreads", "/message-threads", {"channel": "sms", "identifier": "31622222222"})

@@ -184,7 +184,7 @@ def test_webhook_payloads_carry_the_resource_as_the_api_renders_it(request, rece
 def test_the_strict_flag_of_the_standalone_sandbox(tmp_path):
     server = start_sandbox(tmp_path, args=("--strict",), SANDBOX_TIME_SCALE="50")
     try:
-        headers = {"Authorization": f"Bearer {API_KEY}"}
+        headers = {"Authorization": f"Bearer {API_KEY}"}  # the suite's key (servers.KEYS)
         base = server.url + "/public/v2"
         transition = requests.get(base + "/node-transitions?page[size]=1", headers=headers, timeout=10)
         assert "nodeId" not in transition.json()["data"][0]["attributes"]

@@ -22,6 +22,7 @@ from sandbox.store import transaction
 
 TIME_SCALE = 200
 MEDIA = "application/vnd.api+json"
+REPLY_MARKER = "receiver-reply-5f2c9a"  # in every reply of the receiver: a sandbox must never store it
 
 
 @dataclass
@@ -35,7 +36,8 @@ class Delivery:
 
 @dataclass
 class Receiver:
-    """A webhook receiver on a loopback port; paths starting with /flaky answer 500 to an id's first attempt."""
+    """A webhook receiver on a loopback port; paths starting with /flaky answer 500 to an id's first attempt,
+    paths starting with /redirect answer 307 to /landing; every reply's body carries REPLY_MARKER."""
 
     url: str = ""
     deliveries: list[Delivery] = field(default_factory=list)
@@ -61,10 +63,14 @@ def start_receiver() -> tuple[Receiver, ThreadingHTTPServer]:
                 first = payload_id not in seen_ids
                 seen_ids.add(payload_id)
             status = 500 if self.path.startswith("/flaky") and first else 200
+            if self.path.startswith("/redirect"):
+                status = 307  # keeps the method: a client that followed it would POST to /landing
             self.send_response(status)
             self.send_header("Content-Type", "text/plain")
+            if status == 307:
+                self.send_header("Location", "/landing")
             self.end_headers()
-            self.wfile.write(b"refused" if status == 500 else b"ok")
+            self.wfile.write(f"{'refused' if status == 500 else 'ok'} {REPLY_MARKER}".encode())
 
         def log_message(self, *args) -> None:
             pass
@@ -79,10 +85,10 @@ def start_receiver() -> tuple[Receiver, ThreadingHTTPServer]:
 class Api:
     """A client of one live sandbox's API."""
 
-    def __init__(self, base: str, database: Path, app) -> None:
+    def __init__(self, base: str, database: Path, app, key: str = DEMO_API_KEY) -> None:
         self.base, self.database, self.app = base, database, app
         self.session = requests.Session()
-        self.session.headers.update({"Authorization": f"Bearer {DEMO_API_KEY}", "Content-Type": MEDIA})
+        self.session.headers.update({"Authorization": f"Bearer {key}", "Content-Type": MEDIA})
 
     def request(self, method: str, path: str, **kwargs) -> requests.Response:
         """Any request to a path of the API, with the organization's key."""
@@ -137,7 +143,8 @@ class Api:
 
 
 def serve(tmp: Path, **config: object) -> tuple[Api, Callable[[], None]]:
-    """Start a sandbox on an ephemeral port with its engine; return its client and a stopper."""
+    """Start a sandbox on an ephemeral port with its engine; return its client (with SANDBOX_API_KEY, else the
+    demo key) and a stopper."""
     database = tmp / "sandbox.db"
     app = sandbox.create_app({"SANDBOX_DATABASE": str(database), "SANDBOX_TIME_SCALE": TIME_SCALE, **config})
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -145,7 +152,8 @@ def serve(tmp: Path, **config: object) -> tuple[Api, Callable[[], None]]:
     thread.start()
     sandbox.start_engine(app)
 
-    client = Api(f"http://127.0.0.1:{server.server_port}/public/v2", database, app)
+    client = Api(f"http://127.0.0.1:{server.server_port}/public/v2", database, app,
+                 str(config.get("SANDBOX_API_KEY") or DEMO_API_KEY))
 
     def stop() -> None:
         client.session.close()
