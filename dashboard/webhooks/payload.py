@@ -114,7 +114,7 @@ def parse_payload(document: object, raw: str) -> events.Delivery:
                       "/data/attributes/fields")
     resource = _object(attributes.get("resource"), "/data/attributes/resource")
     resource_type = resource.get("type")
-    if resource_type not in RESOURCE_TYPES:
+    if not isinstance(resource_type, str) or resource_type not in RESOURCE_TYPES:
         raise Refusal(400, "bad_request", "The resource's type must be one of the API's resource types "
                       "(e.g. flowRuns).", "/data/attributes/resource/type")
     resource_id = _identifier(resource.get("id"), "/data/attributes/resource/id")
