@@ -10,7 +10,7 @@ import pytest
 
 from dashboard.db import events, users
 from dashboard.live import render
-from dashboard.recrubo.client import RecruboClient, RecruboError, resource_path
+from dashboard.recrubo.client import RecruboClient, RecruboError, parse_resource, resource_path
 from dashboard.recrubo.relations import related_id
 from dashboard.webhooks import parse_payload
 from tests.support.accounts import sign_in
@@ -62,6 +62,15 @@ def test_the_client_builds_paths_from_known_collections_and_escaped_ids():
     assert resource_path("vacancy") == "vacancy"
     with pytest.raises(ValueError):
         resource_path("organizations/x/../flow-runs")
+
+
+@pytest.mark.parametrize("hostile", [hostile for hostile in HOSTILE_IDS if hostile])
+def test_an_api_reply_with_an_id_of_another_shape_is_not_read(hostile):
+    # What the API sends becomes element ids and selectors (`#flow-run-<id>`) in pages, as pushes do.
+    linked = {"flow": {"data": {"type": "flows", "id": hostile}}}
+    for data in ({"id": hostile, "type": "flowRuns"}, {"id": "a1", "type": "flowRuns", "relationships": linked}):
+        with pytest.raises(RecruboError):
+            parse_resource(data)
 
 
 @pytest.mark.parametrize("hostile", HOSTILE_IDS)

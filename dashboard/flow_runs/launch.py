@@ -200,7 +200,7 @@ def undo(made: list[tuple[str, str]], api: RecruboClient) -> None:
         try:
             api.delete(path, resource_id)
         except RecruboError as error:
-            log.error("could not undo %s/%s after a failed launch: %s", path, resource_id, error.message)
+            log.error("could not undo %s/%r after a failed launch: %s", path, resource_id, error.message)
 
 
 def _form_field(attribute: str) -> str:

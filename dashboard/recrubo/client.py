@@ -14,7 +14,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from dashboard.recrubo.compat import Compatibility
-from dashboard.recrubo.ids import InvalidId, require_id, segment
+from dashboard.recrubo.ids import InvalidId, is_id, require_id, segment
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/vnd.api+json"
@@ -203,14 +203,12 @@ class RecruboClient:
         try:
             response = self.http.request(method, url, params=params, json=json, headers=headers,
                                          timeout=timeout or self.timeout, allow_redirects=False)
-        except requests.Timeout as error:
-            log.warning("recrubo %s %s timed out: %s", method, path, error)
-            raise RecruboError("The Recrubo API did not answer in time. Please try again in a moment.",
-                               kind="unreachable") from None
         except requests.RequestException as error:
-            log.warning("recrubo %s %s unreachable: %s", method, path, error)
-            raise RecruboError("The Recrubo API can't be reached right now. Your data is safe; "
-                               "please try again in a moment.", kind="unreachable") from None
+            late = isinstance(error, requests.Timeout)
+            log.warning("recrubo %s %s %s: %s", method, path, "timed out" if late else "unreachable", error)
+            raise RecruboError("The Recrubo API did not answer in time. Please try again in a moment." if late else
+                               "The Recrubo API can't be reached right now. Your data is safe; please try again in "
+                               "a moment.", kind="unreachable") from None
         if response.status_code == 204:
             return {}
         try:
@@ -238,7 +236,7 @@ def resource_path(collection: str, id_: str | None = None) -> str:
 def _error(method: str, path: str, status: int, document: Any) -> RecruboError:
     errors = document.get("errors", []) if isinstance(document, dict) else []
     details = "; ".join(_detail_text(error) for error in errors if isinstance(error, dict))
-    log.warning("recrubo %s %s answered %s: %s", method, path, status, details or "no error body")
+    log.warning("recrubo %s %s answered %s: %r", method, path, status, details or "no error body")
     if status in (401, 403):
         return RecruboError("Recrubo refused the dashboard's API key. An administrator needs to check "
                             "RECRUBO_API_KEY.", status, errors, "rejected")
@@ -276,25 +274,27 @@ def _index(document: Mapping) -> dict[tuple[str, str], Mapping]:
 
 def _resource(data: Mapping, included: Mapping[tuple[str, str], Mapping], depth: int = 0) -> Resource:
     resource = Resource(data.get("attributes") or {})
-    resource["id"], resource["type"] = data.get("id"), data.get("type")
-    relationships = data.get("relationships")
-    if isinstance(relationships, Mapping):
-        resource.relationships = relationships
+    resource["id"], resource["type"] = _checked_id(data.get("id")), data.get("type")
+    if isinstance(data.get("relationships"), Mapping):
+        resource.relationships = data["relationships"]
     for name, relationship in resource.relationships.items():
         if name in resource or not isinstance(relationship, Mapping) or "data" not in relationship:
             continue  # attributes win; links-only relationships stay unresolved
         linkage = relationship["data"]
-        if isinstance(linkage, list):
-            resource[name] = [_linked(item, included, depth) for item in linkage]
-        elif isinstance(linkage, Mapping):
-            resource[name] = _linked(linkage, included, depth)
-        else:
-            resource[name] = None
+        resource[name] = [_linked(item, included, depth) for item in linkage] if isinstance(linkage, list) else \
+            _linked(linkage, included, depth) if isinstance(linkage, Mapping) else None
     return resource
 
 
 def _linked(linkage: Mapping, included: Mapping, depth: int) -> Resource:
     target = included.get((linkage.get("type"), linkage.get("id")))
     if target is None or depth >= 2:  # depth bound: included resources may point back at each other
-        return Resource(id=linkage.get("id"), type=linkage.get("type"))
+        return Resource(id=_checked_id(linkage.get("id")), type=linkage.get("type"))
     return _resource(target, included, depth + 1)
+
+
+def _checked_id(value: Any) -> Any:
+    # An id goes into paths, element ids, selectors and channels: one of another shape is not read at all.
+    if value is not None and not is_id(value):
+        raise RecruboError("The Recrubo API sent an item whose id is not a Recrubo id.", kind="error")
+    return value

@@ -120,7 +120,7 @@ def start(generation: Generation, api: RecruboClient) -> Resource:
             try:
                 api.delete("vacancy", created.id)
             except RecruboError as undo_error:
-                log.error("could not remove vacancy %s after a refused generation: %s", created.id,
+                log.error("could not remove vacancy %r after a refused generation: %s", created.id,
                           undo_error.message)
         fields = {FORM_FIELDS.get(name, "form"): message for name, message in error.field_errors().items()}
         raise Rejected(fields or {"form": error.message}) from error
