@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import sys
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, g, has_request_context, request, session
@@ -46,8 +47,11 @@ def _escaping_factory(make_record: Callable[..., logging.LogRecord]) -> Callable
         record = make_record(*args, **kwargs)
         if isinstance(record.args, tuple):
             record.args = tuple(_escaped(value) for value in record.args)
-        elif isinstance(record.args, Mapping):  # one mapping for %(name)s formats (gunicorn's access log)
-            record.args = {key: _escaped(value) for key, value in record.args.items()}
+        elif isinstance(record.args, dict):  # one mapping for %(name)s formats (gunicorn's access log)
+            escaped = copy.copy(record.args)  # of its own class (gunicorn's answers "-" for a missing key)
+            for key, value in record.args.items():
+                escaped[key] = _escaped(value)
+            record.args = escaped
         return record
 
     make.escapes_controls = True  # type: ignore[attr-defined]
