@@ -39,7 +39,9 @@ def test_an_id_in_a_list_filter_that_is_no_id_is_a_readable_400(recruiter, query
 
 
 @pytest.mark.parametrize("path", ["/flow-runs/x,main,%23main", "/flows/..", "/message-threads/a%20b",
-                                  "/flow-generations/x;y", "/flow-runs/launched?id=..%2Fx"])
+                                  "/flow-generations/x;y", "/flow-runs/launched?id=..%2Fx",
+                                  "/flow-runs/new?flowId=x,main", "/flow-runs/new?messageThreadId=..%2Forganizations",
+                                  "/flow-runs/new/threads?messageThreadId=a%0Ab", "/vacancy-analyses/x%3Fy"])
 def test_an_id_in_an_address_that_is_no_id_is_never_sent_to_the_api(recruiter, path):
     response = recruiter.get(path)
     assert response.status_code == 400, response.status_code  # not 503: no request went out

@@ -41,6 +41,14 @@ def page_number() -> int:
 ID = is_id
 
 
+def id_args(name: str, limit: int) -> list[str]:
+    """The non-empty values of query parameter `name` (at most `limit`), all Recrubo ids, or a readable 400."""
+    values = [value for value in request.args.getlist(name) if value][:limit]
+    if not all(is_id(value) for value in values):
+        abort(400, description=f"A {name} in this address is not a Recrubo id (letters, digits and dashes).")
+    return values
+
+
 def parse(filters: Mapping[str, Iterable[str] | Callable[[str], bool] | None], sorts: Mapping[str, str]) -> ListQuery:
     """Read the list state from the request; values outside a filter's choices or an unknown sort are dropped,
     and a filter checked by `ID` that holds no Recrubo id is a readable 400."""
@@ -48,7 +56,7 @@ def parse(filters: Mapping[str, Iterable[str] | Callable[[str], bool] | None], s
     for name, choices in filters.items():
         value = request.args.get(name, "").strip()[:200]
         if value and callable(choices) and not choices(value):
-            abort(400, description=f"The {name} in this address is not a Recrubo id (letters, digits and dashes).")
+            abort(400, description=f"A {name} in this address is not a Recrubo id (letters, digits and dashes).")
         if value and (choices is None or callable(choices) or value in choices):
             values[name] = value
     sort = request.args.get("sort", "")

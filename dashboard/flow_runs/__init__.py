@@ -11,7 +11,6 @@ from dashboard.core.lists import PAGE_SIZE
 from dashboard.flow_runs import launch, timeline
 from dashboard.live.pages import live_page
 from dashboard.recrubo.client import Resource, client
-from dashboard.recrubo.ids import is_id
 from dashboard.recrubo.relations import attach, attach_runs, related_id
 from dashboard.recrubo.search import thread_filters
 
@@ -118,24 +117,18 @@ def form_context(plan: launch.Launch, errors: dict[str, str] | None = None) -> d
             "threads": picker_threads("", plan.thread_ids), "channels": launch.CHANNELS, "search": ""}
 
 
-def chosen_threads() -> list[str]:
-    """The threads the URL ticks (`messageThreadId`), only those shaped like Recrubo ids."""
-    return [thread_id for thread_id in request.args.getlist("messageThreadId") if is_id(thread_id)][:launch.MAX_THREADS]
-
-
 @bp.get("/new")
 def new() -> ResponseReturnValue:
     """The launch form, with a flow or threads already picked when the URL names them."""
-    # Ids from the URL that are not Recrubo ids are left out, like a thread deleted meanwhile.
-    plan = launch.Launch(flow_id=request.args.get("flowId", "") if is_id(request.args.get("flowId")) else "",
-                         thread_ids=chosen_threads())
+    plan = launch.Launch(flow_id=next(iter(lists.id_args("flowId", 1)), ""),
+                         thread_ids=lists.id_args("messageThreadId", launch.MAX_THREADS))
     return render_template("flow_runs/new.html", **form_context(plan))
 
 
 @bp.get("/new/threads")
 def thread_picker() -> ResponseReturnValue:
     """The launch form's thread choices for a search, keeping the threads already ticked."""
-    chosen = chosen_threads()
+    chosen = lists.id_args("messageThreadId", launch.MAX_THREADS)
     search = request.args.get("threadSearch", "")[:100]
     return render_template("flow_runs/_thread_picker.html", threads=picker_threads(search, chosen),
                            launch=launch.Launch(thread_ids=chosen), errors={}, search=search)
@@ -161,11 +154,9 @@ def create() -> ResponseReturnValue:
 @bp.get("/launched")
 def launched() -> ResponseReturnValue:
     """The runs of one launch with their current status (polled while any is active)."""
-    ids = request.args.getlist("id")[:launch.MAX_THREADS + 1]
+    ids = lists.id_args("id", launch.MAX_THREADS + 1)
     if not ids:
         abort(404)
-    if not all(is_id(run_id) for run_id in ids):
-        abort(400, description="An id in this address is not a Recrubo id (letters, digits and dashes).")
     return htmx.render("flow_runs/launched.html", "flow_runs/_launched.html", runs=load_runs(ids))
 
 
