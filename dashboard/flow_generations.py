@@ -54,7 +54,7 @@ def index() -> ResponseReturnValue:
 @live_page("flowGenerations:{generation_id}")
 def show(generation_id: str) -> ResponseReturnValue:
     """One generation's progress block, as a page or alone for polling."""
-    generation = client().get(f"flow-generations/{generation_id}", include="flow")
+    generation = client().get("flow-generations", generation_id, include="flow")
     attach(client(), [generation], "flow", "flows")
     return htmx.render("flow_generations/show.html", "flow_generations/_detail.html", generation=generation)
 

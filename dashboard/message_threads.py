@@ -56,7 +56,7 @@ def index() -> ResponseReturnValue:
 def show(thread_id: str) -> ResponseReturnValue:
     """One thread: the candidate, the conversation and the thread's runs."""
     api = client()
-    thread = api.get(f"message-threads/{thread_id}", include="candidate")
+    thread = api.get("message-threads", thread_id, include="candidate")
     attach(api, [thread], "candidate", "candidates")
     newest = api.list("messages", filters={"messageThreadId": thread_id}, sort="-createdAt", size=MESSAGES_SHOWN)
     runs = api.list("flow-runs", filters={"messageThreadId": thread_id}, sort="-createdAt", size=10,
@@ -73,7 +73,7 @@ def chatbot(thread_id: str) -> ResponseReturnValue:
     if paused not in ("true", "false"):
         abort(400)
     api = client()
-    api.update(f"message-threads/{thread_id}", "messageThreads", thread_id, {"chatbotPaused": paused == "true"})
+    api.update("message-threads", "messageThreads", thread_id, {"chatbotPaused": paused == "true"})
     if not htmx.is_partial():
         return redirect(url_for(".show", thread_id=thread_id))
-    return render_template("message_threads/_detail.html", thread=api.get(f"message-threads/{thread_id}"))
+    return render_template("message_threads/_detail.html", thread=api.get("message-threads", thread_id))

@@ -14,7 +14,7 @@ from dashboard.db import events
 
 log = logging.getLogger(__name__)
 bp = Blueprint("settings", __name__, url_prefix="/settings")
-VERDICTS = (events.APPLIED, events.DUPLICATE, events.STALE)
+VERDICTS = events.VERDICTS
 
 
 def render_settings(framing_error: str | None = None, status: int = 200) -> ResponseReturnValue:
@@ -69,8 +69,10 @@ def replay(event_id: str) -> ResponseReturnValue:
     """Publish a stored event to every open page again."""
     if events.get(event_id) is None:
         abort(404)
-    # Rendered again from the stored payload and published with a new seq, like a fresh delivery.
-    current_app.extensions["live_publisher"].publish_now(event_id)
+    # Rendered again from the stored payload and published with a new seq, like a fresh delivery; one that
+    # cannot be rendered counts as a failed attempt, as in the publisher.
+    pushed = current_app.extensions["live_publisher"].attempt(event_id)
     if htmx.is_partial():
-        return render_template("settings/_event_row.html", event=events.get(event_id), replayed=True)
+        return render_template("settings/_event_row.html", event=events.get(event_id), replayed=pushed,
+                               failed=not pushed)
     return redirect(url_for("settings.event_log"))

@@ -38,7 +38,7 @@ def create() -> ResponseReturnValue:
     """Start an analysis of the pasted vacancy text (or the picked vacancy's description)."""
     text = request.form.get("vacancyText", "").strip()
     if request.form.get("source") == "existing" and request.form.get("vacancyId"):
-        text = client().get(f"vacancy/{request.form['vacancyId']}").get("description") or ""
+        text = client().get("vacancy", request.form["vacancyId"]).get("description") or ""
     if len(text) < generations.MIN_VACANCY_TEXT:
         return render_template("vacancy_analyses/_refused.html",
                                message=f"Paste the vacancy text first (at least {generations.MIN_VACANCY_TEXT} "
@@ -50,13 +50,13 @@ def create() -> ResponseReturnValue:
 @bp.get("/<analysis_id>")
 def show(analysis_id: str) -> ResponseReturnValue:
     """The analysis block (polled until the analysis is done)."""
-    return render_template("vacancy_analyses/_block.html", analysis=client().get(f"vacancy-analyses/{analysis_id}"))
+    return render_template("vacancy_analyses/_block.html", analysis=client().get("vacancy-analyses", analysis_id))
 
 
 @bp.get("/<analysis_id>/requirements")
 def requirements(analysis_id: str) -> ResponseReturnValue:
     """The generate form's requirement fields, filled from a finished analysis."""
-    analysis = client().get(f"vacancy-analyses/{analysis_id}")
+    analysis = client().get("vacancy-analyses", analysis_id)
     knockout, preferred = suggestions(analysis.get("analyzeResult"))
     generation = generations.Generation(knockout=knockout, preferred=preferred,
                                        required_fields=request.args.getlist("requiredFields") or ["name", "email"])

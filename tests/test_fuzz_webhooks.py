@@ -1,9 +1,14 @@
-"""Property-based fuzzing of the webhook receiver: any body gets a JSON:API answer and stores nothing bad."""
+"""Property-based fuzzing of the webhook receiver, on SQLite and on Postgres: any body gets a JSON:API answer, never a
+5xx, and a refusal stores nothing: deep nesting, other encodings, lone surrogates, NUL, extreme dates, selector
+characters in ids and long types included."""
 
 from __future__ import annotations
 
 import copy
 import json
+import re
+import uuid
+from datetime import datetime, timezone
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,11 +16,23 @@ from hypothesis import strategies as st
 
 from dashboard import create_app
 from dashboard.db import base, events
+from dashboard.recrubo.ids import RESOURCE_TYPES
 from sandbox.defaults import DEMO_WEBHOOK_SECRET
 from tests.support.payloads import payload
 from tests.support.servers import free_port
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+HOSTILE = settings(FUZZ, max_examples=60)
+ID_SHAPE = re.compile(r"[A-Za-z0-9-]{1,64}")
+# What a hostile sender puts in an id or a type: selector and quoting characters, controls, non-ASCII, length.
+SELECTOR_CHARACTERS = ',#.[]:>~+ "\'\\/\n\r\t\x00'
+hostile_names = st.text(st.sampled_from(SELECTOR_CHARACTERS) | st.characters(codec="utf-8", exclude_categories=["Cs"])
+                        | st.sampled_from("abcXYZ019-"), min_size=0, max_size=70) \
+    | st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyzAZ"), min_size=60, max_size=80)
+MAX_DEPTH = 32
+STRING_PATHS = [("data", "id"), ("data", "attributes", "resource", "id"), ("data", "attributes", "resource", "type"),
+                ("data", "attributes", "resource", "attributes", "status"),
+                ("data", "attributes", "resource", "attributes", "updatedAt")]
 json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
                            | st.text(max_size=30),
                            lambda children: st.lists(children, max_size=4)
@@ -28,9 +45,12 @@ PATHS = [("data",), ("data", "type"), ("data", "id"), ("data", "attributes"), ("
          ("data", "attributes", "resource", "attributes", "status")]
 
 
-@pytest.fixture(scope="module")
-def receiver_app(tmp_path_factory):
-    app = create_app({"INSTANCE_PATH": str(tmp_path_factory.mktemp("fuzz-webhooks")),
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def receiver_app(request, tmp_path_factory):
+    instance = tmp_path_factory.mktemp("fuzz-webhooks")
+    database = f"sqlite:///{instance / 'dashboard.db'}" if request.param == "sqlite" else \
+        request.getfixturevalue("postgres").fresh_database(f"fuzz_{uuid.uuid4().hex[:16]}")
+    app = create_app({"INSTANCE_PATH": str(instance), "DATABASE_URL": database,
                       "RECRUBO_API_URL": f"http://127.0.0.1:{free_port()}/public/v2"})
     yield app
     with app.app_context():
@@ -99,3 +119,83 @@ def test_a_wrong_secret_is_refused_and_stores_nothing(receiver_app, secret):
     before = stored(receiver_app)
     response = post(receiver_app, json.dumps(payload()).encode(), secret=secret)
     assert response.status_code == 401 and stored(receiver_app) == before
+
+
+def at(document: dict, path: tuple[str, ...], value: object) -> dict:
+    """`document` with the value at `path` replaced."""
+    parent = document
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = value
+    return document
+
+
+def accepted(receiver_app, document: dict | None, body: bytes) -> bool:
+    """Deliver `body`; check the answer; True when it was acknowledged."""
+    before = stored(receiver_app)
+    response = post(receiver_app, body)
+    check_answer(receiver_app, response, before, document["data"]["id"] if document else None)
+    return response.status_code == 200
+
+
+@HOSTILE
+@given(depth=st.integers(min_value=1, max_value=5000))
+def test_nesting_beyond_the_limit_is_refused_however_deep(receiver_app, depth):
+    document = payload()
+    at(document, ("data", "attributes", "resource", "attributes", "state"), "DEEP")
+    # The state object sits 5 levels down (data, attributes, resource, attributes): `depth` lists more below it.
+    body = json.dumps(document).replace('"DEEP"', "[" * depth + "]" * depth).encode()
+    assert accepted(receiver_app, document, body) is (5 + depth <= MAX_DEPTH)
+
+
+@HOSTILE
+@given(encoding=st.sampled_from(["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-8-sig", "latin-1", "cp1252"]),
+       text=st.text(st.characters(min_codepoint=0xA0, max_codepoint=0xFF), min_size=1, max_size=20))
+def test_a_body_in_another_encoding_is_refused(receiver_app, encoding, text):
+    document = payload(status=text)
+    body = json.dumps(document, ensure_ascii=False).encode(encoding, errors="replace")
+    ok = accepted(receiver_app, document, body)
+    # Latin-1 bytes can happen to be valid UTF-8 (e.g. "Ã©"); read as UTF-8 they are simply other text.
+    assert not ok or encoding in ("latin-1", "cp1252")
+
+
+@HOSTILE
+@given(path=st.sampled_from(STRING_PATHS), character=st.sampled_from(["\x00", "\ud800", "\udbff", "\udc00", "\udfff"]),
+       where=st.floats(min_value=0, max_value=1), escaped=st.booleans())
+def test_a_nul_or_lone_surrogate_anywhere_is_refused(receiver_app, path, character, where, escaped):
+    document = payload()
+    parent = document
+    for key in path[:-1]:
+        parent = parent[key]
+    value = parent[path[-1]]
+    cut = int(len(value) * where)
+    parent[path[-1]] = value[:cut] + character + value[cut:]
+    # As a JSON escape (`\ud800`), or as raw bytes (UTF-8 can encode neither a surrogate validly nor NUL in JSON).
+    body = json.dumps(document, ensure_ascii=escaped).encode("utf-8", errors="surrogatepass")
+    assert not accepted(receiver_app, document, body)
+
+
+@HOSTILE
+@given(year=st.sampled_from([1, 1999, 2000, 2050, 2100, 2101, 9999]), month=st.integers(1, 12), day=st.integers(1, 28),
+       hour=st.integers(0, 23), offset=st.integers(min_value=-(23 * 60 + 59), max_value=23 * 60 + 59))
+def test_an_extreme_date_is_refused_and_a_plausible_one_applied(receiver_app, year, month, day, hour, offset):
+    sign, minutes = ("-" if offset < 0 else "+"), abs(offset)
+    stamp = f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:00:00{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    document = payload(updated_at=stamp)
+    ok = accepted(receiver_app, document, json.dumps(document).encode())
+    try:
+        utc = datetime.fromisoformat(stamp).astimezone(timezone.utc)
+    except OverflowError:
+        utc = None
+    assert ok is (utc is not None and 2000 <= utc.year <= 2100)
+
+
+@HOSTILE
+@given(path=st.sampled_from(STRING_PATHS[:3]), name=hostile_names)
+def test_an_id_or_type_of_another_shape_is_refused(receiver_app, path, name):
+    document = at(payload(), path, name)
+    ok = accepted(receiver_app, document, json.dumps(document).encode())
+    if path[-1] == "type":
+        assert ok is (name in RESOURCE_TYPES)
+    else:
+        assert ok is bool(ID_SHAPE.fullmatch(name))

@@ -56,7 +56,7 @@ def test_find_still_raises_what_is_not_a_404():
 
 def test_included_relationships_are_resolved(api):
     thread = api.list("message-threads", size=1).items[0]
-    shown = api.get(f"message-threads/{thread.id}", include="messages")
+    shown = api.get("message-threads", thread.id, include="messages")
     assert shown.id == thread.id
     assert isinstance(shown.messages, list)
     assert all(message.type == "messages" and "payload" in message for message in shown.messages)
@@ -65,18 +65,18 @@ def test_included_relationships_are_resolved(api):
 def test_create_update_and_delete_round_trip(api):
     vacancy = api.create("vacancy", "vacancies", {"title": "Forklift driver", "description": "Nights, Tilburg."})
     assert vacancy.title == "Forklift driver"
-    updated = api.update(f"vacancy/{vacancy.id}", "vacancies", vacancy.id, {"title": "Forklift driver (m/f)"})
+    updated = api.update("vacancy", "vacancies", vacancy.id, {"title": "Forklift driver (m/f)"})
     assert updated is None or updated.title == "Forklift driver (m/f)"
-    assert api.get(f"vacancy/{vacancy.id}").title == "Forklift driver (m/f)"
-    api.delete(f"vacancy/{vacancy.id}")
+    assert api.get("vacancy", vacancy.id).title == "Forklift driver (m/f)"
+    api.delete("vacancy", vacancy.id)
     with pytest.raises(RecruboError) as raised:
-        api.get(f"vacancy/{vacancy.id}")
+        api.get("vacancy", vacancy.id)
     assert raised.value.kind == "not_found"
 
 
 def test_unknown_id_is_a_readable_not_found(api):
     with pytest.raises(RecruboError) as raised:
-        api.get(f"flows/{uuid.uuid4()}")
+        api.get("flows", str(uuid.uuid4()))
     assert raised.value.status == 404 and raised.value.kind == "not_found"
     assert "no longer exists" in raised.value.message
 
@@ -107,7 +107,7 @@ def test_a_refused_include_reads_the_same_resources_without_it(api):
     plain = api.list("flow-runs", sort="createdAt", size=5)
     refused = api.list("flow-runs", sort="createdAt", size=5, include="noSuchRelationship")
     assert [run.id for run in refused.items] == [run.id for run in plain.items]
-    assert api.get(f"flow-runs/{plain.items[0].id}", include="noSuchRelationship").id == plain.items[0].id
+    assert api.get("flow-runs", plain.items[0].id, include="noSuchRelationship").id == plain.items[0].id
 
 
 def test_an_undocumented_include_is_probed_once_and_a_refusal_remembered(api):

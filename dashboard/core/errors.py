@@ -13,7 +13,9 @@ from dashboard.core import htmx
 from dashboard.recrubo.client import RecruboError
 
 log = logging.getLogger(__name__)
-RECRUBO_STATUS = {"unreachable": 503, "rejected": 502, "not_found": 404, "invalid": 422, "error": 502}
+RECRUBO_STATUS = {"unreachable": 503, "rejected": 502, "not_found": 404, "invalid": 422, "bad_id": 400,
+                  "error": 502}
+TITLES = {"unreachable": "Recrubo is unreachable", "bad_id": "Not a Recrubo id"}
 
 
 def render_error(title: str, message: str, status: int) -> tuple[str, int]:
@@ -27,7 +29,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(RecruboError)
     def recrubo_error(error: RecruboError):
-        title = "Recrubo is unreachable" if error.kind == "unreachable" else "Recrubo said no"
+        title = TITLES.get(error.kind, "Recrubo said no")
         return render_error(title, error.message, RECRUBO_STATUS.get(error.kind, 502))
 
     @app.errorhandler(OperationalError)

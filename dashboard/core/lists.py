@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from flask import request
+from flask import abort, request
 
 from dashboard.recrubo.client import Page
+from dashboard.recrubo.ids import is_id
 
 PAGE_SIZE = 25
 
@@ -36,12 +37,27 @@ def page_number() -> int:
     return max(1, request.args.get("page", 1, type=int) or 1)
 
 
-def parse(filters: Mapping[str, Iterable[str] | None], sorts: Mapping[str, str]) -> ListQuery:
-    """Read the list state from the request; values outside a filter's choices or an unknown sort are dropped."""
+# A filter whose value is a Recrubo id: anything else is a 400 that says so, never sent on to the API.
+ID = is_id
+
+
+def id_args(name: str, limit: int) -> list[str]:
+    """The non-empty values of query parameter `name` (at most `limit`), all Recrubo ids, or a readable 400."""
+    values = [value for value in request.args.getlist(name) if value][:limit]
+    if not all(is_id(value) for value in values):
+        abort(400, description=f"A {name} in this address is not a Recrubo id (letters, digits and dashes).")
+    return values
+
+
+def parse(filters: Mapping[str, Iterable[str] | Callable[[str], bool] | None], sorts: Mapping[str, str]) -> ListQuery:
+    """Read the list state from the request; values outside a filter's choices or an unknown sort are dropped,
+    and a filter checked by `ID` that holds no Recrubo id is a readable 400."""
     values = {}
     for name, choices in filters.items():
         value = request.args.get(name, "").strip()[:200]
-        if value and (choices is None or value in choices):
+        if value and callable(choices) and not choices(value):
+            abort(400, description=f"A {name} in this address is not a Recrubo id (letters, digits and dashes).")
+        if value and (choices is None or callable(choices) or value in choices):
             values[name] = value
     sort = request.args.get("sort", "")
     return ListQuery(values, sort if sort in sorts else next(iter(sorts)), page_number())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import DateTime, Integer, String, Text, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +14,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from dashboard.db.base import Base, session_scope
 
 APPLIED, DUPLICATE, STALE = "applied", "duplicate", "stale"
+# FUTURE: updatedAt ahead of our clock, never applied; FAILED: applied, but the publisher gave up on it.
+FUTURE, FAILED = "future", "failed"
+VERDICTS = (APPLIED, DUPLICATE, STALE, FUTURE, FAILED)
+# How far ahead of this clock an updatedAt may be (clocks drift); further ahead, it would win newest-wins forever.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+PUBLISH_ATTEMPTS = 3
 
 
 def utcnow() -> datetime:
@@ -42,6 +48,8 @@ class Event(Base):
     published_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True, index=True)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     sockets: Mapped[int] = mapped_column(Integer, default=0)
+    # Failed publishing attempts so far; at PUBLISH_ATTEMPTS the event is marked FAILED with the last error.
+    publish_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def document(self) -> dict:
@@ -115,6 +123,9 @@ def _verdict(session, delivery: Delivery, digest: str) -> tuple[str, str | None]
         Event.event == delivery.event, Event.content_hash == digest).limit(1))
     if twin is not None:
         return DUPLICATE, f"same content as event {twin}"
+    if delivery.updated_at is not None and delivery.updated_at > utcnow() + FUTURE_TOLERANCE:
+        return FUTURE, (f"updatedAt {delivery.updated_at.isoformat()} is more than "
+                        f"{FUTURE_TOLERANCE.seconds // 60} minutes ahead of this server's clock")
     if delivery.updated_at is not None:
         newest = session.scalar(select(func.max(Event.updated_at)).where(
             Event.resource_type == delivery.resource_type, Event.resource_id == delivery.resource_id,
@@ -168,6 +179,23 @@ def claim_unpublished(older_than_seconds: float, limit: int = 50) -> list[Event]
         if won:
             claimed.append(candidate)
     return claimed
+
+
+def publish_failed(event_id: str, error: str) -> bool:
+    """Count a failed attempt to publish an event; at PUBLISH_ATTEMPTS mark it FAILED with `error` (one line) so
+    it is never tried again. True when it was marked failed."""
+    reason = " ".join(error.split())[:300] or "unknown error"
+    with session_scope() as session:
+        event = session.get(Event, event_id)
+        if event is None or event.verdict != APPLIED:
+            return False
+        event.publish_attempts += 1
+        if event.publish_attempts < PUBLISH_ATTEMPTS:
+            event.claimed_at = None  # recovery tries it again
+            return False
+        event.verdict, event.published_at = FAILED, utcnow()
+        event.reason = f"not published after {event.publish_attempts} attempts: {reason}"[:300]
+    return True
 
 
 def add_sockets(reached: dict[str, int]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -14,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from dashboard.db import users
 from dashboard.embeds.components import COMPONENTS, default_settings
 from dashboard.recrubo.client import RecruboError, client
+from dashboard.recrubo.ids import is_id
 
 log = logging.getLogger(__name__)
 bp = Blueprint("embeds", __name__, url_prefix="/embeds")
@@ -133,7 +133,6 @@ def show(slug: str) -> ResponseReturnValue:
 
 # The one setting a page may preset when it opens a component in place (reference §9.5–9.7).
 PRESETS = {"inbox": "conversationId", "bot-studio": "activeFlowId", "generate-flow": "vacancyId"}
-ID = re.compile(r"^[0-9A-Za-z-]{1,64}$")
 
 
 @bp.get("/<slug>/frame")
@@ -144,11 +143,11 @@ def frame(slug: str) -> ResponseReturnValue:
     preset = PRESETS.get(slug)
     value = request.args.get(preset or "", "")
     thread = request.args.get("thread", "")
-    if slug == "inbox" and ID.match(thread):
+    if slug == "inbox" and is_id(thread):
         # The Inbox opens conversations; a thread page knows its thread, the API knows the conversation.
         found = client().list("conversations", filters={"messageThreadId": thread}, size=1).items
         value = found[0].id if found else ""
-    if preset and ID.match(value):
+    if preset and is_id(value):
         settings[preset] = value
     return render_template("embeds/_frame.html", component=component, slug=slug, token=token_for_current_user(),
                            settings=settings, src=component_url(slug), origin=component_origin(),

@@ -24,7 +24,7 @@ PICKER_SIZE = 15
 
 def query() -> lists.ListQuery:
     """The runs list state from the URL."""
-    return lists.parse({"status": STATUSES, "flow": None, "thread": None}, SORTS)
+    return lists.parse({"status": STATUSES, "flow": lists.ID, "thread": lists.ID}, SORTS)
 
 
 def flow_choices() -> dict[str, str]:
@@ -43,14 +43,14 @@ def index() -> ResponseReturnValue:
     attach_runs(client(), page.items)
     # The filter form is only rendered on a full page, so only then are the flows fetched for it.
     flows = {} if htmx.is_partial() else flow_choices()
-    thread = client().get(f"message-threads/{state.get('thread')}") if state.get("thread") and flows else None
+    thread = client().get("message-threads", state.get("thread")) if state.get("thread") and flows else None
     return htmx.render("flow_runs/index.html", "flow_runs/_list.html", page=page, query=state, sorts=SORTS,
                        statuses=STATUSES, flows=flows, thread=thread)
 
 
 def load_run(run_id: str) -> Resource:
     """One run with its flow and thread."""
-    return attach_runs(client(), [client().get(f"flow-runs/{run_id}", include=RELATED)])[0]
+    return attach_runs(client(), [client().get("flow-runs", run_id, include=RELATED)])[0]
 
 
 def load_timeline(run: Resource) -> list[timeline.Entry]:
@@ -87,7 +87,7 @@ def timeline_fragment(run_id: str) -> ResponseReturnValue:
 def cancel(run_id: str) -> ResponseReturnValue:
     """Cancel a queued or running run and answer with its updated status block."""
     api = client()
-    api.update(f"flow-runs/{run_id}", "flowRuns", run_id, {"status": "cancelled"})
+    api.update("flow-runs", "flowRuns", run_id, {"status": "cancelled"})
     if not htmx.is_partial():
         return redirect(url_for(".show", run_id=run_id))
     return render_template("flow_runs/_detail.html", run=load_run(run_id))
@@ -120,15 +120,15 @@ def form_context(plan: launch.Launch, errors: dict[str, str] | None = None) -> d
 @bp.get("/new")
 def new() -> ResponseReturnValue:
     """The launch form, with a flow or threads already picked when the URL names them."""
-    plan = launch.Launch(flow_id=request.args.get("flowId", ""),
-                         thread_ids=request.args.getlist("messageThreadId")[:launch.MAX_THREADS])
+    plan = launch.Launch(flow_id=next(iter(lists.id_args("flowId", 1)), ""),
+                         thread_ids=lists.id_args("messageThreadId", launch.MAX_THREADS))
     return render_template("flow_runs/new.html", **form_context(plan))
 
 
 @bp.get("/new/threads")
 def thread_picker() -> ResponseReturnValue:
     """The launch form's thread choices for a search, keeping the threads already ticked."""
-    chosen = request.args.getlist("messageThreadId")[:launch.MAX_THREADS]
+    chosen = lists.id_args("messageThreadId", launch.MAX_THREADS)
     search = request.args.get("threadSearch", "")[:100]
     return render_template("flow_runs/_thread_picker.html", threads=picker_threads(search, chosen),
                            launch=launch.Launch(thread_ids=chosen), errors={}, search=search)
@@ -154,7 +154,7 @@ def create() -> ResponseReturnValue:
 @bp.get("/launched")
 def launched() -> ResponseReturnValue:
     """The runs of one launch with their current status (polled while any is active)."""
-    ids = request.args.getlist("id")[:launch.MAX_THREADS + 1]
+    ids = lists.id_args("id", launch.MAX_THREADS + 1)
     if not ids:
         abort(404)
     return htmx.render("flow_runs/launched.html", "flow_runs/_launched.html", runs=load_runs(ids))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from werkzeug.datastructures import MultiDict
 
 from dashboard.recrubo.client import RecruboClient, RecruboError, Resource
+from dashboard.recrubo.ids import is_id
 from dashboard.recrubo.relations import related_id
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ def check(launch: Launch, api: RecruboClient) -> None:
     errors: dict[str, str] = {}
     if not launch.flow_id:
         errors["flowId"] = "Pick the flow to run."
-    elif api.find("flows", launch.flow_id) is None:
+    elif not is_id(launch.flow_id) or api.find("flows", launch.flow_id) is None:
         errors["flowId"] = "That flow no longer exists; pick another."
     if not launch.thread_ids and not launch.wants_new_thread:
         errors["messageThreadId"] = "Pick at least one thread, or add a new candidate below."
@@ -98,6 +99,8 @@ def check(launch: Launch, api: RecruboClient) -> None:
 def _thread_errors(launch: Launch, api: RecruboClient) -> dict[str, str]:
     if not launch.thread_ids:
         return {}
+    if not all(is_id(thread_id) for thread_id in launch.thread_ids):
+        return {"messageThreadId": "One of the picked threads is not a Recrubo id; reload and pick again."}
     existing = {thread.id for thread in api.list("message-threads", filters={"id": list(launch.thread_ids)},
                                                  size=len(launch.thread_ids)).items}
     if any(thread_id not in existing for thread_id in launch.thread_ids):
@@ -126,7 +129,7 @@ def _new_thread_errors(launch: Launch, api: RecruboClient) -> dict[str, str]:
 
 
 def _template_error(launch: Launch, api: RecruboClient) -> tuple[str, str] | None:
-    template = api.find("messageTemplates", launch.template_id)
+    template = api.find("messageTemplates", launch.template_id) if is_id(launch.template_id) else None
     if template is None:
         return "templateId", "That template no longer exists; pick another."
     wanted = placeholders(template)
@@ -195,9 +198,9 @@ def undo(made: list[tuple[str, str]], api: RecruboClient) -> None:
     """Delete what a failed launch created, newest first; a failed delete is logged, not raised."""
     for path, resource_id in reversed(made):
         try:
-            api.delete(f"{path}/{resource_id}")
+            api.delete(path, resource_id)
         except RecruboError as error:
-            log.error("could not undo %s/%s after a failed launch: %s", path, resource_id, error.message)
+            log.error("could not undo %s/%r after a failed launch: %s", path, resource_id, error.message)
 
 
 def _form_field(attribute: str) -> str:

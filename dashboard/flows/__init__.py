@@ -63,7 +63,7 @@ def index() -> ResponseReturnValue:
 def load(flow_id: str) -> tuple[Resource, list[Resource]]:
     """A flow and its steps, each with its actions and links (read with documented includes and filters only)."""
     api = client()
-    flow = api.get(f"flows/{flow_id}")
+    flow = api.get("flows", flow_id)
     nodes = list(api.iterate("nodes", filters={"flowId": flow_id}, include="nodeActions"))
     links: dict[str, list[Resource]] = {node.id: [] for node in nodes}
     ids = list(links)

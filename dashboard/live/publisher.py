@@ -126,16 +126,31 @@ class Publisher:
             except queue.Empty:
                 self._recover()
                 continue
-            try:
-                self.publish_now(event_id)
-            except Exception:  # one bad event must not stop the pushes of every later one
-                log.exception("publishing event %s failed; it is retried by recovery", event_id)
+            self.attempt(event_id)
+
+    def attempt(self, event_id: str) -> bool:
+        """Publish one event, counting a failure; after `events.PUBLISH_ATTEMPTS` failures it is marked failed and
+        never retried (recovery retries it until then). True when it was published."""
+        try:
+            self.publish_now(event_id)
+            return True
+        except Exception as error:  # one bad event must not stop the pushes of every later one
+            log.exception("publishing event %r failed", event_id)
+            reason = f"{type(error).__name__}: {error}"
+        try:
+            with self.app.app_context():
+                if events.publish_failed(event_id, reason):
+                    log.error("event %r marked failed after %s attempts: %r", event_id, events.PUBLISH_ATTEMPTS,
+                              reason)
+        except Exception:
+            log.exception("recording the failed publish of event %r failed; recovery tries it again", event_id)
+        return False
 
     def _recover(self) -> None:
         try:
             with self.app.app_context():
                 for event in events.claim_unpublished(RECOVER_AFTER_SECONDS):
-                    log.info("publishing event %s left unpublished", event.id)
+                    log.info("publishing event %r left unpublished", event.id)
                     self.pending.put(event.id)
         except Exception:
             log.exception("recovering unpublished events failed")

@@ -14,6 +14,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from dashboard.recrubo.compat import Compatibility
+from dashboard.recrubo.ids import InvalidId, is_id, require_id, segment
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/vnd.api+json"
@@ -26,6 +27,8 @@ PATHS = {"organizations": "organizations", "users": "users", "candidates": "cand
          "messageTemplates": "message-templates", "flows": "flows", "nodes": "nodes", "nodeActions": "node-actions",
          "nodeTransitions": "node-transitions", "flowRuns": "flow-runs", "flowGenerations": "flow-generations",
          "vacancies": "vacancy", "vacancyAnalyses": "vacancy-analyses", "webhooks": "webhooks"}
+# The only paths the client builds: a collection, or a collection and an id (checked, then escaped).
+COLLECTIONS = frozenset(PATHS.values()) | {"embed/authenticate"}
 
 
 class Resource(dict):
@@ -67,10 +70,8 @@ class RecruboError(Exception):
     def __init__(self, message: str, status: int | None = None, errors: list | None = None,
                  kind: str = "error") -> None:
         super().__init__(message)
-        self.message = message
-        self.status = status
-        self.errors = errors or []
-        self.kind = kind  # unreachable | rejected | not_found | invalid | error
+        self.message, self.status, self.errors = message, status, errors or []
+        self.kind = kind  # unreachable | rejected | not_found | invalid | bad_id | error
 
     def field_errors(self) -> dict[str, str]:
         """Validation messages keyed by the attribute their `source.pointer` names."""
@@ -91,8 +92,7 @@ class RecruboClient:
     """A pooled, authenticated session on one Recrubo API base URL."""
 
     def __init__(self, base_url: str, api_key: str, timeout: tuple[float, float] = TIMEOUT) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
+        self.base_url, self.timeout = base_url.rstrip("/"), timeout
         # What this API showed it supports (includes probed, fallbacks taken), for the settings page.
         self.compat = Compatibility(self.base_url)
         self.http = requests.Session()
@@ -101,18 +101,18 @@ class RecruboClient:
         retries = Retry(total=2, connect=2, read=1, backoff_factor=0.2, allowed_methods={"GET", "HEAD"},
                         status_forcelist=(502, 503, 504), raise_on_status=False)
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=retries)
-        self.http.mount("http://", adapter)
-        self.http.mount("https://", adapter)
+        for scheme in ("http://", "https://"):
+            self.http.mount(scheme, adapter)
 
-    def get(self, path: str, include: str | None = None) -> Resource:
-        """One resource, with the named relationships resolved from `included`."""
-        document = self._read(path, {}, include)
+    def get(self, collection: str, id_: str, include: str | None = None) -> Resource:
+        """One resource of a collection (`flow-runs`) by id, with the named relationships resolved from `included`."""
+        document = self._read(collection, id_, {}, include)
         return _resource(document["data"], _index(document))
 
     def find(self, type_: str, id_: str, include: str | None = None) -> Resource | None:
         """One resource of a type by id, or None when the API has no such resource (404)."""
         try:
-            return self.get(f"{PATHS[type_]}/{id_}", include)
+            return self.get(PATHS[type_], id_, include)
         except RecruboError as error:
             if error.kind == "not_found":
                 return None
@@ -125,7 +125,7 @@ class RecruboClient:
         for name, value in (filters or {}).items():
             if value not in (None, ""):
                 params[f"filter[{name}]"] = ",".join(value) if isinstance(value, (list, tuple)) else value
-        document = self._read(path, params, include)
+        document = self._read(path, None, params, include)
         index = _index(document)
         return Page([_resource(item, index) for item in document.get("data") or []], document.get("meta") or {})
 
@@ -140,9 +140,9 @@ class RecruboClient:
                 return
             number += 1
 
-    def _read(self, path: str, params: dict[str, Any], include: str | None) -> dict:
+    def _read(self, collection: str, id_: str | None, params: dict[str, Any], include: str | None) -> dict:
         """GET with the includes this API is known (or documented) to accept; a 400 for them, without."""
-        collection = path.strip("/").split("/", 1)[0]
+        path = resource_path(collection, id_)
         names = [name for name in (include or "").split(",") if name and self._may_include(collection, name, path)]
         if not names:
             return self._request("GET", path, params=params or None)
@@ -175,19 +175,18 @@ class RecruboClient:
                relationships: Mapping[str, Any] | None = None) -> Resource:
         """POST a new resource and return it as created."""
         data: dict[str, Any] = {"type": type_, "attributes": dict(attributes)}
-        if relationships:
-            data["relationships"] = dict(relationships)
+        data.update({"relationships": dict(relationships)} if relationships else {})
         return _resource(self._request("POST", path, json={"data": data})["data"], {})
 
-    def update(self, path: str, type_: str, id_: str, attributes: Mapping[str, Any]) -> Resource | None:
-        """PATCH a resource; None when the API answers 204."""
-        document = self._request("PATCH", path, json={"data": {"type": type_, "id": id_,
-                                                              "attributes": dict(attributes)}})
+    def update(self, collection: str, type_: str, id_: str, attributes: Mapping[str, Any]) -> Resource | None:
+        """PATCH a resource of a collection by id; None when the API answers 204."""
+        data = {"type": type_, "id": id_, "attributes": dict(attributes)}
+        document = self._request("PATCH", resource_path(collection, id_), json={"data": data})
         return _resource(document["data"], {}) if document.get("data") else None
 
-    def delete(self, path: str) -> None:
-        """DELETE a resource."""
-        self._request("DELETE", path)
+    def delete(self, collection: str, id_: str) -> None:
+        """DELETE a resource of a collection by id."""
+        self._request("DELETE", resource_path(collection, id_))
 
     def ping(self) -> None:
         """Raise RecruboError unless the API answers an authenticated request within seconds."""
@@ -199,19 +198,17 @@ class RecruboClient:
 
     def _request(self, method: str, path: str, params: Mapping | None = None, json: Any = None,
                  timeout: tuple[float, float] | None = None) -> dict:
-        url = f"{self.base_url}/{path.lstrip('/')}"
+        url = f"{self.base_url}/{path if path in COLLECTIONS else resource_path(*path.split('/', 1))}"
         headers = {"Content-Type": MEDIA_TYPE} if json is not None else None
         try:
             response = self.http.request(method, url, params=params, json=json, headers=headers,
                                          timeout=timeout or self.timeout, allow_redirects=False)
-        except requests.Timeout as error:
-            log.warning("recrubo %s %s timed out: %s", method, path, error)
-            raise RecruboError("The Recrubo API did not answer in time. Please try again in a moment.",
-                               kind="unreachable") from None
         except requests.RequestException as error:
-            log.warning("recrubo %s %s unreachable: %s", method, path, error)
-            raise RecruboError("The Recrubo API can't be reached right now. Your data is safe; "
-                               "please try again in a moment.", kind="unreachable") from None
+            late = isinstance(error, requests.Timeout)
+            log.warning("recrubo %s %s %s: %s", method, path, "timed out" if late else "unreachable", error)
+            raise RecruboError("The Recrubo API did not answer in time. Please try again in a moment." if late else
+                               "The Recrubo API can't be reached right now. Your data is safe; please try again in "
+                               "a moment.", kind="unreachable") from None
         if response.status_code == 204:
             return {}
         try:
@@ -224,10 +221,22 @@ class RecruboClient:
         return document
 
 
+def resource_path(collection: str, id_: str | None = None) -> str:
+    """The API path of a collection, or of one resource in it: the id checked against the reference's shape and
+    escaped as one path segment, so an id from a URL or a webhook can never point the API key elsewhere."""
+    if collection not in COLLECTIONS:
+        raise ValueError(f"not a Recrubo collection: {collection!r}")
+    try:
+        return collection if id_ is None else f"{collection}/{segment(require_id(id_))}"
+    except InvalidId:
+        raise RecruboError("That address names an item by something that is not a Recrubo id (ids are letters, "
+                           "digits and dashes).", 400, kind="bad_id") from None
+
+
 def _error(method: str, path: str, status: int, document: Any) -> RecruboError:
     errors = document.get("errors", []) if isinstance(document, dict) else []
     details = "; ".join(_detail_text(error) for error in errors if isinstance(error, dict))
-    log.warning("recrubo %s %s answered %s: %s", method, path, status, details or "no error body")
+    log.warning("recrubo %s %s answered %s: %r", method, path, status, details or "no error body")
     if status in (401, 403):
         return RecruboError("Recrubo refused the dashboard's API key. An administrator needs to check "
                             "RECRUBO_API_KEY.", status, errors, "rejected")
@@ -265,25 +274,27 @@ def _index(document: Mapping) -> dict[tuple[str, str], Mapping]:
 
 def _resource(data: Mapping, included: Mapping[tuple[str, str], Mapping], depth: int = 0) -> Resource:
     resource = Resource(data.get("attributes") or {})
-    resource["id"], resource["type"] = data.get("id"), data.get("type")
-    relationships = data.get("relationships")
-    if isinstance(relationships, Mapping):
-        resource.relationships = relationships
+    resource["id"], resource["type"] = _checked_id(data.get("id")), data.get("type")
+    if isinstance(data.get("relationships"), Mapping):
+        resource.relationships = data["relationships"]
     for name, relationship in resource.relationships.items():
         if name in resource or not isinstance(relationship, Mapping) or "data" not in relationship:
             continue  # attributes win; links-only relationships stay unresolved
         linkage = relationship["data"]
-        if isinstance(linkage, list):
-            resource[name] = [_linked(item, included, depth) for item in linkage]
-        elif isinstance(linkage, Mapping):
-            resource[name] = _linked(linkage, included, depth)
-        else:
-            resource[name] = None
+        resource[name] = [_linked(item, included, depth) for item in linkage] if isinstance(linkage, list) else \
+            _linked(linkage, included, depth) if isinstance(linkage, Mapping) else None
     return resource
 
 
 def _linked(linkage: Mapping, included: Mapping, depth: int) -> Resource:
     target = included.get((linkage.get("type"), linkage.get("id")))
     if target is None or depth >= 2:  # depth bound: included resources may point back at each other
-        return Resource(id=linkage.get("id"), type=linkage.get("type"))
+        return Resource(id=_checked_id(linkage.get("id")), type=linkage.get("type"))
     return _resource(target, included, depth + 1)
+
+
+def _checked_id(value: Any) -> Any:
+    # An id goes into paths, element ids, selectors and channels: one of another shape is not read at all.
+    if value is not None and not is_id(value):
+        raise RecruboError("The Recrubo API sent an item whose id is not a Recrubo id.", kind="error")
+    return value

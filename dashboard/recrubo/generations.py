@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from werkzeug.datastructures import MultiDict
 
 from dashboard.recrubo.client import RecruboClient, RecruboError, Resource
+from dashboard.recrubo.ids import is_id
 
 log = logging.getLogger(__name__)
 FLOW_TYPE = "vacancy_application_flow"
@@ -67,7 +68,7 @@ def check(generation: Generation, api: RecruboClient) -> None:
     if generation.source == "existing":
         if not generation.vacancy_id:
             errors["vacancyId"] = "Pick the vacancy to build the flow from."
-        elif api.find("vacancies", generation.vacancy_id) is None:
+        elif not is_id(generation.vacancy_id) or api.find("vacancies", generation.vacancy_id) is None:
             errors["vacancyId"] = "That vacancy no longer exists; pick another."
     elif generation.source == "text":
         if not generation.vacancy_title:
@@ -117,9 +118,9 @@ def start(generation: Generation, api: RecruboClient) -> Resource:
     except RecruboError as error:
         if created is not None:
             try:
-                api.delete(f"vacancy/{created.id}")
+                api.delete("vacancy", created.id)
             except RecruboError as undo_error:
-                log.error("could not remove vacancy %s after a refused generation: %s", created.id,
+                log.error("could not remove vacancy %r after a refused generation: %s", created.id,
                           undo_error.message)
         fields = {FORM_FIELDS.get(name, "form"): message for name, message in error.field_errors().items()}
         raise Rejected(fields or {"form": error.message}) from error

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from dashboard.recrubo.client import PATHS, RecruboClient, Resource
+from dashboard.recrubo.ids import is_id
 
 # Ids per `filter[id]` request: a page of 25 rows in one request, short enough for any URL limit.
 BATCH = 50
@@ -22,7 +23,13 @@ def relationship(resource: Mapping[str, Any], name: str) -> Mapping[str, Any] | 
 
 
 def related_id(resource: Mapping[str, Any], name: str) -> str | None:
-    """A to-one relationship's id: its `data.id`, else the id ending a to-one `links.related`, else `<name>Id`."""
+    """A to-one relationship's id: its `data.id`, else the id ending a to-one `links.related`, else `<name>Id`;
+    None when the one found is not shaped like a Recrubo id (it would end up in paths, selectors and channels)."""
+    found = _related_id(resource, name)
+    return found if is_id(found) else None
+
+
+def _related_id(resource: Mapping[str, Any], name: str) -> str | None:
     raw = relationship(resource, name) or {}
     data = raw.get("data")
     if isinstance(data, Mapping) and data.get("id"):

@@ -40,7 +40,7 @@ def configure(api: RecruboClient, url: str, secret: str) -> list[str]:
     organization = organizations[0]
     if organization.get("webhookUrl") != url or organization.get("webhookSecret") != secret:
         # The API wants both together (reference §5.1).
-        api.update(f"organizations/{organization.id}", "organizations", organization.id,
+        api.update("organizations", "organizations", organization.id,
                    {"webhookUrl": url, "webhookSecret": secret})
         changes.append(f"organization {organization.id}: webhookUrl set to {url}")
     existing = {(hook.get("resource"), hook.get("event"), _fields(hook.get("fields")))

@@ -80,7 +80,7 @@ def test_two_browsers_see_a_new_run_appear_and_finish_without_reload(page: Page,
         expect(row.locator(".status")).to_have_class(re.compile(r"\bstatus-finished\b"), timeout=30000)
         assert tab.evaluate("window.loadedOnce") is True
         assert tab.locator(f"#flow-run-{run}").count() == 1
-    assert api.get(f"flow-runs/{run}").status == "finished"
+    assert api.get("flow-runs", run).status == "finished"
     expect(page.locator("#live-announcer")).to_have_text(f"Flow run {run[:8]} finished.")
     second_browser.close()
 
@@ -156,7 +156,7 @@ def test_home_counters_follow_the_api(page: Page, live_server):
     open_live(page, f"{live_server.url}/")
     api = sandbox_api(live_server)
     run = launch_run(api, runnable_flow(api))
-    wait_until(lambda: api.get(f"flow-runs/{run}").status in TERMINAL, 30, "the run ended", every=0.2)
+    wait_until(lambda: api.get("flow-runs", run).status in TERMINAL, 30, "the run ended", every=0.2)
 
     # Exactly the API's numbers, whatever else the sandbox does meanwhile (polled, never timed).
     def counters_match() -> bool:

@@ -46,7 +46,7 @@ def test_filter_threads_open_one_launch_a_run_and_watch_it(recruiter_page: Page,
     page.click("#launch-submit")
     expect(page.locator("#launched-title")).to_have_text("1 run launched")
     runs = api.list("flow-runs", filters={"messageThreadId": thread.id}).items
-    assert len(runs) == 1 and api.get(f"flows/{runs[0].flowId}").name == "Quick screening"
+    assert len(runs) == 1 and api.get("flows", runs[0].flowId).name == "Quick screening"
     page.click(f"#flow-run-{runs[0].id} td:first-child a")
     expect(page).to_have_url(f"{live_server.url}/flow-runs/{runs[0].id}")
     # The simulated candidate answers; the status block refreshes itself until the run ends.

@@ -25,7 +25,7 @@ def test_flow_page_draws_every_step_and_link_and_offers_a_run(recruiter, api):
 def test_thread_page_shows_the_conversation_the_candidate_and_the_runs(recruiter, api):
     run = api.list("flow-runs", filters={"status": "finished"}, sort="-createdAt", size=1).items[0]
     # Read as the reference documents it: the thread's `candidate` relationship, not an undocumented include.
-    thread = api.get(f"message-threads/{run.messageThreadId}")
+    thread = api.get("message-threads", run.messageThreadId)
     candidate = api.find("candidates", related_id(thread, "candidate"))
     messages = api.list("messages", filters={"messageThreadId": thread.id}, sort="-createdAt", size=100).items
     html = recruiter.get(f"/message-threads/{thread.id}").get_data(as_text=True)

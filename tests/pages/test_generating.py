@@ -31,16 +31,16 @@ def test_generating_from_a_pasted_vacancy_creates_the_vacancy_then_the_generatio
                     useEmojis="on", flowName="Order picker night")
     assert response.status_code == 201
     generation_id = response.headers["HX-Redirect"].rsplit("/", 1)[-1]
-    generation = api.get(f"flow-generations/{generation_id}")
+    generation = api.get("flow-generations", generation_id)
     parameters = generation.parameters
-    vacancy = api.get(f"vacancy/{parameters['vacancyId']}")
+    vacancy = api.get("vacancy", parameters["vacancyId"])
     assert (vacancy.title, vacancy.description) == ("Order picker Tilburg", VACANCY)
     assert [item["value"] for item in parameters["knockoutRequirements"]] == ["Forklift certificate",
                                                                               "Speaks Dutch or English"]
     assert [item["value"] for item in parameters["requiredFields"]] == ["name", "phone"]
     assert (parameters["language"], parameters["useEmojis"], parameters["flowName"]) == ("nl", True,
                                                                                          "Order picker night")
-    finished = wait_until(lambda: (g := api.get(f"flow-generations/{generation_id}")).status == "finished" and g,
+    finished = wait_until(lambda: (g := api.get("flow-generations", generation_id)).status == "finished" and g,
                           40, "the generation finished", every=0.3)
     page = recruiter.get(f"/flow-generations/{generation_id}").get_data(as_text=True)
     assert f'/flows/{finished.flowId}/graph' in page and "The flow is ready" in page
@@ -51,7 +51,7 @@ def test_generating_from_an_existing_vacancy_passes_its_id(recruiter, api):
     before = api.list("vacancy", size=1).total
     response = post(recruiter, "/flow-generations", source="existing", vacancyId=vacancy.id, language="en")
     assert response.status_code == 201
-    generation = api.get(f"flow-generations/{response.headers['HX-Redirect'].rsplit('/', 1)[-1]}")
+    generation = api.get("flow-generations", response.headers["HX-Redirect"].rsplit("/", 1)[-1])
     assert generation.parameters["vacancyId"] == vacancy.id
     assert api.list("vacancy", size=1).total == before
 
@@ -80,8 +80,8 @@ def test_analysing_a_vacancy_suggests_requirements(recruiter, api):
     assert response.status_code == 201
     html = response.get_data(as_text=True)
     analysis_id = html.split('id="vacancy-analysis-', 1)[1].split('"', 1)[0]
-    assert api.get(f"vacancy-analyses/{analysis_id}").inputText == VACANCY
-    wait_until(lambda: api.get(f"vacancy-analyses/{analysis_id}").get("analyzeResult"), 40, "the analysis has a result",
+    assert api.get("vacancy-analyses", analysis_id).inputText == VACANCY
+    wait_until(lambda: api.get("vacancy-analyses", analysis_id).get("analyzeResult"), 40, "the analysis has a result",
                every=0.3)
     block = recruiter.get(f"/vacancy-analyses/{analysis_id}", headers=PARTIAL).get_data(as_text=True)
     assert 'id="use-analysis"' in block and "Hard skills" in block

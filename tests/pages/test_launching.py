@@ -37,7 +37,7 @@ def flow(api):
 def paused_thread(api) -> Resource:
     """A thread whose chatbot is paused, so a run on it stays queued."""
     thread = make_thread(api, unique("Paused").replace(" ", ""))
-    api.update(f"message-threads/{thread.id}", "messageThreads", thread.id, {"chatbotPaused": True})
+    api.update("message-threads", "messageThreads", thread.id, {"chatbotPaused": True})
     return thread
 
 
@@ -140,8 +140,8 @@ def test_a_refused_run_undoes_the_thread_and_candidate_made_for_it():
                                    "invalid")
             return Resource(id=f"new-{path}")
 
-        def delete(self, path):
-            calls.append(("delete", path))
+        def delete(self, collection, id_):
+            calls.append(("delete", f"{collection}/{id_}"))
 
     plan = launching.Launch(flow_id="flow", new_channel="whatsapp", new_identifier="31612345678")
     with pytest.raises(launching.LaunchRejected) as rejected:
@@ -158,7 +158,7 @@ def test_cancelling_a_queued_run_cancels_it_in_the_sandbox(recruiter, api, flow)
     assert 'id="cancel-run"' in page
     response = recruiter.post(f"/flow-runs/{run.id}/cancel", data={"csrf_token": csrf_token(page)}, headers=PARTIAL)
     assert response.status_code == 200 and "cancelled" in response.get_data(as_text=True)
-    assert api.get(f"flow-runs/{run.id}").status == "cancelled"
+    assert api.get("flow-runs", run.id).status == "cancelled"
     assert 'id="cancel-run"' not in response.get_data(as_text=True)
 
 
@@ -168,11 +168,11 @@ def test_pausing_and_resuming_the_chatbot_changes_the_thread(recruiter, api):
     token = csrf_token(page)
     paused = recruiter.post(f"/message-threads/{thread.id}/chatbot", data={"csrf_token": token, "paused": "true"},
                             headers=PARTIAL).get_data(as_text=True)
-    assert api.get(f"message-threads/{thread.id}").chatbotPaused is True
+    assert api.get("message-threads", thread.id).chatbotPaused is True
     assert paused.lstrip().startswith(f'<section id="message-thread-{thread.id}"') and "Resume the chatbot" in paused
     recruiter.post(f"/message-threads/{thread.id}/chatbot", data={"csrf_token": token, "paused": "false"},
                    headers=PARTIAL)
-    assert api.get(f"message-threads/{thread.id}").chatbotPaused is False
+    assert api.get("message-threads", thread.id).chatbotPaused is False
 
 
 def test_the_launch_form_picks_threads_by_search_and_keeps_the_ticked_ones(recruiter, api):

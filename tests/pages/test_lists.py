@@ -40,7 +40,7 @@ def test_flows_type_filter_matches_the_flows_origin(recruiter, api, choice, chec
     html = recruiter.get("/flows", query_string={"type": choice}).get_data(as_text=True)
     shown = row_ids(html, "flow")
     assert shown
-    assert all(check(api.get(f"flows/{flow_id}")) for flow_id in shown)
+    assert all(check(api.get("flows", flow_id)) for flow_id in shown)
 
 
 def test_lists_page_through_the_apis_pages_in_the_chosen_order(recruiter, api):
@@ -63,7 +63,7 @@ def test_a_partial_request_gets_the_same_list_without_the_page_around_it(recruit
 def test_threads_channel_filter_shows_only_that_channel(recruiter, api):
     shown = same_rows(recruiter, "/message-threads?channel=facebook-messenger", "message-thread", lambda: api.list(
         "message-threads", filters={"channel": "facebook-messenger"}, sort="-updatedAt").items)
-    assert shown and all(api.get(f"message-threads/{thread_id}").channel == "facebook-messenger"
+    assert shown and all(api.get("message-threads", thread_id).channel == "facebook-messenger"
                          for thread_id in shown)
 
 
