@@ -17,9 +17,8 @@ from hypothesis import strategies as st
 from dashboard import create_app
 from dashboard.db import base, events
 from dashboard.recrubo.ids import RESOURCE_TYPES
-from sandbox.defaults import DEMO_WEBHOOK_SECRET
 from tests.support.payloads import payload
-from tests.support.servers import free_port
+from tests.support.servers import WEBHOOK_SECRET, free_port, remote_api
 
 FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 HOSTILE = settings(FUZZ, max_examples=60)
@@ -51,13 +50,13 @@ def receiver_app(request, tmp_path_factory):
     database = f"sqlite:///{instance / 'dashboard.db'}" if request.param == "sqlite" else \
         request.getfixturevalue("postgres").fresh_database(f"fuzz_{uuid.uuid4().hex[:16]}")
     app = create_app({"INSTANCE_PATH": str(instance), "DATABASE_URL": database,
-                      "RECRUBO_API_URL": f"http://127.0.0.1:{free_port()}/public/v2"})
+                      **remote_api(f"http://127.0.0.1:{free_port()}/public/v2")})
     yield app
     with app.app_context():
         base.engine().dispose()
 
 
-def post(app, body: bytes, secret: str | None = DEMO_WEBHOOK_SECRET):
+def post(app, body: bytes, secret: str | None = WEBHOOK_SECRET):
     headers = {"Content-Type": "application/vnd.api+json"}
     if secret is not None:
         headers["X-Recrubo-Webhook-Secret"] = secret
@@ -114,7 +113,7 @@ def test_a_valid_payload_with_one_part_broken_is_answered_without_a_server_error
 @FUZZ
 @given(secret=st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=60))
 def test_a_wrong_secret_is_refused_and_stores_nothing(receiver_app, secret):
-    if secret == DEMO_WEBHOOK_SECRET:
+    if secret == WEBHOOK_SECRET:
         return
     before = stored(receiver_app)
     response = post(receiver_app, json.dumps(payload()).encode(), secret=secret)
