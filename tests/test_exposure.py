@@ -71,6 +71,18 @@ def test_password_guessing_is_throttled_per_account(laptop):
     assert guess(requests.Session(), laptop.url, "other@example.com", "another right password").status_code == 302
 
 
+def test_guesses_are_counted_across_workers_through_redis(tmp_path: Path, redis_server):
+    server = start_dashboard(tmp_path, REDIS_URL=redis_server.url, WEB_CONCURRENCY="2")
+    try:
+        create_account(server, "shared@example.com", "the right password")
+        # A new connection each time: gunicorn's two workers share the guesses only through Redis.
+        statuses = [guess(requests.Session(), server.url, "shared@example.com", f"guess {n}").status_code
+                    for n in range(11)]
+        assert statuses == [401] * 10 + [429]
+    finally:
+        stop(server.process)
+
+
 def test_a_taken_port_stops_start_up_with_one_line_naming_port(tmp_path: Path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

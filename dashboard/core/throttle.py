@@ -29,9 +29,16 @@ def _address() -> str:
     return "address:" + (request.remote_addr or "unknown")
 
 
+def _storage(redis_url: str | None) -> str:
+    """Flask-Limiter's storage: the shared Redis when there is one (its `limits` names a socket redis+unix)."""
+    if not redis_url:
+        return "memory://"
+    return "redis+" + redis_url if redis_url.startswith("unix://") else redis_url
+
+
 def limit_sign_in(app: Flask, config: Config, endpoint: str) -> Limiter:
     """Wrap the sign-in view `endpoint` in both limits; a breach is a readable 429 with Retry-After."""
-    limiter = Limiter(_address, app=app, storage_uri=config.redis_url or "memory://", headers_enabled=True,
+    limiter = Limiter(_address, app=app, storage_uri=_storage(config.redis_url), headers_enabled=True,
                       strategy="moving-window", key_prefix="recrubo-dashboard-login")
     view = app.view_functions[endpoint]
     for limit, key in ((PER_ACCOUNT, _account), (PER_ADDRESS, _address)):

@@ -11,6 +11,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import Boolean, DateTime, Integer, String, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -51,12 +52,16 @@ def create_user(email: str, password: str, admin: bool = False,
         raise ValueError(f"{email!r} is not an e-mail address")
     if len(password) < 8:
         raise ValueError("the password needs at least 8 characters")
-    with session_scope() as session:
-        if session.scalar(select(User).where(User.email == email)):
-            raise ValueError(f"an account for {email} exists already")
-        user = User(email=email, password_hash=generate_password_hash(password), is_admin=admin,
-                    recrubo_user_id=recrubo_user_id, demo_password=password if demo else None)
-        session.add(user)
+    try:
+        with session_scope() as session:
+            if session.scalar(select(User).where(User.email == email)):
+                raise ValueError(f"an account for {email} exists already")
+            user = User(email=email, password_hash=generate_password_hash(password), is_admin=admin,
+                        recrubo_user_id=recrubo_user_id, demo_password=password if demo else None)
+            session.add(user)
+    except IntegrityError:
+        # Created by another worker between our check and our commit (two workers starting at once).
+        raise ValueError(f"an account for {email} exists already") from None
     return user
 
 
