@@ -22,14 +22,14 @@ bp = Blueprint("live", __name__)
 sock = Sock()
 REPLAY_LIMIT = 500  # a page further behind than this reloads instead of replaying
 MAX_CHANNELS = 30
-CHANNEL = re.compile(r"^[A-Za-z]{1,40}(:[A-Za-z0-9_-]{1,128})?$")
+CHANNEL = re.compile(r"[A-Za-z]{1,40}(:[A-Za-z0-9-]{1,64})?")  # used with fullmatch: no trailing newline
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def watch_channels(value: str | None) -> set[str]:
     """The channels named in a `watch` parameter, or a 400 when it names none or bad ones."""
     channels = {name for name in (value or "").split(",") if name}
-    if not channels or len(channels) > MAX_CHANNELS or not all(CHANNEL.match(name) for name in channels):
+    if not channels or len(channels) > MAX_CHANNELS or not all(CHANNEL.fullmatch(name) for name in channels):
         abort(400)
     return channels
 
