@@ -14,6 +14,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import select
 
 from dashboard import create_app
+from dashboard.config import ConfigError, load
 from dashboard.db import base, model, sync_state
 from dashboard.db.base import session_scope
 from dashboard.db.model import FlowRun, MessageThread
@@ -201,3 +202,30 @@ def test_a_sync_is_skipped_while_another_instance_holds_the_lease(offline_app, s
     assert result.ran and result.errors
     with offline_app.app_context():
         assert sync_state.lease().owner is None and sync_state.lease().failed_at is not None
+
+
+def test_health_phrase_follows_the_sync(offline_app):
+    with offline_app.app_context():
+        assert sync_state.state(60) == "not started"
+        sync_state.start_on("http://api.example/public/v2")
+        with session_scope() as session:
+            sync_state.save_progress(session, "flows", backfill_rows=40, api_total=100,
+                                     last_synced_at=sync_state.utcnow())
+            sync_state.save_progress(session, "nodes", api_total=300)
+        assert sync_state.state(60) == "backfilling 10%"
+        with session_scope() as session:
+            for type_ in model.TABLES:
+                sync_state.save_progress(session, type_, backfill_done=True)
+        sync_state.take_lease("me", 60)
+        sync_state.mark_sync("finished")
+        assert sync_state.state(60) == "ok"
+        finished = sync_state.lease().finished_at
+        sync_state.mark_sync("failed")
+        assert sync_state.state(60) == f"behind since {finished.isoformat(timespec='seconds')}Z"
+
+
+@pytest.mark.parametrize("value", ["0", "soon", "-5"])
+def test_sync_seconds_must_be_a_positive_whole_number(tmp_path, value):
+    assert load({"INSTANCE_PATH": str(tmp_path)}).sync_seconds == 60
+    with pytest.raises(ConfigError, match="SYNC_SECONDS"):
+        load({"INSTANCE_PATH": str(tmp_path), "SYNC_SECONDS": value})

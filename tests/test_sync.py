@@ -4,6 +4,8 @@ progress, and `flask recrubo sync --full` runs against a gunicorn dashboard on t
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 import requests
 from sqlalchemy import delete, insert, select
@@ -147,6 +149,29 @@ def test_re_pointing_the_api_starts_the_model_over(app, api, sandbox_server, tmp
         dispose(moved)
 
 
+def test_two_instances_syncing_at_once_sync_once(app, api, sandbox_server, tmp_path, database_url):
+    other = create_app({"INSTANCE_PATH": str(tmp_path / "other"), "DATABASE_URL": database_url,
+                        **remote_api(f"{sandbox_server.url}/public/v2")})
+    start = threading.Barrier(2)
+    results = []
+
+    def sync(instance) -> None:
+        start.wait()
+        results.append(sync_once(instance))
+
+    try:
+        threads = [threading.Thread(target=sync, args=(instance,)) for instance in (app, other)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        assert sorted(result.ran for result in results) == [False, True], results
+        assert "another process" in next(result.message for result in results if not result.ran)
+        wait_until(lambda: caught_up(other, api), 60, "the model lists what the API lists")
+    finally:
+        dispose(other)
+
+
 def test_a_sync_just_done_is_not_done_again_by_another_worker(app):
     assert sync_once(app).ran
     assert sync_once(app, due_seconds=60).message == "synced recently"
@@ -182,7 +207,10 @@ def test_health_reports_the_read_model_without_failing(app):
 def test_flask_recrubo_sync_full_on_a_gunicorn_dashboard(tmp_path):
     server = start_dashboard(tmp_path)
     try:
-        # The worker backfills by itself; the command waits its turn and then walks every type again.
+        # A fresh start backfills by itself; the command then walks every type again.
+        ready = wait_until(lambda: requests.get(f"{server.url}/healthz", timeout=30).json()["read_model"] == "ok",
+                           60, "the backfill finished by itself")
+        assert ready
         result = run_flask(server, "recrubo", "sync", "--full")
         assert result.returncode == 0, result.stdout + result.stderr
         assert all(f"{type_}: " in result.stdout for type_ in TABLES), result.stdout

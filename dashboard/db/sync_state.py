@@ -91,14 +91,11 @@ def lease() -> SyncLease | None:
         return session.get(SyncLease, LEASE)
 
 
-def mark_sync(started: bool = False, succeeded: bool = False, failed: bool = False) -> None:
-    """Note on the lease row that a whole sync started, succeeded or failed now."""
-    now = utcnow()
-    values = {"started_at": now} if started else {"finished_at": now} if succeeded else {"failed_at": now}
-    if not (started or succeeded or failed):
-        return
+def mark_sync(moment: str) -> None:
+    """Note on the lease row that a whole sync `started`, `finished` (every type synced) or `failed` now."""
+    column = {"started": "started_at", "finished": "finished_at", "failed": "failed_at"}[moment]
     with session_scope() as session:
-        session.execute(update(SyncLease).where(SyncLease.name == LEASE).values(**values))
+        session.execute(update(SyncLease).where(SyncLease.name == LEASE).values({column: utcnow()}))
 
 
 def start_on(base_url: str) -> bool:
@@ -169,12 +166,12 @@ class TypeReport:
     last_error_at: datetime | None
 
 
-def report() -> list[TypeReport]:
-    """Every type's rows, API count, backfill state, watermark and last error, in sync order."""
+def report(count_rows: bool = True) -> list[TypeReport]:
+    """Every type's rows (0 unless `count_rows`), API count, backfill state, watermark and last error."""
     with session_scope() as session:
         found = {row.type: row for row in session.scalars(select(SyncProgress))}
         counts = {type_: session.scalar(select(func.count()).select_from(table).where(~table.deleted)) or 0
-                  for type_, table in TABLES.items()}
+                  for type_, table in TABLES.items()} if count_rows else dict.fromkeys(TABLES, 0)
     reports = []
     for type_ in TABLES:
         row = found.get(type_)
@@ -187,7 +184,7 @@ def report() -> list[TypeReport]:
 
 def state(sync_seconds: int) -> str:
     """One phrase for /healthz: "not started", "backfilling 40%", "ok", or "behind since <time>"."""
-    reports = report()
+    reports = report(count_rows=False)  # /healthz is polled: no table scans
     held = lease()
     if not any(item.last_synced_at or item.backfill_rows for item in reports):
         return "not started"

@@ -100,7 +100,7 @@ class Sync:
             log.info("read model emptied: the API moved to %s; backfilling again", self.api.base_url)
         if full:
             sync_state.restart_backfill()
-        sync_state.mark_sync(started=True)
+        sync_state.mark_sync("started")
         result = Result(True, "synced")
         for type_ in TABLES:
             progress = sync_state.progress(type_)
@@ -113,7 +113,7 @@ class Sync:
                 result.errors[type_] = error.message
                 if error.kind in ("unreachable", "rejected"):
                     break  # every other type would fail the same way
-        sync_state.mark_sync(succeeded=not result.errors, failed=bool(result.errors))
+        sync_state.mark_sync("failed" if result.errors else "finished")
         if result.errors:
             result.message = f"{len(result.errors)} of {len(TABLES)} types failed"
         elif any(result.applied.values()):

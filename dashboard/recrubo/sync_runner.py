@@ -48,7 +48,7 @@ class SyncRunner:
                 self.last = sync_once(self.app, due_seconds=self.seconds)
                 if self.last.errors:
                     with self.app.app_context():
-                        unfinished = not all(item.backfill_done for item in sync_state.report())
+                        unfinished = not all(item.backfill_done for item in sync_state.report(count_rows=False))
                     wait = min(self.seconds, RETRY_SECONDS) if unfinished else self.seconds
             except Exception:  # the next round tries again; one failure must not end the loop
                 log.exception("read model sync failed")
