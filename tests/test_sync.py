@@ -5,10 +5,11 @@ progress, and `flask recrubo sync --full` runs against a gunicorn dashboard on t
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 
 import pytest
 import requests
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select, update
 
 from dashboard import create_app
 from dashboard.db import sync_state, users
@@ -16,7 +17,7 @@ from dashboard.db.base import session_scope
 from dashboard.db.model import TABLES
 from dashboard.recrubo.client import PATHS, RecruboClient
 from dashboard.recrubo.rows import related_ids
-from dashboard.recrubo.sync import sync_once
+from dashboard.recrubo.sync import INCREMENTAL_PAGE, sync_once
 from tests.support.accounts import sign_in
 from tests.support.apps import dispose
 from tests.support.pages import api_for, make_thread, unique
@@ -114,6 +115,22 @@ def test_incremental_sync_reads_changes_no_webhook_reported(app, api):
     assert result.ran and result.applied["candidates"] >= 1, result
     with app.app_context(), session_scope() as session:
         assert session.get(TABLES["candidates"], candidate_id).last_name == new_name
+
+
+def test_incremental_sync_reads_every_page_down_to_the_watermark(app, api):
+    assert sync_once(app).ran
+    messages = TABLES["messages"]
+    with app.app_context(), session_scope() as session:
+        # Every message out of date, and the watermark before all of them: many pages of changes to read.
+        session.execute(update(messages).values(delivery_status="bogus", updated_at=datetime(2000, 1, 1)))
+        sync_state.save_progress(session, "messages", watermark=datetime(2000, 1, 1))
+        total = session.scalar(select(func.count()).select_from(messages))
+    assert total > 2 * INCREMENTAL_PAGE
+    result = sync_once(app)
+    assert result.ran and result.applied["messages"] >= total, result
+    with app.app_context(), session_scope() as session:
+        assert not session.scalar(select(func.count()).select_from(messages)
+                                  .where(messages.delivery_status == "bogus"))
 
 
 def test_a_row_the_api_no_longer_has_is_tombstoned(app, api):

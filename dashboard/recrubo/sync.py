@@ -36,7 +36,8 @@ from dashboard.recrubo.client import PATHS, Page, RecruboClient, RecruboError, R
 from dashboard.recrubo.rows import store
 
 log = logging.getLogger(__name__)
-PAGE_SIZE = 200  # the API's largest page (§3.5)
+PAGE_SIZE = 200  # the API's largest page (§3.5): walks read as few pages as they can
+INCREMENTAL_PAGE = 50  # a sync that finds nothing new reads one small page per type
 LEASE_SECONDS = 120  # renewed after every page: a crashed holder blocks others this long at most
 VERIFY_LIMIT = 100  # rows asked for one by one before a sweep tombstones them
 # A watermark never passes our own clock less this: a row dated in the future (a skewed API clock, or the demo
@@ -141,24 +142,25 @@ class Sync:
         mark, number, applied = progress.watermark, 1, 0
         newest, total = mark, None
         while True:
-            page = self.page(type_, "-updatedAt", number)
+            page = self.page(type_, "-updatedAt", number, INCREMENTAL_PAGE)
             if number == 1:
-                total = page.total
+                total = page.meta.get("total")  # without it there is nothing to compare counts with
                 newest = _later(mark, as_utc(page.items[0].get("updatedAt")) if page.items else None)
             fresh = [item for item in page.items if mark is None or (as_utc(item.get("updatedAt")) or mark) >= mark]
             with session_scope() as session:
                 applied += self.write(session, fresh)
             self.renew()
-            if len(fresh) < len(page.items) or _last(page, number):
+            if len(fresh) < len(page.items) or _last(page, number, INCREMENTAL_PAGE):
                 break
             number += 1
-        if total != sync_state.live_count(type_) and self.page(type_, "-updatedAt", 1, 1).total \
-                != sync_state.live_count(type_):
+        if total is not None and int(total) != sync_state.live_count(type_) \
+                and self.page(type_, "-updatedAt", 1, 1).total != sync_state.live_count(type_):
             log.info("read model: %s counts differ from the API's; walking it in full", type_)
             found, seen = self.walk(type_, 1)
             applied += found + self.sweep(type_, seen, newest)
         with session_scope() as session:
-            save_progress(session, type_, watermark=newest, api_total=total, last_applied=applied,
+            save_progress(session, type_, watermark=newest, last_applied=applied,
+                          api_total=int(total) if total is not None else progress.api_total,
                           last_synced_at=utcnow(), last_error=None)
         return applied
 
@@ -214,9 +216,9 @@ class Sync:
             raise LeaseLost
 
 
-def _last(page: Page, number: int) -> bool:
+def _last(page: Page, number: int, size: int = PAGE_SIZE) -> bool:
     # Page by `meta.maxPage` when the API sends it, else stop at a short page (§3.5).
-    return len(page.items) < PAGE_SIZE or ("maxPage" in page.meta and number >= page.max_page)
+    return len(page.items) < size or ("maxPage" in page.meta and number >= page.max_page)
 
 
 def _later(first: datetime | None, second: datetime | None) -> datetime | None:
