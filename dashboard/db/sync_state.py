@@ -118,7 +118,8 @@ def start_on(base_url: str) -> bool:
 def restart_backfill() -> None:
     """Have the next sync backfill every type again from its first page (`flask recrubo sync --full`)."""
     with session_scope() as session:
-        session.execute(update(SyncProgress).values(backfill_done=False, backfill_pages=0, backfill_rows=0))
+        session.execute(update(SyncProgress).values(backfill_done=False, backfill_pages=0, backfill_rows=0,
+                                                    api_total=None))
 
 
 def progress(type_: str) -> SyncProgress:
@@ -186,7 +187,7 @@ def state(sync_seconds: int) -> str:
     """One phrase for /healthz: "not started", "backfilling 40%", "ok", or "behind since <time>"."""
     reports = report(count_rows=False)  # /healthz is polled: no table scans
     held = lease()
-    if not any(item.last_synced_at or item.backfill_rows for item in reports):
+    if not any(item.last_synced_at or item.backfill_rows or item.api_total is not None for item in reports):
         return "not started"
     if not all(item.backfill_done for item in reports):
         total = sum(item.api_total or 0 for item in reports)

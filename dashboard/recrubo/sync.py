@@ -102,6 +102,7 @@ class Sync:
         if full:
             sync_state.restart_backfill()
         sync_state.mark_sync("started")
+        self.count_ahead()
         result = Result(True, "synced")
         for type_ in TABLES:
             progress = sync_state.progress(type_)
@@ -120,6 +121,19 @@ class Sync:
         elif any(result.applied.values()):
             log.info("read model synced: %s", ", ".join(f"{t} {n}" for t, n in result.applied.items() if n))
         return result
+
+    def count_ahead(self) -> None:
+        """Ask the API how many rows each type still to backfill has, so progress counts against every type."""
+        for type_ in TABLES:
+            progress = sync_state.progress(type_)
+            if progress.backfill_done or progress.api_total is not None:
+                continue
+            try:
+                total = self.page(type_, "-updatedAt", 1, 1).total
+            except RecruboError:
+                return  # the sync itself reports it
+            with session_scope() as session:
+                save_progress(session, type_, api_total=total)
 
     def backfill(self, type_: str, progress: SyncProgress) -> int:
         """Walk a type's list from where the last backfill stopped; a walk from the first page also sweeps."""
