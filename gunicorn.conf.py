@@ -106,7 +106,9 @@ def on_exit(server) -> None:
 
 
 def post_worker_init(worker) -> None:
-    """Start the worker's live publisher; on shutdown, close its websockets with 1012 so pages reconnect."""
+    """Start the worker's live publisher and read-model sync; on shutdown, close its websockets with 1012."""
     from dashboard.live.socket import start_worker
+    from dashboard.recrubo import sync_runner
 
     start_worker(worker)
+    sync_runner.start_worker(worker)

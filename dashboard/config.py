@@ -50,6 +50,7 @@ class Config:
     host: str = "127.0.0.1"
     # The embedded sandbox's partner key: generated, never the public demo value (its routes are off anyway).
     sandbox_partner_key: str = ""
+    sync_seconds: int = 60  # the read model's incremental sync interval (SYNC_SECONDS)
 
     @property
     def embedded_sandbox(self) -> bool:
@@ -100,6 +101,7 @@ def load(environ: Mapping[str, str] | None = None, check_services: bool = True) 
         sandbox_time_scale=_positive_float("SANDBOX_TIME_SCALE", env.get("SANDBOX_TIME_SCALE") or "1"),
         sandbox_strict=_flag("SANDBOX_STRICT", env.get("SANDBOX_STRICT")),
         live_ping_seconds=_integer("LIVE_PING_SECONDS", env.get("LIVE_PING_SECONDS") or "25", 1, 300),
+        sync_seconds=_integer("SYNC_SECONDS", env.get("SYNC_SECONDS") or "60", 1, 86400),
         trusted_proxy_count=_integer("TRUSTED_PROXY_COUNT", env.get("TRUSTED_PROXY_COUNT") or "0", 0, 10),
         public_origin=public_origin,
         trusted_hosts=_trusted_hosts(env.get("TRUSTED_HOSTS"), public_origin),

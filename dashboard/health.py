@@ -7,7 +7,7 @@ import logging
 from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
-from dashboard.db import base
+from dashboard.db import base, sync_state
 from dashboard.recrubo.client import RecruboError
 
 log = logging.getLogger(__name__)
@@ -46,4 +46,6 @@ def healthz() -> ResponseReturnValue:
     status = "failing" if not healthy else "degraded" if degraded else "ok"
     # This worker's open live sockets: with several workers each answers for its own.
     sockets = len(current_app.extensions["live"])
-    return jsonify(status=status, sockets=sockets, **checks), 200 if healthy else 503
+    # The read model being behind is not a dependency failure: reported, never a 503.
+    read_model = _check("read_model", lambda: sync_state.state(current_app.config["RECRUBO"].sync_seconds))
+    return jsonify(status=status, sockets=sockets, read_model=read_model, **checks), 200 if healthy else 503

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from dashboard.config import ConfigError
 from dashboard.core import htmx, security
 from dashboard.core.sessions import admin_required
-from dashboard.db import events
+from dashboard.db import events, sync_state
 
 log = logging.getLogger(__name__)
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -76,3 +76,12 @@ def replay(event_id: str) -> ResponseReturnValue:
         return render_template("settings/_event_row.html", event=events.get(event_id), replayed=pushed,
                                failed=not pushed)
     return redirect(url_for("settings.event_log"))
+
+
+@bp.get("/sync")
+@admin_required
+def sync_progress() -> ResponseReturnValue:
+    """The read model's sync: rows per type, the API's counts, backfill state, last sync and lag."""
+    seconds = current_app.config["RECRUBO"].sync_seconds
+    return render_template("settings/sync.html", types=sync_state.report(), lease=sync_state.lease(),
+                           state=sync_state.state(seconds), sync_seconds=seconds, now=events.utcnow())
