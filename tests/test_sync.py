@@ -110,7 +110,7 @@ def test_incremental_sync_reads_changes_no_webhook_reported(app, api):
         with session_scope() as session:
             assert session.get(TABLES["messageThreads"], thread.id).candidate_id == candidate_id
     new_name = unique("Renamed")
-    api.update(f"candidates/{candidate_id}", "candidates", candidate_id, {"lastName": new_name})
+    api.update("candidates", "candidates", candidate_id, {"lastName": new_name})
     result = sync_once(app)  # the count is unchanged: only the watermark finds this change
     assert result.ran and result.applied["candidates"] >= 1, result
     with app.app_context(), session_scope() as session:
