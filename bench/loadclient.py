@@ -205,6 +205,8 @@ async def serve(conn, spec: dict) -> None:
             break
         if command == "count":
             conn.send(("count", sum(sock.marked for sock in load.sockets)))
+        elif command == "messages":  # websocket messages received (a coalesced one carries several pushes)
+            conn.send(("messages", sum(sock.count for sock in load.sockets)))
         elif command == "drop":
             conn.send(("dropped", load.drop_all()))
         elif command == "stop":
