@@ -165,7 +165,7 @@ def run_dashboard(seconds: float, kind: str, profile: bool, tmpfs: bool = False,
             row = measure(name, server, seconds, kind, clients, tmp / "profile.txt" if profile else None,
                           warm_up_frames)
             if profile and profile_out and (tmp / "profile.txt").exists():
-                shutil.copyfile(tmp / "profile.txt", profile_out)
+                shutil.copyfile(tmp / "profile.txt", profile_out.with_suffix(".tmpfs.txt") if tmpfs else profile_out)
             for client in clients:
                 client.command("stop")
                 client.expect("results", 60)
@@ -210,7 +210,7 @@ def main() -> int:
     for kind in args.kind:
         rows.append(run_dashboard(seconds, kind, args.profile, profile_out=args.profile_out))
     if args.tmpfs:
-        rows.append(run_dashboard(seconds, "rows", args.profile, tmpfs=True))
+        rows.append(run_dashboard(seconds, "rows", args.profile, tmpfs=True, profile_out=args.profile_out))
     print()
     print(table(rows, ["server", "kind", "POSTs", "failed", "accepted/s", "applied", "pushed/socket", "messages/socket",
                        "published/s", "drain s", "CPU ms/webhook", "load"]))

@@ -28,6 +28,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 from common import print_footer, print_header, temporary_folder
 from fill import add_runs, count_runs
 from measure import Profiler, percentile, table, wait_idle
@@ -94,7 +95,8 @@ def measure_size(server, runs: int, repeats: int, budget: float, profile: Path |
               flush=True)
         rows.append({**row, "page": _label(path)})
     if profile is not None:  # where the time of home and the runs list goes at this size
-        profiler = Profiler(server.pids()[-1], profile, 8)
+        worker = psutil.Process(server.process.pid).children()[0].pid  # not the sandbox engine's process below it
+        profiler = Profiler(worker, profile, 8)
         conn, deadline = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_SECONDS), time.monotonic() + 8
         while time.monotonic() < deadline:
             timed(conn, "/", page_headers)
