@@ -44,6 +44,7 @@ class Hub:
         self.lock = threading.Lock()
         self.coalesce_seconds = COALESCE_SECONDS
         self.held: set[Connection] = set()  # sockets with pushes held for the next flush
+        self.flush_at: float | None = None  # when the oldest held push is due (monotonic)
         self.flusher: threading.Thread | None = None
         self.flush_due: threading.Event | None = None  # made with the flusher, in the serving process
         self.broker = (RedisBroker(redis_url, self.deliver, lambda: self.drop_all(SERVICE_RESTART))
@@ -88,6 +89,10 @@ class Hub:
         pushes = message["pushes"]
         reached: set[Connection] | None = set() if len(pushes) > 1 else None  # a socket counts once per event
         count, held, now, window = 0, [], time.monotonic(), self.coalesce_seconds
+        if self.flush_at is not None and now >= self.flush_at:
+            # Due pushes go first, from here: a busy publisher may keep the flusher from running (under gevent
+            # it yields rarely), and a held push must not wait longer than the window for it.
+            self.flush()
         for channel, seq, frame in pushes:
             with self.lock:
                 watching = list(self.watchers.get(channel, ()))
@@ -116,7 +121,7 @@ class Hub:
         """Send every socket's held pushes, each socket's as one message; return how many sockets were written.
         Sockets held the same pushes (every page of a list, say) share one encoded message."""
         with self.lock:
-            held, self.held = self.held, set()
+            held, self.held, self.flush_at = self.held, set(), None
         merged: dict[tuple[int, ...], tuple[int, bytes]] = {}
 
         def merge(frames: list[tuple[int, str, bytes]]) -> tuple[int, bytes]:
@@ -188,6 +193,8 @@ class Hub:
     def _hold(self, connections: list[Connection]) -> None:
         with self.lock:
             self.held.update(connections)
+            if self.flush_at is None:
+                self.flush_at = time.monotonic() + self.coalesce_seconds
             if self.flusher is None or not self.flusher.is_alive():
                 self.flush_due = threading.Event()
                 self.flusher = threading.Thread(target=self._flush_forever, name="live-flusher", daemon=True)
