@@ -99,3 +99,20 @@ def test_a_coalesced_message_keeps_the_order_and_joins_the_announcements():
     assert merged == {"seq": 9, "seqs": [7, 8, 9], "announce": "One. Two.",
                       "content": "".join(json.loads(body(seq, row))["content"] for seq, row in
                                          [(7, "x"), (8, "y"), (9, "x")])}
+
+
+def test_pushes_due_are_flushed_by_the_next_delivery_when_the_flusher_has_not_run(hub, pages, monkeypatch):
+    def hold_without_a_flusher(self, connections):  # a busy publisher: the flusher never gets a turn
+        with self.lock:
+            self.held.update(connections)
+            self.flush_at = self.flush_at or time.monotonic() + self.coalesce_seconds
+
+    monkeypatch.setattr(Hub, "_hold", hold_without_a_flusher)
+    hub.coalesce_seconds = 0.05
+    hub.deliver({"event": "e1", "pushes": [["flowRuns", 1, body(1, "a")]]})
+    hub.deliver({"event": "e2", "pushes": [["flowRuns", 2, body(2, "b")]]})
+    time.sleep(0.1)  # past the held push's due time
+    hub.deliver({"event": "e3", "pushes": [["flowRuns", 3, body(3, "c")]]})
+    for page in pages:
+        assert [frame["seq"] for frame in texts(page, 2)] == [1, 2]  # 2 went out before 3 was handled
+    assert len(hub.held) == 2  # 3 is held: the pages were written to just now
