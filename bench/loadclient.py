@@ -7,7 +7,8 @@ parent's POST times and these receive times compare directly), and hands everyth
 stop. Asyncio, not a thread per socket: 1,000 sockets cost this process a few percent of a core at 10
 pushes a second, so the server, not the load generator, is what gets measured.
 
-Protocols: `plain` (the dashboard's /live and the bare broadcaster: one text frame per push) and
+Protocols: `plain` (the dashboard's /live and the bare broadcaster: one text frame per push, or, from the
+dashboard, one for several pushes due within a few ms, which lists their `seqs`: each counts) and
 `socketio` (Engine.IO 4 over a websocket, as Flask-SocketIO speaks it: open, join, answer pings).
 """
 
@@ -110,10 +111,21 @@ class Load:
             sock.seq = max(sock.seq, int(data[7:data.index(",", 7)]))
         elif self.spec.get("since") and '"reload"' in data:
             sock.reloads += 1
-        if at >= 0:
+        if at < 0:
+            return
+        seqs = data.find('"seqs":[', 0, 40)  # a message the hub coalesced: several pushes, one key each
+        if seqs < 0:
             sock.marked += 1
-        if at >= 0 and self.spec.get("record", True):
-            sock.times.append((data[at + len(MARK):at + len(MARK) + KEY_LENGTH], now))
+            if self.spec.get("record", True):
+                sock.times.append((data[at + len(MARK):at + len(MARK) + KEY_LENGTH], now))
+            return
+        sock.marked += data.count(",", seqs, data.index("]", seqs)) + 1
+        if self.spec.get("record", True):
+            keys: dict[str, None] = {}
+            while at >= 0:
+                keys[data[at + len(MARK):at + len(MARK) + KEY_LENGTH]] = None
+                at = data.find(MARK, at + len(MARK) + KEY_LENGTH)
+            sock.times.extend((key, now) for key in keys)
 
     async def listen(self, sock: Socket) -> None:
         """Read a socket until it closes, reconnecting as hx-ws does when asked to."""
@@ -193,6 +205,8 @@ async def serve(conn, spec: dict) -> None:
             break
         if command == "count":
             conn.send(("count", sum(sock.marked for sock in load.sockets)))
+        elif command == "messages":  # websocket messages received (a coalesced one carries several pushes)
+            conn.send(("messages", sum(sock.count for sock in load.sockets)))
         elif command == "drop":
             conn.send(("dropped", load.drop_all()))
         elif command == "stop":

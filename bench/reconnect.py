@@ -23,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+import requests
 from common import machine, print_footer, print_header, temporary_folder
 from fanout import SOCKETS_PER_CLIENT_PROCESS, post_events
 from loadclient import start_clients
@@ -61,6 +62,7 @@ def main() -> int:
             ready = [client.expect("ready", 180) for client in clients]
             connected = sum(state["connected"] for state in ready)
             target = _poster(server)
+            registered(server, connected)  # a socket's 101 comes before its handler registers it in the hub
             posted = asyncio.run(post_events(target, RATE, 1.0))  # warm-up, and every socket gets a seq
             time.sleep(1.0)
             cpu_start, load_start = cpu_seconds(server.pids()), machine()["load"]
@@ -82,6 +84,19 @@ def main() -> int:
     report(results, posted, drop_at, connected, sockets, cpu, load_start)
     print_footer()
     return 0
+
+
+def registered(server, sockets: int, seconds: float = 60) -> int:
+    """Wait (bounded) until the dashboard's hub holds `sockets` sockets, as /healthz counts them; return the count.
+    Without it the first events reached only the sockets registered so far (the worker is busy at start: the read
+    model's first backfill), which the report counted as missed updates."""
+    deadline, count = time.monotonic() + seconds, 0
+    while time.monotonic() < deadline:
+        count = requests.get(f"{server.url}/healthz", timeout=10).json().get("sockets", 0)
+        if count >= sockets:
+            break
+        time.sleep(0.2)
+    return count
 
 
 def _poster(server) -> Target:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -156,3 +157,24 @@ def test_permessage_deflate_is_never_negotiated(dashboard, session):
     assert head.startswith("http/1.1 101") and "sec-websocket-extensions" not in head
 
 
+
+
+def test_a_burst_reaches_the_page_in_order_and_its_newest_seq_leaves_nothing_to_catch_up(dashboard, session):
+    ws = socket(dashboard, session, "flowRuns")
+    runs = [str(uuid.uuid4()) for _ in range(20)]
+    try:
+        with ThreadPoolExecutor(4) as senders:  # faster than a page repaints: pushes are coalesced
+            list(senders.map(lambda run: deliver(dashboard, payload(run)), runs))
+        received = frames(ws, len(runs))
+        seqs = [seq for frame in received for seq in frame.get("seqs", [frame["seq"]])]
+        assert seqs == sorted(set(seqs)) and all(frame["seq"] == max(frame.get("seqs", [frame["seq"]]))
+                                                 for frame in received)
+        contents = "".join(frame["content"] for frame in received)
+        assert all(f'id="flow-run-{run}"' in contents for run in runs)
+    finally:
+        ws.close()
+    again = socket(dashboard, session, "flowRuns", since=received[-1]["seq"])  # as the page's catch-up URL says
+    try:
+        nothing_more(again, 0.5)
+    finally:
+        again.close()

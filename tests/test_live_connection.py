@@ -17,7 +17,7 @@ from wsproto.frame_protocol import FrameProtocol, Opcode
 from dashboard.live import connection as send_path
 from dashboard.live.connection import QUEUE_LIMIT, Connection, GuardedSocket, ReaderInHandler
 from dashboard.live.frames import close_frame, text_frame
-from tests.support.sockets import loopback_page, served
+from tests.support.sockets import loopback_page, page_reads, served
 
 
 def accepted(ours, page) -> simple_websocket.Server:
@@ -31,23 +31,6 @@ def accepted(ours, page) -> simple_websocket.Server:
         answer += page.recv(1)
     assert answer.startswith(b"HTTP/1.1 101")
     return ws
-
-
-def page_reads(page, count: int) -> list[tuple[Opcode, object]]:
-    """The next `count` whole messages the page receives, parsed as a browser would (and checked: a frame cut
-    into by another would not parse)."""
-    protocol, messages, parts = FrameProtocol(client=True, extensions=[]), [], []
-    while len(messages) < count:
-        data = page.recv(65536)
-        assert data, f"closed after {messages}"
-        protocol.receive_bytes(data)
-        for frame in protocol.received_frames():
-            parts.append(frame.payload)
-            if frame.message_finished:
-                payload = parts[0] if len(parts) == 1 else type(parts[0])().join(parts)
-                messages.append((frame.opcode, payload))
-                parts = []
-    return messages
 
 
 def wait_for(condition, seconds: float = 10) -> None:

@@ -19,14 +19,14 @@ def hub(monkeypatch):
 
 
 def offers_seen(monkeypatch) -> list[tuple[Connection, int]]:
-    """Record every offer the hub makes (which socket, which seq), then let it through."""
-    seen, offer = [], Connection.offer
+    """Record every push the hub makes (which socket, which seq), then let it through."""
+    seen, push = [], Connection.push
 
-    def recording(connection, seq, frame):
+    def recording(connection, seq, *args):
         seen.append((connection, seq))
-        return offer(connection, seq, frame)
+        return push(connection, seq, *args)
 
-    monkeypatch.setattr(Connection, "offer", recording)
+    monkeypatch.setattr(Connection, "push", recording)
     return seen
 
 

@@ -1,24 +1,19 @@
 """One open page's socket, written through one guard; the only module that touches simple-websocket's internals.
 
-The hub writes each frame straight to the socket without waiting; a page that reads slowly gets a bounded queue
-and a writer thread only then. One guard orders every write: `Connection.guard`, a lock held for a few
-non-blocking steps, decides who owns the write side (`writing`: the hub's direct write, a replay, or the writer
-thread), so two writers never interleave bytes into a half-written frame. simple-websocket's own writes too: its
-reader loop answers a ping with a pong and a close with a close, and `Base.close` sends a close, all with
-`self.sock.send(...)`. A Connection puts a `GuardedSocket` in place of `ws.sock` whose `send`/`sendall` hand those
-bytes to the guard: written at once when nobody writes, else queued after the rest of a cut-short frame and ahead
-of waiting pushes. (Answering pings and closes ourselves would mean replacing the reader loop; routing its writes
-keeps it simple-websocket's.) The 101 handshake is written before the Connection exists, when nothing else can.
-
-simple-websocket (1.1.0) internals relied on, checked by tests/test_live_connection.py:
+The hub writes each frame straight to the socket without waiting; pushes due within a few ms of the last write
+are held and sent as one message (`push`, `flush`); a page that reads slowly gets a bounded queue and a writer
+thread only then. One guard orders every write: `Connection.guard`, a lock held for a few non-blocking steps,
+decides who owns the write side (`writing`: the hub's direct write, a replay, or the writer thread), so two writers
+never interleave bytes. simple-websocket's own writes (pongs, close replies, `Base.close`) go through it too: a
+`GuardedSocket` in place of `ws.sock` writes them at once when nobody writes, else after the rest of a cut-short
+frame and ahead of waiting pushes. (The 101 handshake is written before the Connection exists.) Internals of
+simple-websocket (1.1.0) relied on, checked by tests/test_live_connection.py:
 - `thread_class`: the `Server` option; `Base.__init__` calls `thread_class(target=self._thread)`, renames it
   (`.name`) and calls `.start()`. `ReaderInHandler` makes that reader loop run in the socket's handler.
-- `ws.thread`: that object; the handler calls its `run()` (or `join()`s a real thread).
-- `ws.sock`: the TCP socket. `Base._thread` reads it (`recv`) and closes it (`close`) when the page has gone;
-  `Base._handle_events` and `Base.close` write to it (`send`). Replaced by a `GuardedSocket`.
+- `ws.thread`: that object; the handler calls its `run()` (or `join()`s a real thread). `ws.sock`: the TCP socket,
+  which `Base._thread` reads and closes, `Base._handle_events` and `Base.close` write: a `GuardedSocket` instead.
 - `ws.pong_received`: set by `Base._handle_events` when a pong arrives; `Connection.ping` clears it.
-- `ws.input_buffer`: the list `Base._handle_events` appends messages to; replaced by a deque that keeps none
-  (pages send nothing the server needs).
+- `ws.input_buffer`: the list `Base._handle_events` appends messages to; a deque that keeps none instead.
 """
 
 from __future__ import annotations
@@ -28,11 +23,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from socket import SHUT_RDWR
 
+from dashboard.live.descriptors import bookkeeping_lock, nonblocking_descriptor
 from dashboard.live.frames import PING_FRAME, close_frame, is_close
 
+HELD = 2  # `Connection.push`: held for the hub's next flush
 QUEUE_LIMIT = 100  # frames waiting for one socket; beyond it the page is told to reconnect and catch up
 TRY_AGAIN_LATER, SERVICE_RESTART, SESSION_ENDED = 1013, 1012, 1008  # 1008: see Hub.end_revoked_sessions
 CLOSE_REASONS = {TRY_AGAIN_LATER: "catch up", SERVICE_RESTART: "server restart", SESSION_ENDED: "session ended"}
@@ -45,16 +42,16 @@ class Connection:
     """One open page: it costs one greenlet (its handler, running the reader loop); a slow one slows nobody."""
 
     __slots__ = ("channels", "ws", "sock", "fd", "guard", "writing", "partial", "control", "frames", "close_code",
-                 "closed", "gone", "replayed")
+                 "closed", "gone", "replayed", "held", "quiet_until")
 
     def __init__(self, channels: set[str], ws=None, replay: bool = False) -> None:
         self.channels = channels
         self.ws = ws  # the simple-websocket Server; None: frames only queue (nothing to write to)
         self.sock = ws.sock if ws is not None else None  # the real socket, written only by the write side's owner
-        self.fd = _nonblocking_descriptor(self.sock) if ws is not None else None
+        self.fd = nonblocking_descriptor(self.sock) if ws is not None else None
         if ws is not None:
             ws.sock, ws.input_buffer = GuardedSocket(self, self.sock), deque(maxlen=0)
-        self.guard = _bookkeeping_lock()
+        self.guard = bookkeeping_lock()
         # A replay or the writer thread owns the write side. A page that will be sent what it missed queues live
         # frames from the moment it is registered, so none can overtake (or repeat) the replay.
         self.writing = replay
@@ -63,30 +60,41 @@ class Connection:
         self.frames: deque[tuple[int, bytes]] = deque()
         self.close_code: int | None = None  # a close this side decided, sent by the writer when its turn comes
         self.closed = False  # a close frame went out (or is next): nothing else may follow it
-        self.gone = False
-        self.replayed: set[int] = set()
+        self.gone, self.replayed = False, set()  # replayed: the seqs a replay sent (a queued copy is skipped)
+        self.held: list[tuple[int, str, bytes]] = []  # pushes due within the window, sent as one by `flush`
+        self.quiet_until = 0.0  # a push before this (monotonic) time is held: the page was written to just now
 
     def offer(self, seq: int, frame: bytes) -> bool:
         """Write or queue one frame without ever waiting; on overflow, drop the queue and close with 1013."""
+        return self.push(seq, "", frame, 0.0, 0.0) == 1
+
+    def push(self, seq: int, frame: str, data: bytes, now: float, window: float) -> int:
+        """A published frame (`data` encoded): written now, or, with a `window`, held (HELD) for `flush` when this
+        page was written to less than `window` ago; 1 when written or queued, 0 when refused."""
         with self.guard:
             if self.close_code is not None or self.closed or self.gone:
-                return False
-            accepted = True
-            if self.writing or self.fd is None:
-                if len(self.frames) >= QUEUE_LIMIT:
-                    self.frames.clear()  # memory back at once; a cut-short frame (partial) is still finished
-                    self.close_code, accepted = TRY_AGAIN_LATER, False
-                else:
-                    self.frames.append((seq, frame))
-            else:
-                rest = self._write_direct(frame)
-                if not rest:
-                    return rest is not None
-                self.partial = rest
-            start = self._claim_writer()
+                return 0
+            direct = not self.writing and self.fd is not None
+            if window and (self.held or (direct and now < self.quiet_until)):
+                self.held.append((seq, frame, data))  # behind frames already held: the order stays
+                return HELD
+            if window and direct:
+                self.quiet_until = now + window
+            accepted, start = self._offer(seq, data)
         if start:
             self._start_writer()
-        return accepted
+        return int(accepted)
+
+    def flush(self, now: float, window: float, merge: Callable[[list], tuple[int, bytes]]) -> None:
+        """Send the frames held within the window as one message (`merge` makes it from (seq, frame, data))."""
+        with self.guard:
+            held, self.held = self.held, []
+            start = bool(held) and self.close_code is None and not self.closed and not self.gone
+            if start:
+                self.quiet_until = now + window
+                start = self._offer(*merge(held))[1]
+        if start:
+            self._start_writer()
 
     def send_control(self, data: bytes) -> None:
         """simple-websocket's own writes (pongs, close replies, `Base.close`), ordered by the same guard."""
@@ -159,10 +167,8 @@ class Connection:
             return
         if not self.ws.pong_received:  # gone without a word (a laptop closed, a network cut)
             self.gone = True
-            try:
+            with suppress(OSError):
                 self.sock.shutdown(SHUT_RDWR)  # the handler's read ends, and with it the socket
-            except OSError:
-                pass
             return
         self.ws.pong_received = False
         self.offer(-1, PING_FRAME)  # queued in order behind any frames: a ping never cuts into one
@@ -173,6 +179,21 @@ class Connection:
         while self.writing and self.closed and not self.gone and time.monotonic() < deadline:
             time.sleep(0.01)
         self.gone = True
+
+    def _offer(self, seq: int, frame: bytes) -> tuple[bool, bool]:
+        # With the guard held, the socket open: write or queue; (accepted, a writer must start).
+        if not self.writing and self.fd is not None:
+            rest = self._write_direct(frame)
+            if not rest:
+                return rest is not None, False
+            self.partial = rest
+        elif len(self.frames) < QUEUE_LIMIT:
+            self.frames.append((seq, frame))
+        else:
+            self.frames.clear()  # memory back at once; a cut-short frame (partial) is still finished
+            self.close_code = TRY_AGAIN_LATER
+            return False, self._claim_writer()
+        return True, self._claim_writer()
 
     def _write_direct(self, data: bytes) -> bytes | None:
         # With the guard held and nobody writing: what the socket takes now; returns the rest (b"" when it took
@@ -188,10 +209,9 @@ class Connection:
     def _claim_writer(self) -> bool:
         # With the guard held; True when nobody writes and a writer can run: the caller starts it after releasing
         # the guard (starting a thread may switch greenlets, which the guard must never span).
-        if self.writing or self.ws is None:
-            return False
-        self.writing = True
-        return True
+        claimed = not self.writing and self.ws is not None
+        self.writing = self.writing or claimed
+        return claimed
 
     def _start_writer(self) -> None:
         threading.Thread(target=self._write_behind, name="live-writer", daemon=True).start()
@@ -262,26 +282,6 @@ class GuardedSocket:
     def fileno(self) -> int:
         """The real socket's descriptor (simple-websocket's selector wants it if its own pings are turned on)."""
         return self.raw.fileno()
-
-
-def _bookkeeping_lock():
-    # Held only across a few non-blocking steps (never a wait, never a greenlet switch), so under gevent the
-    # real OS lock is safe, and much cheaper than gevent's on the path every push takes to every socket.
-    try:
-        from gevent.monkey import get_original
-    except ImportError:  # pragma: no cover - gevent is a dependency; without it threading.Lock is the real one
-        return threading.Lock()
-    return get_original("_thread", "allocate_lock")()
-
-
-def _nonblocking_descriptor(sock) -> int | None:
-    # Under gevent every socket's descriptor is non-blocking, so the hub may write without waiting. A blocking
-    # one (a threaded development server) would stall the hub on a slow page: its frames always queue.
-    try:
-        fd = sock.fileno()
-        return None if os.get_blocking(fd) else fd
-    except (AttributeError, OSError, ValueError):
-        return None
 
 
 class ReaderInHandler:

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from flask import current_app
 
 from dashboard.live.broker import MemoryBroker, RedisBroker
-from dashboard.live.connection import SERVICE_RESTART, SESSION_ENDED, Connection
-from dashboard.live.frames import text_frame
+from dashboard.live.connection import HELD, SERVICE_RESTART, SESSION_ENDED, Connection
+from dashboard.live.frames import coalesced, text_frame
 
 log = logging.getLogger(__name__)
 TALLY_SECONDS = 0.5
@@ -22,6 +22,9 @@ OnReached = Callable[[dict[str, int]], None]
 # with or without Redis, so each process checks its own sockets there.
 SessionVersions = Callable[[set[int]], dict[int, int]]
 SESSION_CHECK_SECONDS = 2.0
+# Pushes due to one socket within this long of its last write go out together as one message: a page repaints
+# at most ~50 times a second anyway, and socket writes then grow with pages, not with events x pages.
+COALESCE_SECONDS = 0.02
 
 
 class Hub:
@@ -39,6 +42,11 @@ class Hub:
         self.watchers: dict[str, set[Connection]] = {}
         self.count = 0
         self.lock = threading.Lock()
+        self.coalesce_seconds = COALESCE_SECONDS
+        self.held: set[Connection] = set()  # sockets with pushes held for the next flush
+        self.flush_at: float | None = None  # when the oldest held push is due (monotonic)
+        self.flusher: threading.Thread | None = None
+        self.flush_due: threading.Event | None = None  # made with the flusher, in the serving process
         self.broker = (RedisBroker(redis_url, self.deliver, lambda: self.drop_all(SERVICE_RESTART))
                        if redis_url else MemoryBroker(self.deliver))
 
@@ -80,7 +88,11 @@ class Hub:
         """Write or queue a published event's frames on this process's sockets that watch them; count the sockets."""
         pushes = message["pushes"]
         reached: set[Connection] | None = set() if len(pushes) > 1 else None  # a socket counts once per event
-        count = 0
+        count, held, now, window = 0, [], time.monotonic(), self.coalesce_seconds
+        if self.flush_at is not None and now >= self.flush_at:
+            # Due pushes go first, from here: a busy publisher may keep the flusher from running (under gevent
+            # it yields rarely), and a held push must not wait longer than the window for it.
+            self.flush()
         for channel, seq, frame in pushes:
             with self.lock:
                 watching = list(self.watchers.get(channel, ()))
@@ -88,17 +100,42 @@ class Hub:
                 continue
             data = text_frame(frame)  # encoded once: the same bytes go to every socket
             for connection in watching:
-                if connection.offer(seq, data):
+                outcome = connection.push(seq, frame, data, now, window)
+                if outcome == HELD:
+                    held.append(connection)
+                if outcome:
                     if reached is None:
                         count += 1
                     else:
                         reached.add(connection)
         if reached:
             count = len(reached)
+        if held:
+            self._hold(held)
         if count:
             with self.lock:
                 self.reached[message["event"]] = self.reached.get(message["event"], 0) + count
         return count
+
+    def flush(self) -> int:
+        """Send every socket's held pushes, each socket's as one message; return how many sockets were written.
+        Sockets held the same pushes (every page of a list, say) share one encoded message."""
+        with self.lock:
+            held, self.held, self.flush_at = self.held, set(), None
+        merged: dict[tuple[int, ...], tuple[int, bytes]] = {}
+
+        def merge(frames: list[tuple[int, str, bytes]]) -> tuple[int, bytes]:
+            if len(frames) == 1:
+                return frames[0][0], frames[0][2]
+            key = tuple(seq for seq, _, _ in frames)
+            if key not in merged:
+                merged[key] = key[-1], text_frame(coalesced([frame for _, frame, _ in frames]))
+            return merged[key]
+
+        now = time.monotonic()
+        for connection in held:
+            connection.flush(now, self.coalesce_seconds, merge)
+        return len(held)
 
     def drop_all(self, code: int) -> None:
         """Close every socket of this process with `code` (shutdown, or a gap the pages must catch up on)."""
@@ -152,6 +189,31 @@ class Hub:
     def _every_connection(self) -> set[Connection]:
         with self.lock:
             return set().union(*self.watchers.values())
+
+    def _hold(self, connections: list[Connection]) -> None:
+        with self.lock:
+            self.held.update(connections)
+            if self.flush_at is None:
+                self.flush_at = time.monotonic() + self.coalesce_seconds
+            if self.flusher is None or not self.flusher.is_alive():
+                self.flush_due = threading.Event()
+                self.flusher = threading.Thread(target=self._flush_forever, name="live-flusher", daemon=True)
+                self.flusher.start()
+            due = self.flush_due
+        due.set()
+
+    def _flush_forever(self) -> None:
+        # One thread (a greenlet under gevent) per process: woken by the first held push, it waits out the window
+        # so every push due meanwhile joins, then writes each socket's as one message.
+        due = self.flush_due
+        while True:
+            due.wait()
+            time.sleep(self.coalesce_seconds)
+            due.clear()  # before taking the held sockets: a push held from now on wakes the next round
+            try:
+                self.flush()
+            except Exception:  # a bug here must not stop every later flush
+                log.exception("flushing held live pushes failed")
 
     def _start_keeper(self) -> None:
         with self.lock:

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 import requests
 import simple_websocket
+from wsproto.frame_protocol import FrameProtocol, Opcode
 
 from dashboard.live.connection import Connection
 from tests.support.servers import Server, children, free_port
@@ -52,13 +53,15 @@ def raw_upgrade(raw: sockets.socket, server: Server, session: requests.Session, 
 
 
 def frames(ws: simple_websocket.Client, count: int, seconds: float = 15) -> list[dict]:
-    """The next `count` frames, waiting at most `seconds` overall."""
-    received, deadline = [], time.monotonic() + seconds
-    while len(received) < count and time.monotonic() < deadline:
+    """The next frames carrying `count` pushes (a frame the hub coalesced carries several: its `seqs`), waiting at
+    most `seconds` overall."""
+    received, carried, deadline = [], 0, time.monotonic() + seconds
+    while carried < count and time.monotonic() < deadline:
         data = ws.receive(timeout=max(0.05, deadline - time.monotonic()))
         if data is not None:
             received.append(json.loads(data))
-    assert len(received) == count, f"got {len(received)} of {count} frames: {received}"
+            carried += len(received[-1].get("seqs", [None]))
+    assert carried == count, f"got {carried} of {count} pushes: {received}"
     return received
 
 
@@ -81,6 +84,23 @@ def loopback_page(buffer_bytes: int | None = None) -> tuple[sockets.socket, sock
         ours.setsockopt(sockets.SOL_SOCKET, sockets.SO_SNDBUF, buffer_bytes)
     ours.settimeout(10)
     return ours, page
+
+
+def page_reads(page, count: int) -> list[tuple[Opcode, object]]:
+    """The next `count` whole messages the page receives, parsed as a browser would (and checked: a frame cut
+    into by another would not parse)."""
+    protocol, messages, parts = FrameProtocol(client=True, extensions=[]), [], []
+    while len(messages) < count:
+        data = page.recv(65536)
+        assert data, f"closed after {messages}"
+        protocol.receive_bytes(data)
+        for frame in protocol.received_frames():
+            parts.append(frame.payload)
+            if frame.message_finished:
+                payload = parts[0] if len(parts) == 1 else type(parts[0])().join(parts)
+                messages.append((frame.opcode, payload))
+                parts = []
+    return messages
 
 
 def served(sock: sockets.socket, replay: bool = False) -> Connection:
