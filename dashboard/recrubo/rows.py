@@ -25,10 +25,10 @@ def related_ids(resource: Mapping[str, Any]) -> dict[str, str | None]:
     return {name: related_id(resource, name) for name in RELATIONS[resource["type"]]}
 
 
-def store(session: Session, resource: Mapping[str, Any], event_seq: int | None = None) -> str:
+def store(session: Session, resource: Mapping[str, Any], event_id: str | None = None) -> str:
     """Upsert a resource as the API shows it (a non-null `deletedAt` means deleted, reference §5.3) in the
     caller's transaction; answer the verdict (`applied` or `stale`)."""
     if resource.get("deletedAt"):
-        return remove(session, resource["type"], resource["id"], resource.get("updatedAt"), event_seq)
+        return remove(session, resource["type"], resource["id"], resource.get("updatedAt"), event_id)
     return upsert(session, resource["type"], resource["id"], attributes_of(resource), related_ids(resource),
-                  resource.get("updatedAt"), event_seq)
+                  resource.get("updatedAt"), event_id)
