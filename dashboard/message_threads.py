@@ -7,8 +7,9 @@ from flask.typing import ResponseReturnValue
 
 from dashboard.core import htmx, lists
 from dashboard.core.lists import PAGE_SIZE
+from dashboard.db import listing
 from dashboard.live.pages import live_page
-from dashboard.recrubo.client import client
+from dashboard.recrubo.client import Page, client
 from dashboard.recrubo.relations import attach
 from dashboard.recrubo.search import thread_filters
 
@@ -40,15 +41,24 @@ def api_filters(state: lists.ListQuery) -> dict[str, str] | None:
 def index() -> ResponseReturnValue:
     """The threads list for the search, channel, chatbot state, sort and page in the URL."""
     state = query()
+    backfilling = not listing.ready("messageThreads")
+    page = api_page(state) if backfilling else lists.model_page(listing.threads(
+        search=state.get("q"), channel=state.get("channel"),
+        paused=(state.get("bot") == "paused") if state.get("bot") else None, sort=SORTS[state.sort],
+        page=state.page, size=PAGE_SIZE))
+    return htmx.render("message_threads/index.html", "message_threads/_list.html", page=page, query=state,
+                       sorts=SORTS, channels=CHANNELS, bot=BOT, backfilling=backfilling)
+
+
+def api_page(state: lists.ListQuery) -> Page:
+    """The threads list read from the API, while the read model is still backfilling."""
     filters = api_filters(state)
     if filters is None:
-        page = lists.empty_page()
-    else:
-        page = client().list("message-threads", filters=filters, sort=SORTS[state.sort], page=state.page,
-                             size=PAGE_SIZE, include="candidate")
-        attach(client(), page.items, "candidate", "candidates")
-    return htmx.render("message_threads/index.html", "message_threads/_list.html", page=page, query=state,
-                       sorts=SORTS, channels=CHANNELS, bot=BOT)
+        return lists.empty_page()
+    page = client().list("message-threads", filters=filters, sort=SORTS[state.sort], page=state.page,
+                         size=PAGE_SIZE, include="candidate")
+    attach(client(), page.items, "candidate", "candidates")
+    return page
 
 
 @bp.get("/<thread_id>")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import htmx_flask
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from dashboard.core import htmx, lists
 from dashboard.core.lists import PAGE_SIZE
+from dashboard.db import listing
 from dashboard.flow_runs import launch, timeline
 from dashboard.live.pages import live_page
 from dashboard.recrubo.client import Resource, client
@@ -28,7 +31,11 @@ def query() -> lists.ListQuery:
 
 
 def flow_choices() -> dict[str, str]:
-    """Every flow by name, for pickers (flows are few; runs and threads are many)."""
+    """Every flow by name, for pickers (flows are few; runs and threads are many): from the read model once it
+    holds every flow, else from the API."""
+    if listing.ready("flows"):
+        found = listing.flows(sort="name", size=10_000)
+        return {flow.id: flow.get("name") or flow.id for flow in found.items}
     return {flow.id: flow.name or flow.id for flow in client().iterate("flows", sort="name")}
 
 
@@ -37,15 +44,30 @@ def flow_choices() -> dict[str, str]:
 def index() -> ResponseReturnValue:
     """The runs list for the status, flow, thread, sort and page in the URL."""
     state = query()
-    filters = {"status": state.get("status"), "flowId": state.get("flow"), "messageThreadId": state.get("thread")}
-    page = client().list("flow-runs", filters=filters, sort=SORTS[state.sort], page=state.page, size=PAGE_SIZE,
-                         include=RELATED)
-    attach_runs(client(), page.items)
+    backfilling = not listing.ready("flowRuns")
+    if backfilling:
+        filters = {"status": state.get("status"), "flowId": state.get("flow"),
+                   "messageThreadId": state.get("thread")}
+        page = client().list("flow-runs", filters=filters, sort=SORTS[state.sort], page=state.page,
+                             size=PAGE_SIZE, include=RELATED)
+        attach_runs(client(), page.items)
+    else:
+        page = lists.model_page(listing.runs(status=state.get("status"), flow_id=state.get("flow"),
+                                             thread_id=state.get("thread"), sort=SORTS[state.sort],
+                                             page=state.page, size=PAGE_SIZE))
     # The filter form is only rendered on a full page, so only then are the flows fetched for it.
     flows = {} if htmx.is_partial() else flow_choices()
-    thread = client().get("message-threads", state.get("thread")) if state.get("thread") and flows else None
+    thread = filtered_thread(state.get("thread"), backfilling) if state.get("thread") and flows else None
     return htmx.render("flow_runs/index.html", "flow_runs/_list.html", page=page, query=state, sorts=SORTS,
-                       statuses=STATUSES, flows=flows, thread=thread)
+                       statuses=STATUSES, flows=flows, thread=thread, backfilling=backfilling)
+
+
+def filtered_thread(thread_id: str, backfilling: bool) -> Mapping | None:
+    """The thread the runs list is filtered on, for its chip (from the model once it is filled)."""
+    if not backfilling:
+        found = listing.threads(ids=[thread_id]).items
+        return found[0] if found else None
+    return client().get("message-threads", thread_id)
 
 
 def load_run(run_id: str) -> Resource:

@@ -6,6 +6,7 @@ side effects; the publisher decides what is due and publishes it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -13,6 +14,7 @@ from flask import current_app
 from jinja2 import Template, TemplateNotFound
 
 from dashboard.core.htmx import hx_partial
+from dashboard.db import listing
 from dashboard.db.events import Event
 from dashboard.recrubo.client import Resource, parse_resource
 from dashboard.recrubo.relations import related_id
@@ -40,9 +42,14 @@ LISTED = {
 }
 
 
+# How a push reads its resource's row: by id, through the same joined query as the list page.
+JOINED = {"flowRuns": listing.runs, "messageThreads": listing.threads, "flowGenerations": listing.generations,
+          "flows": listing.flows}
+
+
 def render(event: Event) -> list[tuple[str, dict]]:
     """Render an event once into (channel, frame body) pairs; the same bytes go to every socket."""
-    resource = parse_resource(event.document["data"]["attributes"]["resource"])
+    resource = joined(event) or parse_resource(event.document["data"]["attributes"]["resource"])
     bodies: list[tuple[str, dict]] = []
     listed = LISTED.get(event.resource_type)
     announcement = _announcement(event, resource)
@@ -57,6 +64,16 @@ def render(event: Event) -> list[tuple[str, dict]]:
         bodies.append((f"messageThreads:{related_id(resource, 'messageThread')}",
                        _frame(_message_html(event, resource), announcement)))
     return bodies
+
+
+def joined(event: Event) -> Mapping | None:
+    """The event's resource as the list page reads it from the read model (with the names it points at), or
+    None for a delete, a type the lists do not show, or a row the model does not hold."""
+    reader = JOINED.get(event.resource_type)
+    if reader is None or event.event == "delete":
+        return None
+    found = reader(ids=[event.resource_id]).items
+    return found[0] if found else None
 
 
 def _frame(html: str, announcement: str | None) -> dict:
