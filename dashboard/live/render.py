@@ -1,7 +1,8 @@
 """What an applied webhook event looks like on screen: the partials it renders to, per live channel.
 
-Only rendering: a function of the event (or of Home's counts) and the templates, with nothing to decide and no
-side effects; the publisher decides what is due and publishes it.
+Only rendering: a function of the event (with its resource's row as the read model joins it, which the publisher
+reads), or of Home's counts, and the templates, with nothing to decide and no side effects; the publisher decides
+what is due and publishes it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from flask import current_app
 from jinja2 import Template, TemplateNotFound
 
 from dashboard.core.htmx import hx_partial
-from dashboard.db import listing
 from dashboard.db.events import Event
 from dashboard.recrubo.client import Resource, parse_resource
 from dashboard.recrubo.relations import related_id
@@ -42,14 +42,11 @@ LISTED = {
 }
 
 
-# How a push reads its resource's row: by id, through the same joined query as the list page.
-JOINED = {"flowRuns": listing.runs, "messageThreads": listing.threads, "flowGenerations": listing.generations,
-          "flows": listing.flows}
-
-
-def render(event: Event) -> list[tuple[str, dict]]:
-    """Render an event once into (channel, frame body) pairs; the same bytes go to every socket."""
-    resource = joined(event) or parse_resource(event.document["data"]["attributes"]["resource"])
+def render(event: Event, row: Mapping | None = None) -> list[tuple[str, dict]]:
+    """Render an event once into (channel, frame body) pairs; the same bytes go to every socket. `row` is the
+    resource as the list page reads it from the read model (`dashboard.db.listing`, with the names it points
+    at), so the pushed row equals the row after a reload; without it, the webhook's own resource is shown."""
+    resource = row or parse_resource(event.document["data"]["attributes"]["resource"])
     bodies: list[tuple[str, dict]] = []
     listed = LISTED.get(event.resource_type)
     announcement = _announcement(event, resource)
@@ -64,16 +61,6 @@ def render(event: Event) -> list[tuple[str, dict]]:
         bodies.append((f"messageThreads:{related_id(resource, 'messageThread')}",
                        _frame(_message_html(event, resource), announcement)))
     return bodies
-
-
-def joined(event: Event) -> Mapping | None:
-    """The event's resource as the list page reads it from the read model (with the names it points at), or
-    None for a delete, a type the lists do not show, or a row the model does not hold."""
-    reader = JOINED.get(event.resource_type)
-    if reader is None or event.event == "delete":
-        return None
-    found = reader(ids=[event.resource_id]).items
-    return found[0] if found else None
 
 
 def _frame(html: str, announcement: str | None) -> dict:
