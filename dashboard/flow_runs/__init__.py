@@ -115,8 +115,15 @@ def cancel(run_id: str) -> ResponseReturnValue:
     return render_template("flow_runs/_detail.html", run=load_run(run_id))
 
 
-def picker_threads(text: str, chosen: list[str]) -> list[Resource]:
-    """The threads the launch form offers: the chosen ones first, then the latest matching the search."""
+def picker_threads(text: str, chosen: list[str]) -> list[Mapping]:
+    """The threads the launch form offers: the chosen ones first, then the latest matching the search (from the
+    read model once it is filled: any part of a name, phone or e-mail, case and accents ignored)."""
+    if listing.ready("messageThreads"):
+        listed = {thread.id: thread for thread in listing.threads(ids=chosen, size=len(chosen)).items} \
+            if chosen else {}
+        found = listing.threads(search=text, sort="-updatedAt", size=PICKER_SIZE).items
+        return [listed[thread_id] for thread_id in chosen if thread_id in listed] + \
+            [thread for thread in found if thread.id not in chosen]
     api = client()
     # A thread deleted meanwhile (or a mistyped id) simply drops out of the choices.
     # One list by id for the chosen threads (a thread deleted meanwhile, or a mistyped id, drops out).

@@ -129,3 +129,11 @@ def test_a_list_says_it_reads_the_api_while_the_model_fills(recruiter):
     for url in ("/message-threads", "/flow-runs", "/flow-generations"):
         html = recruiter.get(url).get_data(as_text=True)
         assert 'id="model-backfilling"' in html, url
+
+
+@pytest.mark.parametrize("typed", ["ozturk", "de groot", "Joao"])
+def test_launch_forms_thread_picker_finds_people_the_same_way(model_app, lister, typed):
+    expected = expected_threads(model_app.snapshot, typed)
+    html = lister.get("/flow-runs/new/threads", query_string={"threadSearch": typed}).get_data(as_text=True)
+    shown = set(re.findall(r'name="messageThreadId" value="([0-9a-f-]{36})"', html))
+    assert expected and shown == expected
