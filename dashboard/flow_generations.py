@@ -17,6 +17,7 @@ from dashboard.recrubo import generations
 from dashboard.recrubo.client import client
 from dashboard.recrubo.generations import Generation
 from dashboard.recrubo.relations import attach
+from dashboard.recrubo.rows import keep
 
 bp = Blueprint("flow_generations", __name__, url_prefix="/flow-generations")
 STATUSES = {"queued": "Queued", "processing": "Processing", "finished": "Finished", "exception": "Failed"}
@@ -90,6 +91,7 @@ def create() -> ResponseReturnValue:
         html = htmx.render("flow_generations/new.html", "flow_generations/_form.html",
                            **form_context(generation, rejected.errors))
         return html, 422
+    keep(created)
     target = url_for(".show", generation_id=created.id)
     if not htmx.is_partial():
         return redirect(target, 303)

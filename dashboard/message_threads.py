@@ -11,6 +11,7 @@ from dashboard.db import listing
 from dashboard.live.pages import live_page
 from dashboard.recrubo.client import Page, client
 from dashboard.recrubo.relations import attach
+from dashboard.recrubo.rows import keep
 from dashboard.recrubo.search import thread_filters
 
 bp = Blueprint("message_threads", __name__, url_prefix="/message-threads")
@@ -83,7 +84,9 @@ def chatbot(thread_id: str) -> ResponseReturnValue:
     if paused not in ("true", "false"):
         abort(400)
     api = client()
-    api.update("message-threads", "messageThreads", thread_id, {"chatbotPaused": paused == "true"})
+    keep(api.update("message-threads", "messageThreads", thread_id, {"chatbotPaused": paused == "true"}))
     if not htmx.is_partial():
         return redirect(url_for(".show", thread_id=thread_id))
-    return render_template("message_threads/_detail.html", thread=api.get("message-threads", thread_id))
+    thread = api.get("message-threads", thread_id)
+    keep(thread)
+    return render_template("message_threads/_detail.html", thread=thread)

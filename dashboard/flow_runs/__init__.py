@@ -15,6 +15,7 @@ from dashboard.flow_runs import launch, timeline
 from dashboard.live.pages import live_page
 from dashboard.recrubo.client import Resource, client
 from dashboard.recrubo.relations import attach, attach_runs, related_id
+from dashboard.recrubo.rows import keep
 from dashboard.recrubo.search import thread_filters
 
 bp = Blueprint("flow_runs", __name__, url_prefix="/flow-runs")
@@ -109,10 +110,12 @@ def timeline_fragment(run_id: str) -> ResponseReturnValue:
 def cancel(run_id: str) -> ResponseReturnValue:
     """Cancel a queued or running run and answer with its updated status block."""
     api = client()
-    api.update("flow-runs", "flowRuns", run_id, {"status": "cancelled"})
+    keep(api.update("flow-runs", "flowRuns", run_id, {"status": "cancelled"}))
     if not htmx.is_partial():
         return redirect(url_for(".show", run_id=run_id))
-    return render_template("flow_runs/_detail.html", run=load_run(run_id))
+    run = load_run(run_id)
+    keep(run)
+    return render_template("flow_runs/_detail.html", run=run)
 
 
 def picker_threads(text: str, chosen: list[str]) -> list[Mapping]:

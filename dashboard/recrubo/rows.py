@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from dashboard.db.model import RELATIONS
+from dashboard.db.base import session_scope
+from dashboard.db.model import RELATIONS, TABLES
 from dashboard.db.upsert import remove, upsert
 from dashboard.recrubo.client import Resource
 from dashboard.recrubo.relations import related_id
@@ -32,3 +33,13 @@ def store(session: Session, resource: Mapping[str, Any], event_id: str | None = 
         return remove(session, resource["type"], resource["id"], resource.get("updatedAt"), event_id)
     return upsert(session, resource["type"], resource["id"], attributes_of(resource), related_ids(resource),
                   resource.get("updatedAt"), event_id)
+
+
+def keep(*resources: Mapping[str, Any] | None) -> None:
+    """Upsert the API's answers to a write (a created or updated resource) at once, in one transaction, so the
+    page that made the change lists it before the webhook arrives; types the model does not hold are skipped."""
+    kept = [resource for resource in resources if resource and resource.get("type") in TABLES]
+    if kept:
+        with session_scope() as session:
+            for resource in kept:
+                store(session, resource)

@@ -12,9 +12,9 @@ from dashboard.db import users
 from dashboard.db.upsert import fold
 from dashboard.recrubo.relations import related_id
 from dashboard.recrubo.sync import sync_once
-from tests.support.accounts import sign_in
+from tests.support.accounts import csrf_token, sign_in
 from tests.support.apps import dispose
-from tests.support.pages import PARTIAL
+from tests.support.pages import PARTIAL, make_flow, make_thread, phone_number, unique
 from tests.support.servers import remote_api
 
 SPELLINGS = ["chloe", "DEKKER", "Groot", "de groot", "stijn van dijk", "ozturk", "Joao"]
@@ -137,3 +137,33 @@ def test_launch_forms_thread_picker_finds_people_the_same_way(model_app, lister,
     html = lister.get("/flow-runs/new/threads", query_string={"threadSearch": typed}).get_data(as_text=True)
     shown = set(re.findall(r'name="messageThreadId" value="([0-9a-f-]{36})"', html))
     assert expected and shown == expected
+
+
+def test_a_launch_for_a_new_candidate_is_listed_at_once_with_the_candidates_name(lister, api):
+    # No webhook reaches this dashboard and no sync runs: only the API's answers, kept at once, can list it.
+    flow = make_flow(api, unique("Kept at once"), questions=1)
+    surname = unique("Ünal").replace(" ", "")
+    token = csrf_token(lister.get("/flow-runs/new").get_data(as_text=True))
+    response = lister.post("/flow-runs", headers=PARTIAL, data={
+        "csrf_token": token, "flowId": flow.id, "newChannel": "whatsapp", "newIdentifier": phone_number(),
+        "newFirstName": "Özge", "newLastName": surname})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    threads = lister.get("/message-threads", query_string={"q": f"ozge {fold(surname)}"}).get_data(as_text=True)
+    [thread_id] = row_ids(threads, "message-thread")
+    runs = lister.get("/flow-runs", query_string={"thread": thread_id}).get_data(as_text=True)
+    [run_id] = row_ids(runs, "flow-run")
+    assert f"Özge {surname}" in row(runs, f"flow-run-{run_id}")
+
+
+def test_pausing_a_chatbot_shows_in_the_list_at_once(lister, api):
+    # A thread of its own: touching a demo thread would reorder other tests' lists by activity.
+    thread = make_thread(api, unique("Pausable").replace(" ", ""))
+    token = csrf_token(lister.get(f"/message-threads/{thread.id}").get_data(as_text=True))
+    lister.post(f"/message-threads/{thread.id}/chatbot", data={"csrf_token": token, "paused": "true"},
+                headers=PARTIAL)
+    try:
+        paused = lister.get("/message-threads", query_string={"bot": "paused", "q": thread.identifier})
+        assert thread.id in row_ids(paused.get_data(as_text=True), "message-thread")
+    finally:
+        lister.post(f"/message-threads/{thread.id}/chatbot", data={"csrf_token": token, "paused": "false"},
+                    headers=PARTIAL)
