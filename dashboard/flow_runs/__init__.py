@@ -121,14 +121,19 @@ def cancel(run_id: str) -> ResponseReturnValue:
 def picker_threads(text: str, chosen: list[str]) -> list[Mapping]:
     """The threads the launch form offers: the chosen ones first, then the latest matching the search (from the
     read model once it is filled: any part of a name, phone or e-mail, case and accents ignored)."""
+    api = client()
     if listing.ready("messageThreads"):
-        listed = {thread.id: thread for thread in listing.threads(ids=chosen, size=len(chosen)).items} \
-            if chosen else {}
+        listed: dict[str, Mapping] = {thread.id: thread for thread in listing.threads(
+            ids=chosen, size=len(chosen)).items} if chosen else {}
+        missing = [thread_id for thread_id in chosen if thread_id not in listed]
+        if missing:  # made a moment ago, its webhook not yet here: the API has it
+            fetched = api.list("message-threads", filters={"id": missing}, size=len(missing),
+                               include="candidate").items
+            attach(api, fetched, "candidate", "candidates")
+            listed.update({thread.id: thread for thread in fetched})
         found = listing.threads(search=text, sort="-updatedAt", size=PICKER_SIZE).items
         return [listed[thread_id] for thread_id in chosen if thread_id in listed] + \
             [thread for thread in found if thread.id not in chosen]
-    api = client()
-    # A thread deleted meanwhile (or a mistyped id) simply drops out of the choices.
     # One list by id for the chosen threads (a thread deleted meanwhile, or a mistyped id, drops out).
     listed = {thread.id: thread for thread in api.list(
         "message-threads", filters={"id": chosen}, size=len(chosen), include="candidate").items} if chosen else {}
