@@ -13,6 +13,8 @@ from datetime import datetime, timezone
 import pytest
 import requests
 
+from dashboard.recrubo.client import parse_resource
+from dashboard.recrubo.relations import related_id
 from tests.support.accounts import create_account, signed_in_session
 from tests.support.payloads import JSONAPI, post_webhook
 from tests.support.servers import API_KEY, remote_api, start_dashboard, stop
@@ -84,3 +86,24 @@ def test_a_pushed_row_is_byte_for_byte_the_row_after_a_reload(dashboard, session
     assert pushed != table_row(page, f"{prefix}-{id_}")  # the change shows
     if channel != "flowGenerations" or "/flows/" in pushed:
         assert re.search(r'<a href="/(flows|message-threads)/[^"]+">[A-Z][^<]*[a-z][^<]*</a>', pushed), pushed
+
+
+def test_a_renamed_candidate_renames_the_pushed_thread_row(dashboard, session, sandbox_server):
+    page = session.get(f"{dashboard.url}/message-threads", timeout=10).text
+    thread_id = re.findall(r'<tr id="message-thread-([0-9a-f-]{36})"', page)[0]
+    thread = raw_resource(sandbox_server, "message-threads", thread_id)
+    candidate_id = related_id(parse_resource(thread), "candidate")
+    candidate = raw_resource(sandbox_server, "candidates", candidate_id)
+    name = f"Renamed{uuid.uuid4().hex[:6]}"
+    candidate["attributes"].update(firstName=name, updatedAt=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    ws = socket(dashboard, session, "messageThreads")
+    try:
+        post_webhook(dashboard, {"data": {"type": "webhookPayload", "id": str(uuid.uuid4()), "attributes": {
+            "webhookId": str(uuid.uuid4()), "event": "update", "fields": ["firstName"], "resource": candidate}}})
+        [frame] = frames(ws, 1)
+    finally:
+        ws.close()
+    pushed = table_row(frame["content"], f"message-thread-{thread_id}")
+    assert name in pushed
+    assert pushed == table_row(session.get(f"{dashboard.url}/message-threads", timeout=10).text,
+                               f"message-thread-{thread_id}")

@@ -67,12 +67,14 @@ def item(row: Row | None, type_: str | None = None, id_: str | None = None) -> I
 
 
 def threads(*, search: str = "", channel: str = "", paused: bool | None = None, sort: str = "-updatedAt",
-            page: int = 1, size: int = 25, ids: list[str] | None = None) -> Found:
+            page: int = 1, size: int = 25, ids: list[str] | None = None, candidate_id: str = "") -> Found:
     """Threads with their candidates, filtered by search (name, phone, e-mail or identifier; case and accents
-    ignored), channel and chatbot state, or by ids; sorted and paged."""
+    ignored), channel, chatbot state and candidate, or by ids; sorted and paged."""
     query = (select(MessageThread, Candidate).outerjoin(Candidate, Candidate.id == MessageThread.candidate_id)
              .where(~MessageThread.deleted))
     query = query.where(*_ids(MessageThread, ids))
+    if candidate_id:
+        query = query.where(MessageThread.candidate_id == candidate_id)
     if channel:
         query = query.where(MessageThread.channel == channel)
     if paused is not None:

@@ -42,6 +42,7 @@ PRUNE_EVERY = 500  # publishes between two cuts of the push log to its newest pu
 # How a push reads its resource's row: by id, through the same joined query as the list page.
 JOINED = {"flowRuns": listing.runs, "messageThreads": listing.threads, "flowGenerations": listing.generations,
           "flows": listing.flows}
+RENAMED_ROWS = 25  # at most this many rows per list renamed by one candidate change (a page's worth)
 # Home's counters change when these resources appear, go, or (runs) change status.
 COUNTED = {"flowRuns", "flows", "messageThreads", "flowGenerations"}
 
@@ -54,6 +55,16 @@ def joined_row(event: Event) -> Mapping | None:
         return None
     found = reader(ids=[event.resource_id]).items
     return found[0] if found else None
+
+
+def naming_rows(event: Event) -> dict[str, list[Mapping]]:
+    """The list rows that show a candidate's name (its threads and their newest runs), re-read after the candidate
+    changed, so pushes rename them; nothing for other events."""
+    if event.resource_type != "candidates":
+        return {}
+    threads = listing.threads(candidate_id=event.resource_id, size=RENAMED_ROWS).items
+    runs = [run for thread in threads for run in listing.runs(thread_id=thread.id, size=RENAMED_ROWS).items]
+    return {"messageThreads": threads, "flowRuns": runs[:RENAMED_ROWS]}
 
 
 def counters_due(event: Event) -> bool:
@@ -103,8 +114,10 @@ class Publisher:
                 return 0
             # A request context lets partials build links with url_for, like the pages do.
             row = joined_row(event)
+            named = naming_rows(event)
             with self.app.test_request_context("/"):
-                bodies = render.render(event, row)
+                bodies = render.render(event, row) + [body for type_, rows in named.items()
+                                                      for body in render.renamed(type_, rows)]
             if counters_due(event):
                 self._counters_due(event.id)
             return self._publish(event.id, bodies, event)

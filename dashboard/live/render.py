@@ -63,6 +63,17 @@ def render(event: Event, row: Mapping | None = None) -> list[tuple[str, dict]]:
     return bodies
 
 
+def renamed(type_: str, rows: list[Mapping]) -> list[tuple[str, dict]]:
+    """Rows of a list (`messageThreads`, `flowRuns`) whose names changed with a related resource (a candidate),
+    as one in-place update of each on the list's channel; rows a page does not show are left alone."""
+    listed = LISTED[type_]
+    if not rows:
+        return []
+    row = _macro(listed.template, "row")
+    html = "".join(hx_partial(f"{listed.id_prefix}{item['id']}", str(row(item))) for item in rows)
+    return [(type_, {"content": html})]
+
+
 def _frame(html: str, announcement: str | None) -> dict:
     return {"content": str(html), "announce": announcement} if announcement else {"content": str(html)}
 
