@@ -4,6 +4,7 @@ its candidate and flow, filters, sorts and pages match the API's, and a list say
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 
@@ -32,12 +33,14 @@ def row(html: str, element_id: str) -> str:
     return found.group(0)
 
 
-@pytest.fixture(scope="module")
-def model_app(tmp_path_factory, sandbox_server, api):
-    """An in-process dashboard on the standalone sandbox whose read model was filled by one sync, with the API's
-    candidates and threads as they were then."""
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def model_app(request, tmp_path_factory, sandbox_server, api):
+    """An in-process dashboard on the standalone sandbox whose read model (on SQLite, then on Postgres) was filled
+    by one sync, with the API's candidates and threads as they were then."""
     instance = tmp_path_factory.mktemp("model-lists") / "instance"
-    app = create_app({"INSTANCE_PATH": str(instance), **remote_api(f"{sandbox_server.url}/public/v2")})
+    database = {} if request.param == "sqlite" else {
+        "DATABASE_URL": request.getfixturevalue("postgres").fresh_database(f"lists_{uuid.uuid4().hex[:16]}")}
+    app = create_app({"INSTANCE_PATH": str(instance), **database, **remote_api(f"{sandbox_server.url}/public/v2")})
     with app.app_context():
         users.create_user("lister@example.com", "a long password")
     assert sync_once(app, full=True).ran
