@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections import Counter
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -170,3 +172,15 @@ def test_pausing_a_chatbot_shows_in_the_list_at_once(lister, api):
     finally:
         lister.post(f"/message-threads/{thread.id}/chatbot", data={"csrf_token": token, "paused": "false"},
                     headers=PARTIAL)
+
+
+def test_homes_chart_counts_started_runs_per_day_with_one_group_by(lister, api):
+    today = datetime.now(timezone.utc).date()
+    since = today - timedelta(days=13)
+    started = Counter(date.fromisoformat(run.createdAt[:10])
+                      for run in api.iterate("flow-runs", filters={"createdAt][gte": since.isoformat()}))
+    html = lister.get("/").get_data(as_text=True)
+    shown = dict(re.findall(r"<tr><td>(\d{4}-\d\d-\d\d)</td><td>(\d+)</td><td>\d+</td></tr>", html))
+    assert len(shown) == 14 and sum(started.values())
+    assert {day: int(count) for day, count in shown.items()} == \
+        {(since + timedelta(days=offset)).isoformat(): started[since + timedelta(days=offset)] for offset in range(14)}
