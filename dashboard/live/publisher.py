@@ -112,12 +112,9 @@ class Publisher:
             event = events.get(event_id)
             if event is None:
                 return 0
-            # A request context lets partials build links with url_for, like the pages do.
-            row = joined_row(event)
-            named = naming_rows(event)
-            with self.app.test_request_context("/"):
-                bodies = render.render(event, row) + [body for type_, rows in named.items()
-                                                      for body in render.renamed(type_, rows)]
+            # Rendered in the app context alone: no request, no session, no CSRF token (render.PUSH_GLOBALS).
+            bodies = render.render(event, joined_row(event)) + [
+                body for type_, rows in naming_rows(event).items() for body in render.renamed(type_, rows)]
             if counters_due(event):
                 self._counters_due(event.id)
             return self._publish(event.id, bodies, event)

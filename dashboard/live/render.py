@@ -121,10 +121,17 @@ def _announcement(event: Event, resource: Resource) -> str | None:
     return None
 
 
+def push_url_for(endpoint: str, **values: object) -> str:
+    """`url_for` for pushes, which render in the app context alone (no request): the path, as a page's links have
+    it (pages are served from the root, as `test_request_context("/")` built them before)."""
+    return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
 # A push goes to every open page: a CSRF token made while rendering it would belong to no one's session, and
 # a form's hidden field wins over the X-CSRFToken header that every page sends (hx-headers on <body>). Left
-# empty in pushes, the field gives way to the header, which carries the page's own token.
-PUSH_GLOBALS = {"csrf_token": lambda: ""}
+# empty in pushes, the field gives way to the header, which carries the page's own token. Links are built
+# without a request (`push_url_for`): a push is rendered once, outside any request, for every page.
+PUSH_GLOBALS = {"csrf_token": lambda: "", "url_for": push_url_for}
 
 
 def _macro(template: str, name: str):
