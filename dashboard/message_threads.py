@@ -47,6 +47,9 @@ def index() -> ResponseReturnValue:
         search=state.get("q"), channel=state.get("channel"),
         paused=(state.get("bot") == "paused") if state.get("bot") else None, sort=SORTS[state.sort],
         page=state.page, size=PAGE_SIZE))
+    if not backfilling and state.get("q") and not page.total:
+        # Someone added a moment ago whose webhooks are still on the way: the API may know them already.
+        page = api_page(state)
     return htmx.render("message_threads/index.html", "message_threads/_list.html", page=page, query=state,
                        sorts=SORTS, channels=CHANNELS, bot=BOT, backfilling=backfilling)
 
