@@ -11,11 +11,13 @@ from flask.typing import ResponseReturnValue
 
 from dashboard.core import htmx, lists
 from dashboard.core.lists import PAGE_SIZE
+from dashboard.db import listing
 from dashboard.live.pages import live_page
 from dashboard.recrubo import generations
 from dashboard.recrubo.client import client
 from dashboard.recrubo.generations import Generation
 from dashboard.recrubo.relations import attach
+from dashboard.recrubo.rows import keep
 
 bp = Blueprint("flow_generations", __name__, url_prefix="/flow-generations")
 STATUSES = {"queued": "Queued", "processing": "Processing", "finished": "Finished", "exception": "Failed"}
@@ -43,11 +45,16 @@ def possibly_stuck(generation: Mapping) -> bool:
 def index() -> ResponseReturnValue:
     """The generations list for the status, sort and page in the URL."""
     state = lists.parse({"status": STATUSES}, SORTS)
-    page = client().list("flow-generations", filters={"status": state.get("status")}, sort=SORTS[state.sort],
-                         page=state.page, size=PAGE_SIZE, include="flow")
-    attach(client(), page.items, "flow", "flows")
+    backfilling = not listing.ready("flowGenerations")
+    if backfilling:
+        page = client().list("flow-generations", filters={"status": state.get("status")},
+                             sort=SORTS[state.sort], page=state.page, size=PAGE_SIZE, include="flow")
+        attach(client(), page.items, "flow", "flows")
+    else:
+        page = lists.model_page(listing.generations(status=state.get("status"), sort=SORTS[state.sort],
+                                                    page=state.page, size=PAGE_SIZE))
     return htmx.render("flow_generations/index.html", "flow_generations/_list.html", page=page, query=state,
-                       sorts=SORTS, statuses=STATUSES)
+                       sorts=SORTS, statuses=STATUSES, backfilling=backfilling)
 
 
 @bp.get("/<generation_id>")
@@ -84,6 +91,7 @@ def create() -> ResponseReturnValue:
         html = htmx.render("flow_generations/new.html", "flow_generations/_form.html",
                            **form_context(generation, rejected.errors))
         return html, 422
+    keep(created)
     target = url_for(".show", generation_id=created.id)
     if not htmx.is_partial():
         return redirect(target, 303)

@@ -7,9 +7,11 @@ from flask.typing import ResponseReturnValue
 
 from dashboard.core import htmx, lists
 from dashboard.core.lists import PAGE_SIZE
+from dashboard.db import listing
 from dashboard.live.pages import live_page
-from dashboard.recrubo.client import client
+from dashboard.recrubo.client import Page, client
 from dashboard.recrubo.relations import attach
+from dashboard.recrubo.rows import keep
 from dashboard.recrubo.search import thread_filters
 
 bp = Blueprint("message_threads", __name__, url_prefix="/message-threads")
@@ -40,15 +42,27 @@ def api_filters(state: lists.ListQuery) -> dict[str, str] | None:
 def index() -> ResponseReturnValue:
     """The threads list for the search, channel, chatbot state, sort and page in the URL."""
     state = query()
+    backfilling = not listing.ready("messageThreads")
+    page = api_page(state) if backfilling else lists.model_page(listing.threads(
+        search=state.get("q"), channel=state.get("channel"),
+        paused=(state.get("bot") == "paused") if state.get("bot") else None, sort=SORTS[state.sort],
+        page=state.page, size=PAGE_SIZE))
+    if not backfilling and state.get("q") and not page.total:
+        # Someone added a moment ago whose webhooks are still on the way: the API may know them already.
+        page = api_page(state)
+    return htmx.render("message_threads/index.html", "message_threads/_list.html", page=page, query=state,
+                       sorts=SORTS, channels=CHANNELS, bot=BOT, backfilling=backfilling)
+
+
+def api_page(state: lists.ListQuery) -> Page:
+    """The threads list read from the API, while the read model is still backfilling."""
     filters = api_filters(state)
     if filters is None:
-        page = lists.empty_page()
-    else:
-        page = client().list("message-threads", filters=filters, sort=SORTS[state.sort], page=state.page,
-                             size=PAGE_SIZE, include="candidate")
-        attach(client(), page.items, "candidate", "candidates")
-    return htmx.render("message_threads/index.html", "message_threads/_list.html", page=page, query=state,
-                       sorts=SORTS, channels=CHANNELS, bot=BOT)
+        return lists.empty_page()
+    page = client().list("message-threads", filters=filters, sort=SORTS[state.sort], page=state.page,
+                         size=PAGE_SIZE, include="candidate")
+    attach(client(), page.items, "candidate", "candidates")
+    return page
 
 
 @bp.get("/<thread_id>")
@@ -73,7 +87,9 @@ def chatbot(thread_id: str) -> ResponseReturnValue:
     if paused not in ("true", "false"):
         abort(400)
     api = client()
-    api.update("message-threads", "messageThreads", thread_id, {"chatbotPaused": paused == "true"})
+    keep(api.update("message-threads", "messageThreads", thread_id, {"chatbotPaused": paused == "true"}))
     if not htmx.is_partial():
         return redirect(url_for(".show", thread_id=thread_id))
-    return render_template("message_threads/_detail.html", thread=api.get("message-threads", thread_id))
+    thread = api.get("message-threads", thread_id)
+    keep(thread)
+    return render_template("message_threads/_detail.html", thread=thread)

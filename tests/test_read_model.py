@@ -38,10 +38,11 @@ def run_attributes(seconds: int, status: str) -> dict:
 
 
 def write_run(seconds: int, status: str, seq: int | None = None, id_: str = "run-1") -> str:
-    """Upsert run `id_` as of `seconds`, in a transaction of its own."""
+    """Upsert run `id_` as of `seconds` (written by event `e<seq>`), in a transaction of its own."""
     with session_scope() as session:
         return upsert(session, "flowRuns", id_, run_attributes(seconds, status),
-                      {"flow": "flow-1", "messageThread": "thread-1"}, at(seconds), seq)
+                      {"flow": "flow-1", "messageThread": "thread-1"}, at(seconds),
+                      None if seq is None else f"e{seq}")
 
 
 def stored(table=FlowRun, id_: str = "run-1"):
@@ -66,7 +67,7 @@ def test_newer_update_wins_and_older_or_equal_one_is_stale(offline_app):
         assert write_run(15, "queued", seq=3) == STALE  # older: recorded by the caller, never written
         assert write_run(20, "running", seq=4) == STALE  # the same news again
         row = stored()
-        assert (row.status, row.event_seq, row.updated_at) == ("running", 2, T0 + timedelta(seconds=20))
+        assert (row.status, row.event_id, row.updated_at) == ("running", "e2", T0 + timedelta(seconds=20))
         assert json.loads(row.attributes)["state"] == {"step": "running"}
         assert (row.flow_id, row.message_thread_id, row.deleted) == ("flow-1", "thread-1", False)
         assert json.loads(row.relations) == {"flow": "flow-1", "messageThread": "thread-1"}
@@ -80,24 +81,24 @@ def test_same_second_with_other_content_is_applied_so_a_fast_run_is_not_stuck(of
         assert stored().status == "running"
 
 
-def test_a_sync_row_has_no_event_seq(offline_app):
+def test_a_sync_row_has_no_event_id(offline_app):
     with offline_app.app_context():
         assert write_run(5, "queued") == APPLIED
-        assert stored().event_seq is None
+        assert stored().event_id is None
 
 
 def test_remove_tombstones_and_older_updates_cannot_bring_the_row_back(offline_app):
     with offline_app.app_context():
         write_run(10, "running", seq=1)
         with session_scope() as session:
-            assert remove(session, "flowRuns", "run-1", at(20), 2) == APPLIED
+            assert remove(session, "flowRuns", "run-1", at(20), "e2") == APPLIED
         row = stored()
-        assert row.deleted and row.event_seq == 2 and row.status == "running"  # the last state stays readable
+        assert row.deleted and row.event_id == "e2" and row.status == "running"  # the last state stays readable
         assert write_run(15, "finished") == STALE
         assert write_run(20, "finished") == STALE  # a tombstone wins a tie
         assert stored().deleted
         with session_scope() as session:
-            assert remove(session, "flowRuns", "run-1", at(5), 3) == STALE
+            assert remove(session, "flowRuns", "run-1", at(5), "e3") == STALE
         assert write_run(40, "queued", seq=4) == APPLIED  # a newer state: it exists again
         assert not stored().deleted and stored().status == "queued"
 
@@ -105,7 +106,7 @@ def test_remove_tombstones_and_older_updates_cannot_bring_the_row_back(offline_a
 def test_remove_of_an_unknown_row_leaves_a_tombstone_that_a_late_create_respects(offline_app):
     with offline_app.app_context():
         with session_scope() as session:
-            assert remove(session, "flowRuns", "run-9", at(50), 7) == APPLIED
+            assert remove(session, "flowRuns", "run-9", at(50), "e7") == APPLIED
         assert write_run(40, "queued", id_="run-9") == STALE
         row = stored(id_="run-9")
         assert row.deleted and row.attributes == "{}"
@@ -151,7 +152,7 @@ def test_concurrent_writers_of_one_row_never_lose_the_newest(offline_app):
     assert not failures
     with offline_app.app_context():
         row = stored()
-        assert (row.status, row.event_seq, row.updated_at) == ("state-120", 120, T0 + timedelta(seconds=120))
+        assert (row.status, row.event_id, row.updated_at) == ("state-120", "e120", T0 + timedelta(seconds=120))
         with session_scope() as session:
             assert session.scalar(select(FlowRun.id).where(FlowRun.id != "run-1")) is None
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from flask import abort, request
 
+from dashboard.db.listing import Found
 from dashboard.recrubo.client import Page
 from dashboard.recrubo.ids import is_id
 
@@ -66,3 +67,8 @@ def parse(filters: Mapping[str, Iterable[str] | Callable[[str], bool] | None], s
 def empty_page() -> Page:
     """A list page with nothing on it, for a search that cannot match anything."""
     return Page([], {"total": 0, "maxPage": 1})
+
+
+def model_page(found: Found, size: int = PAGE_SIZE) -> Page:
+    """A page read from the read model, counted as the API counts its pages (`meta.total`, `meta.maxPage`)."""
+    return Page(found.items, {"total": found.total, "maxPage": max(1, -(-found.total // size))})

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import DateTime, Integer, String, Text, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from dashboard.db.base import Base, session_scope
 
@@ -93,8 +94,13 @@ def content_hash(delivery: Delivery) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def record(delivery: Delivery) -> Outcome:
-    """Store a delivery once and decide its verdict: applied, duplicate (same content) or stale (older)."""
+# What an applied delivery also writes, in the transaction that records it (the read model's upsert).
+Apply = Callable[[Session], object]
+
+
+def record(delivery: Delivery, apply: Apply | None = None) -> Outcome:
+    """Store a delivery once and decide its verdict: applied, duplicate (same content) or stale (older); an
+    applied one also runs `apply` in the same transaction, so the event and what it wrote commit together."""
     digest = content_hash(delivery)
     with session_scope() as session:
         existing = session.get(Event, delivery.id)
@@ -106,15 +112,18 @@ def record(delivery: Delivery) -> Outcome:
                           event=delivery.event, fields=json.dumps(delivery.fields), updated_at=delivery.updated_at,
                           content_hash=digest, verdict=verdict, reason=reason, payload=delivery.payload,
                           published_at=None if verdict == APPLIED else utcnow()))
+        if verdict == APPLIED and apply is not None:
+            session.flush()  # the event row first: a concurrent twin fails here, before anything else is written
+            apply(session)
     return Outcome(delivery.id, verdict, False, reason)
 
 
-def record_or_redelivery(delivery: Delivery) -> Outcome:
+def record_or_redelivery(delivery: Delivery, apply: Apply | None = None) -> Outcome:
     """`record`, treating a concurrent insert of the same id (another worker won the race) as a redelivery."""
     try:
-        return record(delivery)
+        return record(delivery, apply)
     except IntegrityError:
-        return record(delivery)
+        return record(delivery, apply)
 
 
 def _verdict(session, delivery: Delivery, digest: str) -> tuple[str, str | None]:

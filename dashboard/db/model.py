@@ -1,7 +1,7 @@
 """The read model: the dashboard's own copy of what recruiters list, count and search (DESIGN §9).
 
 One table per resource type. Every row keeps the resource's attributes (canonical JSON), its relationships
-reduced to related ids (JSON `{name: id}`), `updated_at` (newest wins), a `deleted` tombstone and the seq of the
+reduced to related ids (JSON `{name: id}`), `updated_at` (newest wins), a `deleted` tombstone and the id of the
 event that last wrote it (NULL when the sync wrote it); beside them, the columns the pages filter, sort and join
 on, each indexed for what the pages offer. Rows are written only by `dashboard.db.upsert`.
 """
@@ -28,7 +28,7 @@ class Row:
     created_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     updated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
-    event_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    event_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     written_at: Mapped[datetime] = mapped_column(DateTime)
 
 

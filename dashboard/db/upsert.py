@@ -55,14 +55,14 @@ def fold(text: str) -> str:
 
 def upsert(session: Session, type_: str, id_: str, attributes: Mapping[str, Any],
            related_ids: Mapping[str, str | None], updated_at: datetime | str | None,
-           event_seq: int | None = None) -> str:
+           event_id: str | None = None) -> str:
     """Write a resource's row unless the stored one is as new or newer; answer APPLIED or STALE."""
     table = TABLES[type_].__table__
     when = as_utc(updated_at)
     related = {name: value for name, value in related_ids.items() if value}
     values = {"id": id_, "type": type_, "attributes": canonical(attributes), "relations": canonical(related),
               "created_at": as_utc(attributes.get("createdAt")), "updated_at": when, "deleted": False,
-              "event_seq": event_seq, "written_at": utcnow(), **columns(type_, attributes, related)}
+              "event_id": event_id, "written_at": utcnow(), **columns(type_, attributes, related)}
     statement = _insert(session)(table).values(**values)
     stored, new = table.c, statement.excluded
     newer = or_(stored.updated_at.is_(None), stored.updated_at < new.updated_at,
@@ -74,19 +74,19 @@ def upsert(session: Session, type_: str, id_: str, attributes: Mapping[str, Any]
 
 
 def remove(session: Session, type_: str, id_: str, updated_at: datetime | str | None,
-           event_seq: int | None = None) -> str:
+           event_id: str | None = None) -> str:
     """Tombstone a resource's row (kept, marked deleted, so an older update cannot bring it back) unless the
     stored row is newer; answer APPLIED or STALE. A row never seen gets a bare tombstone."""
     table = TABLES[type_].__table__
     when = as_utc(updated_at)
     values = {"id": id_, "type": type_, "attributes": "{}", "relations": "{}", "created_at": None,
-              "updated_at": when, "deleted": True, "event_seq": event_seq, "written_at": utcnow()}
+              "updated_at": when, "deleted": True, "event_id": event_id, "written_at": utcnow()}
     statement = _insert(session)(table).values(**values)
     stored, new = table.c, statement.excluded
     not_newer = or_(stored.updated_at.is_(None), new.updated_at.is_(None), stored.updated_at <= new.updated_at)
     statement = statement.on_conflict_do_update(
         index_elements=[stored.id], where=not_newer,
-        set_={"deleted": True, "event_seq": new.event_seq, "written_at": new.written_at,
+        set_={"deleted": True, "event_id": new.event_id, "written_at": new.written_at,
               "updated_at": func.coalesce(new.updated_at, stored.updated_at)})
     return APPLIED if session.execute(statement.returning(stored.id)).first() else STALE
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import htmx_flask
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from dashboard.core import htmx, lists
 from dashboard.core.lists import PAGE_SIZE
+from dashboard.db import listing
 from dashboard.flow_runs import launch, timeline
 from dashboard.live.pages import live_page
 from dashboard.recrubo.client import Resource, client
 from dashboard.recrubo.relations import attach, attach_runs, related_id
+from dashboard.recrubo.rows import keep
 from dashboard.recrubo.search import thread_filters
 
 bp = Blueprint("flow_runs", __name__, url_prefix="/flow-runs")
@@ -28,7 +32,11 @@ def query() -> lists.ListQuery:
 
 
 def flow_choices() -> dict[str, str]:
-    """Every flow by name, for pickers (flows are few; runs and threads are many)."""
+    """Every flow by name, for pickers (flows are few; runs and threads are many): from the read model once it
+    holds every flow, else from the API."""
+    if listing.ready("flows"):
+        found = listing.flows(sort="name", size=10_000)
+        return {flow.id: flow.get("name") or flow.id for flow in found.items}
     return {flow.id: flow.name or flow.id for flow in client().iterate("flows", sort="name")}
 
 
@@ -37,15 +45,30 @@ def flow_choices() -> dict[str, str]:
 def index() -> ResponseReturnValue:
     """The runs list for the status, flow, thread, sort and page in the URL."""
     state = query()
-    filters = {"status": state.get("status"), "flowId": state.get("flow"), "messageThreadId": state.get("thread")}
-    page = client().list("flow-runs", filters=filters, sort=SORTS[state.sort], page=state.page, size=PAGE_SIZE,
-                         include=RELATED)
-    attach_runs(client(), page.items)
+    backfilling = not listing.ready("flowRuns")
+    if backfilling:
+        filters = {"status": state.get("status"), "flowId": state.get("flow"),
+                   "messageThreadId": state.get("thread")}
+        page = client().list("flow-runs", filters=filters, sort=SORTS[state.sort], page=state.page,
+                             size=PAGE_SIZE, include=RELATED)
+        attach_runs(client(), page.items)
+    else:
+        page = lists.model_page(listing.runs(status=state.get("status"), flow_id=state.get("flow"),
+                                             thread_id=state.get("thread"), sort=SORTS[state.sort],
+                                             page=state.page, size=PAGE_SIZE))
     # The filter form is only rendered on a full page, so only then are the flows fetched for it.
     flows = {} if htmx.is_partial() else flow_choices()
-    thread = client().get("message-threads", state.get("thread")) if state.get("thread") and flows else None
+    thread = filtered_thread(state.get("thread"), backfilling) if state.get("thread") and flows else None
     return htmx.render("flow_runs/index.html", "flow_runs/_list.html", page=page, query=state, sorts=SORTS,
-                       statuses=STATUSES, flows=flows, thread=thread)
+                       statuses=STATUSES, flows=flows, thread=thread, backfilling=backfilling)
+
+
+def filtered_thread(thread_id: str, backfilling: bool) -> Mapping | None:
+    """The thread the runs list is filtered on, for its chip (from the model once it is filled)."""
+    if not backfilling:
+        found = listing.threads(ids=[thread_id]).items
+        return found[0] if found else None
+    return client().get("message-threads", thread_id)
 
 
 def load_run(run_id: str) -> Resource:
@@ -87,16 +110,30 @@ def timeline_fragment(run_id: str) -> ResponseReturnValue:
 def cancel(run_id: str) -> ResponseReturnValue:
     """Cancel a queued or running run and answer with its updated status block."""
     api = client()
-    api.update("flow-runs", "flowRuns", run_id, {"status": "cancelled"})
+    keep(api.update("flow-runs", "flowRuns", run_id, {"status": "cancelled"}))
     if not htmx.is_partial():
         return redirect(url_for(".show", run_id=run_id))
-    return render_template("flow_runs/_detail.html", run=load_run(run_id))
+    run = load_run(run_id)
+    keep(run)
+    return render_template("flow_runs/_detail.html", run=run)
 
 
-def picker_threads(text: str, chosen: list[str]) -> list[Resource]:
-    """The threads the launch form offers: the chosen ones first, then the latest matching the search."""
+def picker_threads(text: str, chosen: list[str]) -> list[Mapping]:
+    """The threads the launch form offers: the chosen ones first, then the latest matching the search (from the
+    read model once it is filled: any part of a name, phone or e-mail, case and accents ignored)."""
     api = client()
-    # A thread deleted meanwhile (or a mistyped id) simply drops out of the choices.
+    if listing.ready("messageThreads"):
+        listed: dict[str, Mapping] = {thread.id: thread for thread in listing.threads(
+            ids=chosen, size=len(chosen)).items} if chosen else {}
+        missing = [thread_id for thread_id in chosen if thread_id not in listed]
+        if missing:  # made a moment ago, its webhook not yet here: the API has it
+            fetched = api.list("message-threads", filters={"id": missing}, size=len(missing),
+                               include="candidate").items
+            attach(api, fetched, "candidate", "candidates")
+            listed.update({thread.id: thread for thread in fetched})
+        found = listing.threads(search=text, sort="-updatedAt", size=PICKER_SIZE).items
+        return [listed[thread_id] for thread_id in chosen if thread_id in listed] + \
+            [thread for thread in found if thread.id not in chosen]
     # One list by id for the chosen threads (a thread deleted meanwhile, or a mistyped id, drops out).
     listed = {thread.id: thread for thread in api.list(
         "message-threads", filters={"id": chosen}, size=len(chosen), include="candidate").items} if chosen else {}

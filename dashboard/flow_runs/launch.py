@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from dashboard.recrubo.client import RecruboClient, RecruboError, Resource
 from dashboard.recrubo.ids import is_id
 from dashboard.recrubo.relations import related_id
+from dashboard.recrubo.rows import keep
 
 log = logging.getLogger(__name__)
 MAX_THREADS = 50
@@ -165,32 +166,36 @@ def launch_runs(launch: Launch, api: RecruboClient) -> list[Resource]:
     made: list[tuple[str, str]] = []  # (path, id) of everything created, to undo in reverse
     try:
         thread_ids = list(launch.thread_ids)
+        answers: list[Resource] = []  # the candidate and thread made, kept in the read model with the runs
         if launch.wants_new_thread:
-            thread_ids.append(_create_thread(launch, api, made))
+            thread_ids.append(_create_thread(launch, api, made, answers))
         runs = []
         for thread_id in thread_ids:
             run = api.create("flow-runs", "flowRuns", {"flowId": launch.flow_id, "messageThreadId": thread_id,
                                                       "state": {}, "initialMessage": initial_message(launch)})
             made.append(("flow-runs", run.id))
             runs.append(run)
-        return runs
     except RecruboError as error:
         undo(made, api)
         fields = {_form_field(name): message for name, message in error.field_errors().items()}
         raise LaunchRejected(fields or {"form": error.message}) from error
+    keep(*answers, *runs)
+    return runs
 
 
-def _create_thread(launch: Launch, api: RecruboClient, made: list[tuple[str, str]]) -> str:
+def _create_thread(launch: Launch, api: RecruboClient, made: list[tuple[str, str]], answers: list[Resource]) -> str:
     relationships = None
     if launch.new_channel == "whatsapp":
         candidate = api.create("candidates", "candidates", {"firstName": launch.new_first_name or None,
                                                             "lastName": launch.new_last_name or None,
                                                             "phone": launch.new_identifier})
         made.append(("candidates", candidate.id))
+        answers.append(candidate)
         relationships = {"candidate": {"data": {"type": "candidates", "id": candidate.id}}}
     thread = api.create("message-threads", "messageThreads",
                         {"channel": launch.new_channel, "identifier": launch.new_identifier}, relationships)
     made.append(("message-threads", thread.id))
+    answers.append(thread)
     return thread.id
 
 

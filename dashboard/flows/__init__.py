@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from dashboard.core import htmx, lists
 from dashboard.core.lists import PAGE_SIZE
+from dashboard.db import listing
 from dashboard.flows import drawing
 from dashboard.live.pages import live_page
 from dashboard.recrubo.client import Resource, client
@@ -48,6 +49,12 @@ def api_filters(state: lists.ListQuery) -> dict[str, str]:
 def index() -> ResponseReturnValue:
     """The flows list for the search, filters, sort and page in the URL."""
     state = query()
+    if listing.ready("flows"):
+        page = lists.model_page(listing.flows(search=state.get("q"), origin=state.get("type"),
+                                              published=state.get("published"), sort=SORTS[state.sort],
+                                              page=state.page, size=PAGE_SIZE))
+        return htmx.render("flows/index.html", "flows/_list.html", page=page, query=state, sorts=SORTS,
+                           types=TYPES, published=PUBLISHED, backfilling=False)
     page = client().list("flows", filters=api_filters(state), sort=SORTS[state.sort], page=state.page,
                          size=PAGE_SIZE)
     typed = state.get("q")
@@ -57,7 +64,7 @@ def index() -> ResponseReturnValue:
         page = client().list("flows", filters=api_filters(retry), sort=SORTS[state.sort], page=state.page,
                              size=PAGE_SIZE)
     return htmx.render("flows/index.html", "flows/_list.html", page=page, query=state, sorts=SORTS,
-                       types=TYPES, published=PUBLISHED)
+                       types=TYPES, published=PUBLISHED, backfilling=True)
 
 
 def load(flow_id: str) -> tuple[Resource, list[Resource]]:

@@ -1,5 +1,9 @@
 """The one way out of the event log: render an event, store its frames in the push log, hand them to the hub.
 
+An event's row is read from the read model through the list page's own joined query (`dashboard.db.listing`,
+written in the webhook's transaction) and rendered with it, so a pushed row names what it points at exactly as
+the page does after a reload.
+
 Every push goes through `Publisher._publish`, which holds the publishing order (`order.publishing`), leaves out an
 event a newer update superseded, stores the frames (each gets its seq) and hands them to the hub. Applied events
 arrive through a queue that one worker thread (a greenlet under gevent) per process drains, so a render never
@@ -18,10 +22,11 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Mapping
 
 from flask import Flask
 
-from dashboard.db import events, pushes
+from dashboard.db import events, listing, pushes
 from dashboard.db.events import Event
 from dashboard.live import order, render
 from dashboard.live.hub import Hub
@@ -34,8 +39,32 @@ RECOVER_AFTER_SECONDS = 20.0
 IDLE_SECONDS = 10.0
 COUNTERS_DEBOUNCE_SECONDS = 1.0
 PRUNE_EVERY = 500  # publishes between two cuts of the push log to its newest pushes.KEEP_PUSHES frames
+# How a push reads its resource's row: by id, through the same joined query as the list page.
+JOINED = {"flowRuns": listing.runs, "messageThreads": listing.threads, "flowGenerations": listing.generations,
+          "flows": listing.flows}
+RENAMED_ROWS = 25  # at most this many rows per list renamed by one candidate change (a page's worth)
 # Home's counters change when these resources appear, go, or (runs) change status.
 COUNTED = {"flowRuns", "flows", "messageThreads", "flowGenerations"}
+
+
+def joined_row(event: Event) -> Mapping | None:
+    """The event's resource as its list page reads it from the read model (with the names it points at), or None
+    for a delete, a type the lists do not show, or a row the model does not hold."""
+    reader = JOINED.get(event.resource_type)
+    if reader is None or event.event == "delete":
+        return None
+    found = reader(ids=[event.resource_id]).items
+    return found[0] if found else None
+
+
+def naming_rows(event: Event) -> dict[str, list[Mapping]]:
+    """The list rows that show a candidate's name (its threads and their newest runs), re-read after the candidate
+    changed, so pushes rename them; nothing for other events."""
+    if event.resource_type != "candidates":
+        return {}
+    threads = listing.threads(candidate_id=event.resource_id, size=RENAMED_ROWS).items
+    runs = [run for thread in threads for run in listing.runs(thread_id=thread.id, size=RENAMED_ROWS).items]
+    return {"messageThreads": threads, "flowRuns": runs[:RENAMED_ROWS]}
 
 
 def counters_due(event: Event) -> bool:
@@ -83,9 +112,9 @@ class Publisher:
             event = events.get(event_id)
             if event is None:
                 return 0
-            # A request context lets partials build links with url_for, like the pages do.
-            with self.app.test_request_context("/"):
-                bodies = render.render(event)
+            # Rendered in the app context alone: no request, no session, no CSRF token (render.PUSH_GLOBALS).
+            bodies = render.render(event, joined_row(event)) + [
+                body for type_, rows in naming_rows(event).items() for body in render.renamed(type_, rows)]
             if counters_due(event):
                 self._counters_due(event.id)
             return self._publish(event.id, bodies, event)

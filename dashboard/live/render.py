@@ -1,11 +1,13 @@
 """What an applied webhook event looks like on screen: the partials it renders to, per live channel.
 
-Only rendering: a function of the event (or of Home's counts) and the templates, with nothing to decide and no
-side effects; the publisher decides what is due and publishes it.
+Only rendering: a function of the event (with its resource's row as the read model joins it, which the publisher
+reads), or of Home's counts, and the templates, with nothing to decide and no side effects; the publisher decides
+what is due and publishes it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -40,9 +42,11 @@ LISTED = {
 }
 
 
-def render(event: Event) -> list[tuple[str, dict]]:
-    """Render an event once into (channel, frame body) pairs; the same bytes go to every socket."""
-    resource = parse_resource(event.document["data"]["attributes"]["resource"])
+def render(event: Event, row: Mapping | None = None) -> list[tuple[str, dict]]:
+    """Render an event once into (channel, frame body) pairs; the same bytes go to every socket. `row` is the
+    resource as the list page reads it from the read model (`dashboard.db.listing`, with the names it points
+    at), so the pushed row equals the row after a reload; without it, the webhook's own resource is shown."""
+    resource = row or parse_resource(event.document["data"]["attributes"]["resource"])
     bodies: list[tuple[str, dict]] = []
     listed = LISTED.get(event.resource_type)
     announcement = _announcement(event, resource)
@@ -57,6 +61,17 @@ def render(event: Event) -> list[tuple[str, dict]]:
         bodies.append((f"messageThreads:{related_id(resource, 'messageThread')}",
                        _frame(_message_html(event, resource), announcement)))
     return bodies
+
+
+def renamed(type_: str, rows: list[Mapping]) -> list[tuple[str, dict]]:
+    """Rows of a list (`messageThreads`, `flowRuns`) whose names changed with a related resource (a candidate),
+    as one in-place update of each on the list's channel; rows a page does not show are left alone."""
+    listed = LISTED[type_]
+    if not rows:
+        return []
+    row = _macro(listed.template, "row")
+    html = "".join(hx_partial(f"{listed.id_prefix}{item['id']}", str(row(item))) for item in rows)
+    return [(type_, {"content": html})]
 
 
 def _frame(html: str, announcement: str | None) -> dict:
@@ -106,10 +121,17 @@ def _announcement(event: Event, resource: Resource) -> str | None:
     return None
 
 
+def push_url_for(endpoint: str, **values: object) -> str:
+    """`url_for` for pushes, which render in the app context alone (no request): the path, as a page's links have
+    it (pages are served from the root, as `test_request_context("/")` built them before)."""
+    return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
 # A push goes to every open page: a CSRF token made while rendering it would belong to no one's session, and
 # a form's hidden field wins over the X-CSRFToken header that every page sends (hx-headers on <body>). Left
-# empty in pushes, the field gives way to the header, which carries the page's own token.
-PUSH_GLOBALS = {"csrf_token": lambda: ""}
+# empty in pushes, the field gives way to the header, which carries the page's own token. Links are built
+# without a request (`push_url_for`): a push is rendered once, outside any request, for every page.
+PUSH_GLOBALS = {"csrf_token": lambda: "", "url_for": push_url_for}
 
 
 def _macro(template: str, name: str):

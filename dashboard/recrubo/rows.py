@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from dashboard.db.model import RELATIONS
+from dashboard.db.base import session_scope
+from dashboard.db.model import RELATIONS, TABLES
 from dashboard.db.upsert import remove, upsert
 from dashboard.recrubo.client import Resource
 from dashboard.recrubo.relations import related_id
@@ -25,10 +26,20 @@ def related_ids(resource: Mapping[str, Any]) -> dict[str, str | None]:
     return {name: related_id(resource, name) for name in RELATIONS[resource["type"]]}
 
 
-def store(session: Session, resource: Mapping[str, Any], event_seq: int | None = None) -> str:
+def store(session: Session, resource: Mapping[str, Any], event_id: str | None = None) -> str:
     """Upsert a resource as the API shows it (a non-null `deletedAt` means deleted, reference §5.3) in the
     caller's transaction; answer the verdict (`applied` or `stale`)."""
     if resource.get("deletedAt"):
-        return remove(session, resource["type"], resource["id"], resource.get("updatedAt"), event_seq)
+        return remove(session, resource["type"], resource["id"], resource.get("updatedAt"), event_id)
     return upsert(session, resource["type"], resource["id"], attributes_of(resource), related_ids(resource),
-                  resource.get("updatedAt"), event_seq)
+                  resource.get("updatedAt"), event_id)
+
+
+def keep(*resources: Mapping[str, Any] | None) -> None:
+    """Upsert the API's answers to a write (a created or updated resource) at once, in one transaction, so the
+    page that made the change lists it before the webhook arrives; types the model does not hold are skipped."""
+    kept = [resource for resource in resources if resource and resource.get("type") in TABLES]
+    if kept:
+        with session_scope() as session:
+            for resource in kept:
+                store(session, resource)

@@ -13,13 +13,15 @@ from dashboard.recrubo.client import RecruboClient, RecruboError
 
 log = logging.getLogger(__name__)
 RECEIVER_PATH = "/webhooks/recrubo"
-# What the live pages need (reference §8.5 plus the creates and deletes the lists show); None = every field.
+# What the live pages need (reference §8.5 plus the creates and deletes the lists show) and what keeps the read
+# model's joins current (candidates: the names on thread and run rows); None = every field.
 SUBSCRIPTIONS: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
     ("flowRuns", "create", None), ("flowRuns", "update", None), ("flowRuns", "delete", None),
     ("flowGenerations", "create", None), ("flowGenerations", "update", ("status",)),
     ("flows", "create", None), ("flows", "update", None), ("flows", "delete", None),
     ("messages", "create", None), ("messages", "update", ("deliveryStatus",)),
-    ("messageThreads", "create", None), ("messageThreads", "update", None),
+    ("messageThreads", "create", None), ("messageThreads", "update", None), ("messageThreads", "delete", None),
+    ("candidates", "create", None), ("candidates", "update", None), ("candidates", "delete", None),
     ("vacancyAnalyses", "update", None),
 )
 recrubo_cli = AppGroup("recrubo", help="Connect the dashboard to the Recrubo API.")

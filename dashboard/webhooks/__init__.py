@@ -11,9 +11,13 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from dashboard.core.security import MAX_BODY_BYTES, csrf
 from dashboard.db import events
+from dashboard.db.model import TABLES
+from dashboard.db.upsert import remove
+from dashboard.recrubo.client import parse_resource
+from dashboard.recrubo.rows import store
 from dashboard.webhooks.payload import EVENTS, Refusal, decode, parse_payload
 
-__all__ = ["EVENTS", "Refusal", "bp", "init_app", "parse_payload", "receive"]
+__all__ = ["EVENTS", "Refusal", "bp", "init_app", "model_writer", "parse_payload", "receive"]
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 SECRET_HEADER = "X-Recrubo-Webhook-Secret"
@@ -25,7 +29,7 @@ MEDIA_TYPES = ("application/vnd.api+json", "application/json")
 def receive() -> ResponseReturnValue:
     """Verify, record and acknowledge one Recrubo webhook; publishing happens after the 2xx."""
     try:
-        delivery = _verified_delivery()
+        delivery, document = _verified_delivery()
     except Refusal as refusal:
         # Every value from outside goes in with %r: an id holding a newline cannot forge a log line.
         log.warning("webhook refused (%s %s) from %r: %s%s", refusal.status, refusal.code, request.remote_addr,
@@ -37,7 +41,7 @@ def receive() -> ResponseReturnValue:
         if refusal.pointer:
             error["source"] = {"pointer": refusal.pointer}
         return jsonify(errors=[error]), refusal.status, {"Content-Type": "application/vnd.api+json"}
-    outcome = events.record_or_redelivery(delivery)
+    outcome = events.record_or_redelivery(delivery, model_writer(delivery, document))
     level = logging.WARNING if outcome.verdict == events.FUTURE and not outcome.redelivery else logging.INFO
     log.log(level, "webhook %r %s %s:%r -> %s%s%s", delivery.id, delivery.event, delivery.resource_type,
             delivery.resource_id, outcome.verdict, " (redelivery)" if outcome.redelivery else "",
@@ -49,7 +53,24 @@ def receive() -> ResponseReturnValue:
     return jsonify(body), 200, {"Content-Type": "application/vnd.api+json"}
 
 
-def _verified_delivery() -> events.Delivery:
+def model_writer(delivery: events.Delivery, document: dict) -> events.Apply | None:
+    """What an applied delivery writes to the read model, in the transaction that records it: the resource as the
+    webhook carries it after the event (reference §8.2) upserted, or a delete's tombstone; None for a type the
+    model does not keep."""
+    if delivery.resource_type not in TABLES:
+        return None
+    resource = parse_resource(document["data"]["attributes"]["resource"])
+
+    def write(session) -> None:
+        if delivery.event == "delete":
+            remove(session, delivery.resource_type, delivery.resource_id, resource.get("updatedAt"), delivery.id)
+        else:
+            store(session, resource, delivery.id)
+
+    return write
+
+
+def _verified_delivery() -> tuple[events.Delivery, dict]:
     if (request.content_length or 0) > MAX_BODY_BYTES:
         raise Refusal(413, "payload_too_large", "The body is larger than 1 MiB.")
     # Compared before anything of the body is read or parsed, in constant time.
@@ -65,7 +86,7 @@ def _verified_delivery() -> events.Delivery:
         raise Refusal(413, "payload_too_large", "The body is larger than 1 MiB.") from None
     # Decoded as strict UTF-8 once: what is stored is exactly the text that was parsed.
     document = decode(body)
-    return parse_payload(document, body.decode("utf-8"))
+    return parse_payload(document, body.decode("utf-8")), document  # type: ignore[return-value]
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,181 @@
+"""The lists pages and pushes read from the read model, joined, so every row names what it points at.
+
+One function per list, each one joined query: a thread with its candidate, a run with its flow and its thread's
+candidate, a generation with its flow, a flow alone. A page asks for a page of rows with its filters, sort and
+search; a push asks the same function for one id (`ids=[id]`), so a pushed row and the row after a reload come
+from the same query and render to the same bytes. Rows come back shaped like the API client's resources (the
+attributes, `id`, `type`, and each related resource under its relationship's name, or a bare `{id, type}` when the
+model does not hold it), so the same partials render both.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import aliased
+
+from dashboard.db.base import session_scope
+from dashboard.db.model import Candidate, Flow, FlowGeneration, FlowRun, MessageThread, Row
+from dashboard.db.sync_state import SyncProgress
+from dashboard.db.upsert import fold
+
+# The types each list joins: it reads the model only when the backfill of every one of them is done.
+NEEDS = {"messageThreads": ("messageThreads", "candidates"),
+         "flowRuns": ("flowRuns", "flows", "messageThreads", "candidates"),
+         "flowGenerations": ("flowGenerations", "flows"), "flows": ("flows",)}
+DIGITS = re.compile(r"[\s+()-]")
+
+
+class Item(dict):
+    """A model row as the partials read a resource: a mapping that also answers attribute access."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+@dataclass(frozen=True)
+class Found:
+    """One page of a list read from the model: its rows and how many the whole list has."""
+
+    items: list[Item]
+    total: int
+
+
+def ready(list_type: str) -> bool:
+    """True when the backfill of every type the list `list_type` joins is done (else the page reads the API)."""
+    needed = NEEDS[list_type]
+    with session_scope() as session:
+        done = session.scalar(select(func.count()).select_from(SyncProgress).where(
+            SyncProgress.type.in_(needed), SyncProgress.backfill_done.is_(True))) or 0
+    return done == len(needed)
+
+
+def item(row: Row | None, type_: str | None = None, id_: str | None = None) -> Item | None:
+    """A row as a resource: its attributes, `id` and `type`; a bare `{id, type}` for a row the model lacks."""
+    if row is None:
+        return Item(id=id_, type=type_) if id_ else None
+    found = Item(json.loads(row.attributes or "{}"))
+    found["id"], found["type"] = row.id, row.type
+    return found
+
+
+def threads(*, search: str = "", channel: str = "", paused: bool | None = None, sort: str = "-updatedAt",
+            page: int = 1, size: int = 25, ids: list[str] | None = None, candidate_id: str = "") -> Found:
+    """Threads with their candidates, filtered by search (name, phone, e-mail or identifier; case and accents
+    ignored), channel, chatbot state and candidate, or by ids; sorted and paged."""
+    query = (select(MessageThread, Candidate).outerjoin(Candidate, Candidate.id == MessageThread.candidate_id)
+             .where(~MessageThread.deleted))
+    query = query.where(*_ids(MessageThread, ids))
+    if candidate_id:
+        query = query.where(MessageThread.candidate_id == candidate_id)
+    if channel:
+        query = query.where(MessageThread.channel == channel)
+    if paused is not None:
+        query = query.where(MessageThread.chatbot_paused == paused)
+    if search.strip():
+        query = query.where(person_matches(search, Candidate, MessageThread))
+    return _page(query, MessageThread, sort, page, size, _thread)
+
+
+def person_matches(search: str, candidate=Candidate, thread=MessageThread) -> ColumnElement[bool]:
+    """The condition "the thread's candidate or identifier contains `search`", compared as `search_text` is
+    stored (lower case, no accents), digits alone when the search is a phone number ("+31 6 12…")."""
+    digits = DIGITS.sub("", search)
+    if digits.isdigit():
+        return or_(thread.identifier.contains(digits, autoescape=True),
+                   candidate.search_text.contains(digits, autoescape=True))
+    folded = " ".join(fold(search).split())
+    return or_(candidate.search_text.contains(folded, autoescape=True),
+               func.lower(thread.identifier).contains(folded, autoescape=True))
+
+
+def runs(*, status: str = "", flow_id: str = "", thread_id: str = "", sort: str = "-createdAt", page: int = 1,
+         size: int = 25, ids: list[str] | None = None) -> Found:
+    """Runs with their flows and their threads' candidates, filtered by status, flow and thread, or by ids."""
+    thread, person = aliased(MessageThread), aliased(Candidate)
+    query = (select(FlowRun, Flow, thread, person).outerjoin(Flow, Flow.id == FlowRun.flow_id)
+             .outerjoin(thread, thread.id == FlowRun.message_thread_id)
+             .outerjoin(person, person.id == thread.candidate_id).where(~FlowRun.deleted))
+    query = query.where(*_ids(FlowRun, ids))
+    for column, value in ((FlowRun.status, status), (FlowRun.flow_id, flow_id),
+                          (FlowRun.message_thread_id, thread_id)):
+        if value:
+            query = query.where(column == value)
+    return _page(query, FlowRun, sort, page, size, _run)
+
+
+def generations(*, status: str = "", sort: str = "-createdAt", page: int = 1, size: int = 25,
+                ids: list[str] | None = None) -> Found:
+    """Generations with their flows, filtered by status or by ids."""
+    query = (select(FlowGeneration, Flow).outerjoin(Flow, Flow.id == FlowGeneration.flow_id)
+             .where(~FlowGeneration.deleted))
+    query = query.where(*_ids(FlowGeneration, ids))
+    if status:
+        query = query.where(FlowGeneration.status == status)
+    return _page(query, FlowGeneration, sort, page, size, _generation)
+
+
+def flows(*, search: str = "", origin: str = "", published: str = "", sort: str = "-createdAt", page: int = 1,
+          size: int = 25, ids: list[str] | None = None) -> Found:
+    """Flows whose name contains `search` (any case), by origin (`generated`, `manual`) and published state
+    (`published`, `draft`, `changes`), or by ids."""
+    query = select(Flow).where(~Flow.deleted).where(*_ids(Flow, ids))
+    if search.strip():
+        query = query.where(func.lower(Flow.name).contains(search.strip().lower(), autoescape=True))
+    conditions = {("origin", "generated"): Flow.flow_generation_id.is_not(None),
+                  ("origin", "manual"): Flow.flow_generation_id.is_(None),
+                  ("published", "published"): Flow.published_at.is_not(None),
+                  ("published", "draft"): Flow.published_at.is_(None),
+                  ("published", "changes"): Flow.unpublished_changes.is_(True)}
+    chosen = [conditions[key] for key in (("origin", origin), ("published", published)) if key in conditions]
+    if chosen:
+        query = query.where(and_(*chosen))
+    return _page(query, Flow, sort, page, size, lambda flow: item(flow))
+
+
+def _ids(table: type[Row], ids: list[str] | None) -> list:
+    return [] if ids is None else [table.id.in_(ids)]
+
+
+SORT_COLUMNS = {"createdAt": "created_at", "updatedAt": "updated_at", "name": "name"}
+
+
+def _page(query: Select, table: type[Row], sort: str, page: int, size: int, shape) -> Found:
+    """Count the whole list, then read one page of it in the API's sort (`-updatedAt`: newest first), ties by id."""
+    column = getattr(table, SORT_COLUMNS[sort.lstrip("-")])
+    order = [column.desc(), table.id.desc()] if sort.startswith("-") else [column.asc(), table.id.asc()]
+    with session_scope() as session:
+        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+        rows = session.execute(query.order_by(*order).limit(size).offset((max(page, 1) - 1) * size)).all()
+        return Found([shape(*row) for row in rows], total)
+
+
+def _thread(thread: MessageThread, candidate: Candidate | None) -> Item:
+    found = item(thread)
+    if thread.candidate_id:
+        found["candidate"] = item(candidate, "candidates", thread.candidate_id)
+    return found
+
+
+def _run(run: FlowRun, flow: Flow | None, thread: MessageThread | None, candidate: Candidate | None) -> Item:
+    found = item(run)
+    if run.flow_id:
+        found["flow"] = item(flow, "flows", run.flow_id)
+    if run.message_thread_id:
+        found["messageThread"] = _thread(thread, candidate) if thread is not None \
+            else item(None, "messageThreads", run.message_thread_id)
+    return found
+
+
+def _generation(generation: FlowGeneration, flow: Flow | None) -> Item:
+    found = item(generation)
+    if generation.flow_id:
+        found["flow"] = item(flow, "flows", generation.flow_id)
+    return found
