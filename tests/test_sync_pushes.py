@@ -1,4 +1,5 @@
-"""The sync's pushes, against a gunicorn dashboard on the embedded default with a page's socket open: webhooks are
+"""The sync's pushes. In this process: the backfill records nothing to push, an incremental sync records exactly
+the rows it changed. Against a gunicorn dashboard on the embedded default with a page's socket open: webhooks are
 dropped on the floor (the sandbox's organization `webhookUrl` cleared, reference §5.1) while the sandbox changes
 and rows vanish from the read model; the incremental sync alone restores the model and pushes the changed rows to
 the open page, and once webhooks are back the page's rows equal a reload's."""
@@ -11,9 +12,13 @@ import sqlite3
 import time
 
 import pytest
+from sqlalchemy import select
 
+from dashboard.db.base import session_scope
+from dashboard.db.events import Event
 from dashboard.recrubo import sync_events
 from dashboard.recrubo.rows import related_ids
+from dashboard.recrubo.sync import sync_once
 from tests.support.accounts import create_account, signed_in_session
 from tests.support.pages import api_for, make_flow, make_thread, unique
 from tests.support.servers import WEBHOOK_SECRET, start_dashboard, stop
@@ -61,6 +66,30 @@ def synced_resources(server) -> set[str]:
     with sqlite3.connect(server.instance / "dashboard.db", timeout=30) as database:
         return {id_ for (id_,) in database.execute(
             "SELECT resource_id FROM webhook_events WHERE reason = ?", (sync_events.REASON,))}
+
+
+def recorded(app, *ids: str) -> list[tuple[str, str]]:
+    """The changes the sync recorded in `app`'s event log (resource id, event), of these resources or all."""
+    query = select(Event.resource_id, Event.event).where(Event.reason == sync_events.REASON)
+    if ids:
+        query = query.where(Event.resource_id.in_(ids))
+    with app.app_context(), session_scope() as session:
+        return sorted(tuple(row) for row in session.execute(query))
+
+
+def test_the_backfill_records_nothing_to_push_and_a_sync_records_what_it_changed(app, sandbox_server):
+    api = api_for(sandbox_server.url)
+    assert sync_once(app).ran
+    assert recorded(app) == []  # a first backfill of every row pushes none
+    thread = make_thread(api, unique("Pushed"))
+    candidate_id = related_ids(thread)["candidate"]
+    assert sync_once(app).ran
+    assert recorded(app, thread.id, candidate_id) == sorted([(thread.id, "create"), (candidate_id, "create")])
+    assert sync_once(app).ran  # unchanged since: nothing more
+    api.update("message-threads", "messageThreads", thread.id, {"chatbotPaused": True})
+    assert sync_once(app).ran
+    assert recorded(app, thread.id, candidate_id) == sorted([(thread.id, "create"), (thread.id, "update"),
+                                                             (candidate_id, "create")])
 
 
 @pytest.mark.slow
