@@ -30,7 +30,7 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     )
     from dashboard.core import errors, hosts, htmx, logs, security, sessions, throttle
     from dashboard.db import base, users
-    from dashboard.live import socket
+    from dashboard.live import socket, sync_pushes
     from dashboard.recrubo import sandbox_mount, subscriptions, sync_runner
     from dashboard.recrubo.client import RecruboClient
     from dashboard.recrubo.relations import related_id
@@ -53,6 +53,7 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     errors.init_app(app)
     # Before the session guard: a foreign Origin is refused before anything looks at the session.
     socket.init_app(app, config)
+    sync_pushes.init_app(app)
     sessions.init_app(app)
     webhooks.init_app(app)
     subscriptions.init_app(app)

@@ -101,6 +101,33 @@ def test_a_page_being_replayed_to_gets_no_live_frame_before_or_twice():
     page.close()
 
 
+@pytest.mark.parametrize("window", [0.0, 0.02])
+def test_a_push_the_replay_sent_is_not_written_again_when_the_hub_delivers_it_late(window):
+    # The reconnect storm's duplicates: the publisher stored seq 7, then yielded before handing it to the hub; the
+    # reconnecting page's replay read 7 from the push log meanwhile, and the hub delivered 7 after the hand-over.
+    ours, page = loopback_page()
+    connection = served(ours, replay=True)
+    replay = text_frame("replayed 7")
+    with connection.replaying():
+        assert connection.replay(7, replay)
+    late, after = text_frame("live 7"), text_frame("live 8")
+    now = time.monotonic()
+    connection.push(7, "live 7", late, now, window)
+    connection.push(8, "live 8", after, now, window)
+    connection.flush(now, window, lambda held: (held[-1][0], b"".join(data for _, _, data in held)))
+    expected = replay + after  # 7 once (from the replay), then 8
+    received = b""
+    page.settimeout(5)
+    while len(received) < len(expected):
+        received += page.recv(100)
+    page.settimeout(0.2)
+    with pytest.raises(TimeoutError):
+        received += page.recv(100)
+    assert received == expected
+    ours.close()
+    page.close()
+
+
 @pytest.mark.parametrize(("code", "reason"), [(1012, "server restart"), (1013, "catch up"), (1000, "")])
 def test_close_frames_are_encoded_as_wsproto_would(code, reason):
     assert close_frame(code, reason) == FrameProtocol(client=False, extensions=[]).close(code, reason)

@@ -1,4 +1,11 @@
-"""A webhook storm into two gunicorn workers, one killed midway: every event stored once, every page current."""
+"""A webhook storm into two gunicorn workers, one killed midway: every event stored once, every page current, and the
+read model holding each run exactly as its newest delivery left it.
+
+The storm's runs are synthetic (the dashboard's API is a port nobody serves, so the socket path is all that runs):
+no API holds them. The API's state of a run is what its newest webhook carries (reference §8.2: the resource after
+the event), so the model is compared, row for row, with the newest delivered state of every run the storm touched:
+its attributes, its relationships (read from the `<name>Id` attributes these payloads carry) and the event that
+wrote it."""
 
 from __future__ import annotations
 
@@ -28,9 +35,10 @@ DUPLICATE_SHARE = 0.10  # plus 10% redeliveries of the same payload id: 10,000 P
 SOCKETS = 4
 
 
-def storm_documents(seed: int) -> tuple[list[dict], dict[str, int]]:
-    """Shuffled deliveries: each run's updates carry their order as `cost` and a later `updatedAt`."""
-    documents, final = [], {}
+def storm_documents(seed: int) -> tuple[list[dict], dict[str, int], dict[str, dict]]:
+    """Shuffled deliveries: each run's updates carry their order as `cost` and a later `updatedAt`; also each run's
+    newest delivery."""
+    documents, final, newest = [], {}, {}
     for _ in range(RUNS):
         run = str(uuid.uuid4())
         for step in range(1, UPDATES_PER_RUN + 1):
@@ -38,11 +46,30 @@ def storm_documents(seed: int) -> tuple[list[dict], dict[str, int]]:
             document = payload(run, status=status, updated_at=f"2026-11-23T10:{step // 60:02d}:{step % 60:02d}+00:00")
             document["data"]["attributes"]["resource"]["attributes"]["cost"] = step
             documents.append(document)
-        final[run] = UPDATES_PER_RUN
+        final[run], newest[run] = UPDATES_PER_RUN, documents[-1]
     duplicates = random.Random(seed).sample(documents, int(len(documents) * DUPLICATE_SHARE))
     deliveries = documents + [json.loads(json.dumps(document)) for document in duplicates]
     random.Random(seed + 1).shuffle(deliveries)
-    return deliveries, final
+    return deliveries, final, newest
+
+
+def model_differences(database: sqlite3.Connection, newest: dict[str, dict]) -> list[str]:
+    """How the read model's flow runs differ from the newest delivered state of each run (empty when equal)."""
+    stored = {row[0]: row[1:] for row in database.execute(
+        "SELECT id, attributes, relations, status, updated_at, deleted, event_id FROM model_flow_runs")}
+    problems = [f"{run}: not in the model" for run in newest.keys() - stored.keys()]
+    problems += [f"{run}: in the model, never delivered" for run in stored.keys() - newest.keys()]
+    for run, document in newest.items():
+        if run not in stored:
+            continue
+        attributes = document["data"]["attributes"]["resource"]["attributes"]
+        expected = (attributes, {"flow": attributes["flowId"], "messageThread": attributes["messageThreadId"]},
+                    attributes["status"], attributes["updatedAt"][:19].replace("T", " "), 0, document["data"]["id"])
+        found, relations, status, updated_at, deleted, event_id = stored[run]
+        found = (json.loads(found), json.loads(relations), status, updated_at[:19], deleted, event_id)
+        if found != expected:
+            problems.append(f"{run}: the model has {found}, the newest delivery {expected}")
+    return problems
 
 
 _senders = threading.local()
@@ -121,7 +148,7 @@ def test_storm_with_a_killed_worker_stores_every_event_once_and_leaves_pages_cur
         create_account(server, EMAIL, PASSWORD)
         session = signed_in_session(server, EMAIL, PASSWORD)
         watchers = [Watcher(server, session) for _ in range(SOCKETS)]
-        deliveries, final = storm_documents(seed=7)
+        deliveries, final, newest_documents = storm_documents(seed=7)
         url = f"{server.url}/webhooks/recrubo"
         killed = threading.Event()
 
@@ -145,6 +172,8 @@ def test_storm_with_a_killed_worker_stores_every_event_once_and_leaves_pages_cur
         newest = {run_id: value for run_id, value in applied.fetchall()}
         assert set(newest) == set(final)
         assert all(value.startswith("2026-11-23 10:00:30") for value in newest.values()), "a stale update won"
+        differences = model_differences(database, newest_documents)
+        assert not differences, f"{len(differences)} runs differ, e.g. {differences[:3]}"
 
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not all(

@@ -2,8 +2,9 @@
 
 One table per resource type. Every row keeps the resource's attributes (canonical JSON), its relationships
 reduced to related ids (JSON `{name: id}`), `updated_at` (newest wins), a `deleted` tombstone and the id of the
-event that last wrote it (NULL when the sync wrote it); beside them, the columns the pages filter, sort and join
-on, each indexed for what the pages offer. Rows are written only by `dashboard.db.upsert`.
+event that last wrote it (an incremental sync's own event when it recorded one, NULL when the backfill wrote it);
+beside them, the columns the pages filter, sort and join on, each indexed for what the pages offer. Rows are
+written only by `dashboard.db.upsert`.
 """
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ class Connection:
         self.frames: deque[tuple[int, bytes]] = deque()
         self.close_code: int | None = None  # a close this side decided, sent by the writer when its turn comes
         self.closed = False  # a close frame went out (or is next): nothing else may follow it
-        self.gone, self.replayed = False, set()  # replayed: the seqs a replay sent (a queued copy is skipped)
+        self.gone, self.replayed = False, set()  # replayed: the seqs a replay sent (a later copy is skipped)
         self.held: list[tuple[int, str, bytes]] = []  # pushes due within the window, sent as one by `flush`
         self.quiet_until = 0.0  # a push before this (monotonic) time is held: the page was written to just now
 
@@ -72,8 +72,8 @@ class Connection:
         """A published frame (`data` encoded): written now, or, with a `window`, held (HELD) for `flush` when this
         page was written to less than `window` ago; 1 when written or queued, 0 when refused."""
         with self.guard:
-            if self.close_code is not None or self.closed or self.gone:
-                return 0
+            if self.close_code is not None or self.closed or self.gone or seq in self.replayed:
+                return 0  # replayed: stored before the replay's query, handed to the hub after it (sent already)
             direct = not self.writing and self.fd is not None
             if window and (self.held or (direct and now < self.quiet_until)):
                 self.held.append((seq, frame, data))  # behind frames already held: the order stays

@@ -60,7 +60,11 @@ class SyncRunner:
 @with_appcontext
 def sync_command(full: bool) -> None:
     """Bring the read model up to date with the Recrubo API now (waiting for a sync another process runs)."""
-    result = sync_once(current_app._get_current_object(), full=full, wait_seconds=LEASE_SECONDS + 30)
+    # What it changes is recorded, not published from here: a command's process has no open pages (its in-memory
+    # hub reaches none) and should not start a publisher that claims other processes' work; a serving process's
+    # publisher finds the unpublished events and pushes them to its pages.
+    result = sync_once(current_app._get_current_object(), full=full, wait_seconds=LEASE_SECONDS + 30,
+                       publish=False)
     if not result.ran:
         raise click.ClickException(f"not synced: {result.message}")
     counts = {item.type: item.rows for item in sync_state.report()}
