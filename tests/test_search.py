@@ -170,3 +170,25 @@ def test_the_migration_indexes_the_rows_stored_before_it(database_url, tmp_path)
                     assert indexed_rows("model_flows") == {(1, "chauffeur tilburg")}
     finally:
         dispose(app)
+
+
+def test_an_index_no_longer_kept_in_step_is_not_used(tmp_path):
+    # As after a migration that rebuilt the candidates table (and so dropped its triggers): search scans instead.
+    database_url = f"sqlite:///{tmp_path / 'dashboard.db'}"
+    settings = {"INSTANCE_PATH": str(tmp_path / "instance"), "DATABASE_URL": database_url,
+                **remote_api(f"http://127.0.0.1:{free_port()}/public/v2")}
+    first = create_app(settings)
+    with first.app_context():
+        candidate, thread = add_thread("Noor", "Sharma", "31620372193")
+        with base.engine().begin() as connection:
+            connection.execute(text("DROP TRIGGER model_candidates_search_update"))
+    dispose(first)
+    app = create_app(settings)
+    try:
+        with app.app_context():
+            with session_scope() as session:
+                upsert(session, "candidates", candidate, person("Noor", "Dekker", "+31620372193", 5), {}, at(5))
+            assert found("dekker") == {thread} and found("sharma") == set()
+            assert "VIRTUAL TABLE" not in plan(select(MessageThread.id).where(thread_matches("dekker")))
+    finally:
+        dispose(app)

@@ -16,6 +16,7 @@ missing: migration 0008 logs that) takes the `LIKE` scan, with the same answers.
 
 from __future__ import annotations
 
+import logging
 import re
 import weakref
 
@@ -38,6 +39,7 @@ FTS_TABLES = {"model_candidates": ("model_candidates_search", "search_text"),
 TRIGRAM_INDEXES = ("ix_model_candidates_search_trgm", "ix_model_message_threads_identifier_trgm",
                    "ix_model_flows_search_name_trgm")
 
+log = logging.getLogger(__name__)
 _fts_ready: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
 
 
@@ -101,15 +103,22 @@ def _contains(rows, searched: ColumnElement, wanted: str, indexed: bool) -> Colu
 
 
 def _indexable(wanted: str) -> bool:
-    """True when the index can answer a search for `wanted`: long enough, and (on SQLite) the FTS5 tables exist."""
+    """True when the index can answer a search for `wanted`: long enough, and (on SQLite) the FTS5 tables and
+    their triggers are all there. A table rebuilt by a later migration loses its triggers, and an index no longer
+    kept in step would answer wrongly: the LIKE scan answers right, only slower (and the log says so, once)."""
     if len(wanted) < SHORTEST_INDEXED:
         return False
     engine = base.engine()
     if engine.dialect.name != "sqlite":
         return True
     if engine not in _fts_ready:
+        wanted_names = {fts for fts, _ in FTS_TABLES.values()} | {
+            f"{fts}_{change}" for fts, _ in FTS_TABLES.values() for change in ("insert", "update", "delete")}
         with engine.connect() as connection:
-            _fts_ready[engine] = connection.execute(
-                text("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN (:a, :b, :c)"),
-                dict(zip("abc", (fts for fts, _ in FTS_TABLES.values()), strict=True))).scalar() == 3
+            present = set(connection.execute(text(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")).scalars())
+        _fts_ready[engine] = wanted_names <= present
+        if not _fts_ready[engine]:
+            log.warning("Search: the FTS5 index lacks %s; searching with LIKE scans",
+                        ", ".join(sorted(wanted_names - present)))
     return _fts_ready[engine]
