@@ -13,13 +13,9 @@ import pytest
 from dashboard.db.upsert import fold
 from dashboard.recrubo.relations import related_id
 from dashboard.recrubo.sync import sync_once
-from tests.pages import test_model_lists
-from tests.pages.test_model_lists import SPELLINGS, expected_threads, row_ids
+from tests.support.model_lists import SPELLINGS, expected_threads, row_ids
 from tests.support.pages import make_flow, make_thread, unique
 from tests.support.payloads import deliver
-
-# The filled read model of the model lists' tests (its own instance per module), on SQLite, then on Postgres.
-model_app, lister = test_model_lists.model_app, test_model_lists.lister
 
 # Quotes, FTS5 operators and syntax, LIKE wildcards and its escape: each searched for as the characters it is.
 HOSTILE = ['"', '""', '" OR "', "*", "a*", "NEAR", "NEAR(de groot)", "de OR groot", "de AND groot", "-groot",
