@@ -4,8 +4,11 @@ rows stored before it."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -192,3 +195,12 @@ def test_an_index_no_longer_kept_in_step_is_not_used(tmp_path):
             assert "VIRTUAL TABLE" not in plan(select(MessageThread.id).where(thread_matches("dekker")))
     finally:
         dispose(app)
+
+
+def test_the_search_benchmark_runs_and_its_index_and_scan_agree():
+    # bench/search.py asserts, for every search, that the index and the LIKE scan find the same rows.
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, "bench/search.py", "--sizes", "300", "--repeat", "1"], cwd=root,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    assert result.stdout.count("t: de groot") == 2 and "## Postgres" in result.stdout, result.stdout[-4000:]
