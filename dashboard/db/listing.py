@@ -11,23 +11,21 @@ model does not hold it), so the same partials render both.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import aliased
 
 from dashboard.db.base import session_scope
 from dashboard.db.model import Candidate, Flow, FlowGeneration, FlowRun, MessageThread, Row
+from dashboard.db.search import flow_matches, thread_matches
 from dashboard.db.sync_state import SyncProgress
-from dashboard.db.upsert import fold
 
 # The types each list joins: it reads the model only when the backfill of every one of them is done.
 NEEDS = {"messageThreads": ("messageThreads", "candidates"),
          "flowRuns": ("flowRuns", "flows", "messageThreads", "candidates"),
          "flowGenerations": ("flowGenerations", "flows"), "flows": ("flows",)}
-DIGITS = re.compile(r"[\s+()-]")
 
 
 class Item(dict):
@@ -85,15 +83,10 @@ def threads(*, search: str = "", channel: str = "", paused: bool | None = None, 
 
 
 def person_matches(search: str, candidate=Candidate, thread=MessageThread) -> ColumnElement[bool]:
-    """The condition "the thread's candidate or identifier contains `search`", compared as `search_text` is
-    stored (lower case, no accents), digits alone when the search is a phone number ("+31 6 12…")."""
-    digits = DIGITS.sub("", search)
-    if digits.isdigit():
-        return or_(thread.identifier.contains(digits, autoescape=True),
-                   candidate.search_text.contains(digits, autoescape=True))
-    folded = " ".join(fold(search).split())
-    return or_(candidate.search_text.contains(folded, autoescape=True),
-               func.lower(thread.identifier).contains(folded, autoescape=True))
+    """The condition "the thread's candidate or identifier contains `search`", case and accents ignored, digits
+    alone when the search is a phone number ("+31 6 12…"); served by the search index (`dashboard.db.search`),
+    which finds the candidate through the thread, so `candidate` is not needed."""
+    return thread_matches(search, thread)
 
 
 def runs(*, status: str = "", flow_id: str = "", thread_id: str = "", sort: str = "-createdAt", page: int = 1,
@@ -124,11 +117,11 @@ def generations(*, status: str = "", sort: str = "-createdAt", page: int = 1, si
 
 def flows(*, search: str = "", origin: str = "", published: str = "", sort: str = "-createdAt", page: int = 1,
           size: int = 25, ids: list[str] | None = None) -> Found:
-    """Flows whose name contains `search` (any case), by origin (`generated`, `manual`) and published state
-    (`published`, `draft`, `changes`), or by ids."""
+    """Flows whose name contains `search` (case and accents ignored), by origin (`generated`, `manual`) and
+    published state (`published`, `draft`, `changes`), or by ids."""
     query = select(Flow).where(~Flow.deleted).where(*_ids(Flow, ids))
     if search.strip():
-        query = query.where(func.lower(Flow.name).contains(search.strip().lower(), autoescape=True))
+        query = query.where(flow_matches(search))
     conditions = {("origin", "generated"): Flow.flow_generation_id.is_not(None),
                   ("origin", "manual"): Flow.flow_generation_id.is_(None),
                   ("published", "published"): Flow.published_at.is_not(None),

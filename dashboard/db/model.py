@@ -34,10 +34,12 @@ class Row:
 
 
 class Flow(Row, Base):
-    """A flow: name (search, sort), generated or hand-built, published state."""
+    """A flow: name (sort) and `search_name` (the name lower-cased without accents, for search), generated or
+    hand-built, published state."""
 
     __tablename__ = "model_flows"
     name: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    search_name: Mapped[str | None] = mapped_column(Text, nullable=True)
     flow_generation_id: Mapped[str | None] = mapped_column(String(ID), nullable=True)
     vacancy_id: Mapped[str | None] = mapped_column(String(ID), nullable=True)
     published_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

@@ -100,7 +100,9 @@ def columns(type_: str, attributes: Mapping[str, Any], related: Mapping[str, str
     """The filter, sort and join columns of a type's row, read from its attributes and related ids."""
     a = attributes
     if type_ == "flows":
-        return {"name": _text(a.get("name"), 300), "flow_generation_id": related.get("flowGeneration"),
+        name = _text(a.get("name"), 300)
+        return {"name": name, "search_name": " ".join(fold(name or "").split()) or None,
+                "flow_generation_id": related.get("flowGeneration"),
                 "vacancy_id": related.get("vacancy"), "published_at": as_utc(a.get("publishedAt")),
                 "unpublished_changes": _flag(a.get("unpublishedChanges"))}
     if type_ == "nodes":
