@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -9,7 +11,7 @@ from dashboard.core import htmx, lists
 from dashboard.core.lists import PAGE_SIZE
 from dashboard.db import listing
 from dashboard.live.pages import live_page
-from dashboard.recrubo.client import Page, client
+from dashboard.recrubo.client import Page, RecruboError, client
 from dashboard.recrubo.relations import attach
 from dashboard.recrubo.rows import keep
 from dashboard.recrubo.search import thread_filters
@@ -48,8 +50,10 @@ def index() -> ResponseReturnValue:
         paused=(state.get("bot") == "paused") if state.get("bot") else None, sort=SORTS[state.sort],
         page=state.page, size=PAGE_SIZE))
     if not backfilling and state.get("q") and not page.total:
-        # Someone added a moment ago whose webhooks are still on the way: the API may know them already.
-        page = api_page(state)
+        # Someone added a moment ago whose webhooks are still on the way: the API may know them already. When it
+        # cannot be reached, the model's answer stands (the list says since when it may be behind).
+        with suppress(RecruboError):
+            page = api_page(state)
     return htmx.render("message_threads/index.html", "message_threads/_list.html", page=page, query=state,
                        sorts=SORTS, channels=CHANNELS, bot=BOT, backfilling=backfilling)
 
