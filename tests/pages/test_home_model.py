@@ -154,3 +154,10 @@ def test_run_counts_block_reads_the_model_too(home):
     assert block.status_code == 200 and "<html" not in block.get_data(as_text=True)
     for status in RUN_STATUSES:
         assert status_count(block.get_data(as_text=True), status) == status_count(page, status)
+
+
+def test_home_says_it_reads_the_api_while_the_model_fills(recruiter, api):
+    # pages_app never synced: Home counts through the API and says so.
+    html = recruiter.get("/").get_data(as_text=True)
+    assert 'id="model-backfilling"' in html and 'id="model-behind"' not in html
+    assert card(html, "flows") == api.list("flows", size=1).total
