@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import suppress
-
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -11,6 +9,7 @@ from dashboard.core import htmx, lists
 from dashboard.core.lists import PAGE_SIZE
 from dashboard.db import listing
 from dashboard.live.pages import live_page
+from dashboard.recrubo import behind
 from dashboard.recrubo.client import Page, RecruboError, client
 from dashboard.recrubo.relations import attach
 from dashboard.recrubo.rows import keep
@@ -52,8 +51,11 @@ def index() -> ResponseReturnValue:
     if not backfilling and state.get("q") and not page.total:
         # Someone added a moment ago whose webhooks are still on the way: the API may know them already. When it
         # cannot be reached, the model's answer stands (the list says since when it may be behind).
-        with suppress(RecruboError):
+        try:
             page = api_page(state)
+        except RecruboError as error:
+            if error.kind == "unreachable":
+                behind.note_unreachable()
     return htmx.render("message_threads/index.html", "message_threads/_list.html", page=page, query=state,
                        sorts=SORTS, channels=CHANNELS, bot=BOT, backfilling=backfilling)
 

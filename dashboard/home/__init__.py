@@ -14,6 +14,7 @@ from dashboard.db import listing
 from dashboard.db.counts import runs_per_day
 from dashboard.home import chart
 from dashboard.live.pages import live_page
+from dashboard.recrubo import behind
 from dashboard.recrubo.client import Page, RecruboError, client
 from dashboard.recrubo.counting import current_totals, run_counts
 from dashboard.recrubo.relations import attach_runs
@@ -69,9 +70,11 @@ def organization(backfilling: bool) -> dict | None:
         return kept["value"]
     try:
         found = client().list("organizations", sort="createdAt", size=1).items
-    except RecruboError:
+    except RecruboError as error:
         if backfilling:
             raise
+        if error.kind == "unreachable":
+            behind.note_unreachable()
         kept["failed"] = now
         return kept["value"]
     kept.update(at=now, value=found[0] if found else None, failed=None)

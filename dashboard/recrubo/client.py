@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import Any
 
@@ -96,9 +95,6 @@ class RecruboClient:
         self.base_url, self.timeout = base_url.rstrip("/"), timeout
         # What this API showed it supports (includes probed, fallbacks taken), for the settings page.
         self.compat = Compatibility(self.base_url)
-        # When this process last reached the API and last found it unreachable (naive UTC), for `recrubo.behind`.
-        self.reached_at: datetime | None = None
-        self.unreachable_at: datetime | None = None
         self.http = requests.Session()
         self.http.headers.update({"Authorization": f"Bearer {api_key}", "Accept": MEDIA_TYPE})
         # Only idempotent reads are retried: a retried POST could launch a flow run twice.
@@ -208,16 +204,11 @@ class RecruboClient:
             response = self.http.request(method, url, params=params, json=json, headers=headers,
                                          timeout=timeout or self.timeout, allow_redirects=False)
         except requests.RequestException as error:
-            self.unreachable_at = _utcnow()
             late = isinstance(error, requests.Timeout)
             log.warning("recrubo %s %s %s: %s", method, path, "timed out" if late else "unreachable", error)
             raise RecruboError("The Recrubo API did not answer in time. Please try again in a moment." if late else
                                "The Recrubo API can't be reached right now. Your data is safe; please try again in "
                                "a moment.", kind="unreachable") from None
-        if response.status_code >= 500:
-            self.unreachable_at = _utcnow()
-        else:
-            self.reached_at = _utcnow()
         if response.status_code == 204:
             return {}
         try:
@@ -262,10 +253,6 @@ def _error(method: str, path: str, status: int, document: Any) -> RecruboError:
         return RecruboError("The Recrubo API sent a reply the dashboard could not read.", status, errors)
     return RecruboError("The Recrubo API had a problem answering. Please try again in a moment.",
                         status, errors, "unreachable" if status >= 500 else "error")
-
-
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def _detail_text(error: Mapping) -> str:
