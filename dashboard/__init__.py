@@ -31,7 +31,7 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     from dashboard.core import errors, hosts, htmx, logs, security, sessions, throttle
     from dashboard.db import base, users
     from dashboard.live import socket, sync_pushes
-    from dashboard.recrubo import sandbox_mount, subscriptions, sync_runner
+    from dashboard.recrubo import behind, sandbox_mount, subscriptions, sync_runner
     from dashboard.recrubo.client import RecruboClient
     from dashboard.recrubo.relations import related_id
 
@@ -58,6 +58,7 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     webhooks.init_app(app)
     subscriptions.init_app(app)
     sync_runner.init_app(app, config.sync_seconds)
+    behind.init_app(app)
     for module in (auth, health, home, flows, flow_runs, message_threads, flow_generations, vacancy_analyses,
                    embeds, settings, accounts):
         app.register_blueprint(module.bp)

@@ -9,7 +9,8 @@ from dashboard.core import htmx, lists
 from dashboard.core.lists import PAGE_SIZE
 from dashboard.db import listing
 from dashboard.live.pages import live_page
-from dashboard.recrubo.client import Page, client
+from dashboard.recrubo import behind
+from dashboard.recrubo.client import Page, RecruboError, client
 from dashboard.recrubo.relations import attach
 from dashboard.recrubo.rows import keep
 from dashboard.recrubo.search import thread_filters
@@ -48,8 +49,13 @@ def index() -> ResponseReturnValue:
         paused=(state.get("bot") == "paused") if state.get("bot") else None, sort=SORTS[state.sort],
         page=state.page, size=PAGE_SIZE))
     if not backfilling and state.get("q") and not page.total:
-        # Someone added a moment ago whose webhooks are still on the way: the API may know them already.
-        page = api_page(state)
+        # Someone added a moment ago whose webhooks are still on the way: the API may know them already. When it
+        # cannot be reached, the model's answer stands (the list says since when it may be behind).
+        try:
+            page = api_page(state)
+        except RecruboError as error:
+            if error.kind == "unreachable":
+                behind.note_unreachable()
     return htmx.render("message_threads/index.html", "message_threads/_list.html", page=page, query=state,
                        sorts=SORTS, channels=CHANNELS, bot=BOT, backfilling=backfilling)
 

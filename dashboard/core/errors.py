@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from dashboard.core import htmx
+from dashboard.recrubo import behind
 from dashboard.recrubo.client import RecruboError
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(RecruboError)
     def recrubo_error(error: RecruboError):
+        if error.kind == "unreachable":
+            behind.note_unreachable()  # pages reading the read model say since when it may be behind
         title = TITLES.get(error.kind, "Recrubo said no")
         return render_error(title, error.message, RECRUBO_STATUS.get(error.kind, 502))
 

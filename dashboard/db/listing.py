@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.util import find_tables
 
 from dashboard.db.base import session_scope
 from dashboard.db.model import Candidate, Flow, FlowGeneration, FlowRun, MessageThread, Row
@@ -25,7 +27,8 @@ from dashboard.db.sync_state import SyncProgress
 # The types each list joins: it reads the model only when the backfill of every one of them is done.
 NEEDS = {"messageThreads": ("messageThreads", "candidates"),
          "flowRuns": ("flowRuns", "flows", "messageThreads", "candidates"),
-         "flowGenerations": ("flowGenerations", "flows"), "flows": ("flows",)}
+         "flowGenerations": ("flowGenerations", "flows"), "flows": ("flows",),
+         "home": ("flowRuns", "flows", "messageThreads", "candidates", "flowGenerations")}
 
 
 class Item(dict):
@@ -90,28 +93,32 @@ def person_matches(search: str, candidate=Candidate, thread=MessageThread) -> Co
 
 
 def runs(*, status: str = "", flow_id: str = "", thread_id: str = "", sort: str = "-createdAt", page: int = 1,
-         size: int = 25, ids: list[str] | None = None) -> Found:
-    """Runs with their flows and their threads' candidates, filtered by status, flow and thread, or by ids."""
+         size: int = 25, ids: list[str] | None = None, updated_since: datetime | None = None) -> Found:
+    """Runs with their flows and their threads' candidates, filtered by status (one, or several comma-separated as
+    the API takes them), flow, thread and `updatedAt` from `updated_since` (naive UTC), or by ids."""
     thread, person = aliased(MessageThread), aliased(Candidate)
     query = (select(FlowRun, Flow, thread, person).outerjoin(Flow, Flow.id == FlowRun.flow_id)
              .outerjoin(thread, thread.id == FlowRun.message_thread_id)
              .outerjoin(person, person.id == thread.candidate_id).where(~FlowRun.deleted))
     query = query.where(*_ids(FlowRun, ids))
-    for column, value in ((FlowRun.status, status), (FlowRun.flow_id, flow_id),
-                          (FlowRun.message_thread_id, thread_id)):
+    for column, value in ((FlowRun.flow_id, flow_id), (FlowRun.message_thread_id, thread_id)):
         if value:
             query = query.where(column == value)
+    if status:
+        query = query.where(_one_of(FlowRun.status, status))
+    if updated_since is not None:
+        query = query.where(FlowRun.updated_at >= updated_since)
     return _page(query, FlowRun, sort, page, size, _run)
 
 
 def generations(*, status: str = "", sort: str = "-createdAt", page: int = 1, size: int = 25,
                 ids: list[str] | None = None) -> Found:
-    """Generations with their flows, filtered by status or by ids."""
+    """Generations with their flows, filtered by status (one or several comma-separated) or by ids."""
     query = (select(FlowGeneration, Flow).outerjoin(Flow, Flow.id == FlowGeneration.flow_id)
              .where(~FlowGeneration.deleted))
     query = query.where(*_ids(FlowGeneration, ids))
     if status:
-        query = query.where(FlowGeneration.status == status)
+        query = query.where(_one_of(FlowGeneration.status, status))
     return _page(query, FlowGeneration, sort, page, size, _generation)
 
 
@@ -133,6 +140,10 @@ def flows(*, search: str = "", origin: str = "", published: str = "", sort: str 
     return _page(query, Flow, sort, page, size, lambda flow: item(flow))
 
 
+def _one_of(column, values: str) -> ColumnElement[bool]:
+    return column.in_(values.split(",")) if "," in values else column == values
+
+
 def _ids(table: type[Row], ids: list[str] | None) -> list:
     return [] if ids is None else [table.id.in_(ids)]
 
@@ -145,9 +156,19 @@ def _page(query: Select, table: type[Row], sort: str, page: int, size: int, shap
     column = getattr(table, SORT_COLUMNS[sort.lstrip("-")])
     order = [column.desc(), table.id.desc()] if sort.startswith("-") else [column.asc(), table.id.asc()]
     with session_scope() as session:
-        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+        total = session.scalar(_count(query, table)) or 0
         rows = session.execute(query.order_by(*order).limit(size).offset((max(page, 1) - 1) * size)).all()
         return Found([shape(*row) for row in rows], total)
+
+
+def _count(query: Select, table: type[Row]) -> Select:
+    """How many rows the list has: counted on the listed table alone when every condition is on it, so the joins
+    (outer, one related row at most) are not walked and the count reads the table's index only, not its rows."""
+    where = query.whereclause
+    tables = find_tables(where, check_columns=True, include_aliases=True) if where is not None else []
+    if all(found is table.__table__ for found in tables):
+        return select(func.count()).select_from(table).where(*([] if where is None else [where]))
+    return select(func.count()).select_from(query.order_by(None).subquery())
 
 
 def _thread(thread: MessageThread, candidate: Candidate | None) -> Item:

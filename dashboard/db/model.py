@@ -85,11 +85,18 @@ class FlowRun(Row, Base):
     flow_id: Mapped[str | None] = mapped_column(String(ID), nullable=True)
     message_thread_id: Mapped[str | None] = mapped_column(String(ID), nullable=True)
     status: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    __table_args__ = (Index("ix_model_flow_runs_created_at", "created_at"),
-                      Index("ix_model_flow_runs_updated_at", "updated_at"),
-                      Index("ix_model_flow_runs_status", "status", "created_at"),
-                      Index("ix_model_flow_runs_flow_id", "flow_id", "created_at"),
-                      Index("ix_model_flow_runs_message_thread_id", "message_thread_id", "created_at"))
+    # Every list filter (status, flow, thread) with every sort (created, updated), ties broken by id, led by the
+    # tombstone flag the lists exclude: a page is read in index order and stops after its rows, and a count or
+    # `GROUP BY status` reads the index alone (no row). Home's "failed today" reads the status/updated one.
+    __table_args__ = (Index("ix_model_flow_runs_created_at", "deleted", "created_at", "id"),
+                      Index("ix_model_flow_runs_updated_at", "deleted", "updated_at", "id"),
+                      Index("ix_model_flow_runs_status", "deleted", "status", "created_at", "id"),
+                      Index("ix_model_flow_runs_status_updated_at", "deleted", "status", "updated_at", "id"),
+                      Index("ix_model_flow_runs_flow_id", "deleted", "flow_id", "created_at", "id"),
+                      Index("ix_model_flow_runs_flow_id_updated_at", "deleted", "flow_id", "updated_at", "id"),
+                      Index("ix_model_flow_runs_message_thread_id", "message_thread_id", "created_at", "id"),
+                      # The newest write: Home counts runs again only when it changed (`counts`).
+                      Index("ix_model_flow_runs_written_at", "written_at"))
 
 
 class MessageThread(Row, Base):
@@ -100,12 +107,16 @@ class MessageThread(Row, Base):
     channel: Mapped[str | None] = mapped_column(String(40), nullable=True)
     identifier: Mapped[str | None] = mapped_column(String(128), nullable=True)
     chatbot_paused: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # As for runs: each filter (channel, chatbot state) with each sort (activity, created), led by the tombstone flag.
     __table_args__ = (Index("ix_model_message_threads_candidate_id", "candidate_id"),
                       Index("ix_model_message_threads_identifier", "identifier"),
-                      Index("ix_model_message_threads_channel", "channel", "updated_at"),
-                      Index("ix_model_message_threads_chatbot_paused", "chatbot_paused", "updated_at"),
-                      Index("ix_model_message_threads_created_at", "created_at"),
-                      Index("ix_model_message_threads_updated_at", "updated_at"))
+                      Index("ix_model_message_threads_channel", "deleted", "channel", "updated_at", "id"),
+                      Index("ix_model_message_threads_channel_created_at", "deleted", "channel", "created_at", "id"),
+                      Index("ix_model_message_threads_chatbot_paused", "deleted", "chatbot_paused", "updated_at", "id"),
+                      Index("ix_model_message_threads_chatbot_paused_created_at", "deleted", "chatbot_paused",
+                            "created_at", "id"),
+                      Index("ix_model_message_threads_created_at", "deleted", "created_at", "id"),
+                      Index("ix_model_message_threads_updated_at", "deleted", "updated_at", "id"))
 
 
 class Candidate(Row, Base):
@@ -139,8 +150,8 @@ class FlowGeneration(Row, Base):
     __tablename__ = "model_flow_generations"
     flow_id: Mapped[str | None] = mapped_column(String(ID), nullable=True)
     status: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    __table_args__ = (Index("ix_model_flow_generations_created_at", "created_at"),
-                      Index("ix_model_flow_generations_status", "status", "created_at"),
+    __table_args__ = (Index("ix_model_flow_generations_created_at", "deleted", "created_at", "id"),
+                      Index("ix_model_flow_generations_status", "deleted", "status", "created_at", "id"),
                       Index("ix_model_flow_generations_flow_id", "flow_id"))
 
 

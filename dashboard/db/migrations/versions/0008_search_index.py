@@ -6,7 +6,7 @@ Postgres: the `pg_trgm` extension and GIN indexes. Where either is missing (an S
 to create the extension), the migration says so in the log and search scans with LIKE, with the same answers.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 
 import logging
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
