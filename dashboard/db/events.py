@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import DateTime, Integer, String, Text, func, select, update
+from sqlalchemy import DateTime, Integer, String, Text, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -101,21 +101,15 @@ Apply = Callable[[Session], object]
 def record(delivery: Delivery, apply: Apply | None = None) -> Outcome:
     """Store a delivery once and decide its verdict: applied, duplicate (same content) or stale (older); an
     applied one also runs `apply` in the same transaction, so the event and what it wrote commit together."""
-    digest = content_hash(delivery)
     with session_scope() as session:
-        existing = session.get(Event, delivery.id)
-        if existing is not None:
-            existing.deliveries += 1
-            return Outcome(existing.id, existing.verdict, True, existing.reason)
-        verdict, reason = _verdict(session, delivery, digest)
-        session.add(Event(id=delivery.id, resource_type=delivery.resource_type, resource_id=delivery.resource_id,
-                          event=delivery.event, fields=json.dumps(delivery.fields), updated_at=delivery.updated_at,
-                          content_hash=digest, verdict=verdict, reason=reason, payload=delivery.payload,
-                          published_at=None if verdict == APPLIED else utcnow()))
-        if verdict == APPLIED and apply is not None:
-            session.flush()  # the event row first: a concurrent twin fails here, before anything else is written
-            apply(session)
-    return Outcome(delivery.id, verdict, False, reason)
+        outcome, event = decide(session, delivery)
+        if event is not None:
+            if event.verdict == APPLIED:
+                event.published_at = None  # the publisher stores its pushes later
+            store(session, event)  # the event row first: a concurrent twin fails here, before anything else
+            if event.verdict == APPLIED and apply is not None:
+                apply(session)
+    return outcome
 
 
 def record_or_redelivery(delivery: Delivery, apply: Apply | None = None) -> Outcome:
@@ -124,6 +118,31 @@ def record_or_redelivery(delivery: Delivery, apply: Apply | None = None) -> Outc
         return record(delivery, apply)
     except IntegrityError:
         return record(delivery, apply)
+
+
+def decide(session: Session, delivery: Delivery) -> tuple[Outcome, Event | None]:
+    """In the caller's transaction: count a redelivery of a stored id (its stored outcome, and None), or decide a
+    new delivery's verdict (the outcome, and its Event, not stored yet: `store` writes it). A decided event is
+    marked published unless it is applied and its caller publishes it."""
+    table = Event.__table__
+    stored = session.execute(select(table.c.verdict, table.c.reason).where(table.c.id == delivery.id)).first()
+    if stored is not None:
+        session.execute(update(table).where(table.c.id == delivery.id).values(deliveries=table.c.deliveries + 1))
+        return Outcome(delivery.id, stored.verdict, True, stored.reason), None
+    digest = content_hash(delivery)
+    verdict, reason = _verdict(session, delivery, digest)
+    now = utcnow()
+    event = Event(id=delivery.id, received_at=now, resource_type=delivery.resource_type,
+                  resource_id=delivery.resource_id, event=delivery.event, fields=json.dumps(delivery.fields),
+                  updated_at=delivery.updated_at, content_hash=digest, verdict=verdict, reason=reason, deliveries=1,
+                  payload=delivery.payload, published_at=now, claimed_at=None, sockets=0, publish_attempts=0)
+    return Outcome(delivery.id, verdict, False, reason), event
+
+
+def store(session: Session, event: Event) -> None:
+    """Insert a decided event (`decide`) in the caller's transaction: one Core statement, no unit of work."""
+    table = Event.__table__
+    session.execute(insert(table).values({column.key: getattr(event, column.key) for column in table.columns}))
 
 
 def _verdict(session, delivery: Delivery, digest: str) -> tuple[str, str | None]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from dashboard.db.base import session_scope
 from dashboard.db.model import Candidate, Flow, FlowGeneration, FlowRun, MessageThread, Row
@@ -67,7 +67,8 @@ def item(row: Row | None, type_: str | None = None, id_: str | None = None) -> I
 
 
 def threads(*, search: str = "", channel: str = "", paused: bool | None = None, sort: str = "-updatedAt",
-            page: int = 1, size: int = 25, ids: list[str] | None = None, candidate_id: str = "") -> Found:
+            page: int = 1, size: int = 25, ids: list[str] | None = None, candidate_id: str = "",
+            session: Session | None = None) -> Found:
     """Threads with their candidates, filtered by search (name, phone, e-mail or identifier; case and accents
     ignored), channel, chatbot state and candidate, or by ids; sorted and paged."""
     query = (select(MessageThread, Candidate).outerjoin(Candidate, Candidate.id == MessageThread.candidate_id)
@@ -81,7 +82,7 @@ def threads(*, search: str = "", channel: str = "", paused: bool | None = None, 
         query = query.where(MessageThread.chatbot_paused == paused)
     if search.strip():
         query = query.where(person_matches(search, Candidate, MessageThread))
-    return _page(query, MessageThread, sort, page, size, _thread)
+    return _page(query, MessageThread, sort, page, size, _thread, ids, session)
 
 
 def person_matches(search: str, candidate=Candidate, thread=MessageThread) -> ColumnElement[bool]:
@@ -97,7 +98,7 @@ def person_matches(search: str, candidate=Candidate, thread=MessageThread) -> Co
 
 
 def runs(*, status: str = "", flow_id: str = "", thread_id: str = "", sort: str = "-createdAt", page: int = 1,
-         size: int = 25, ids: list[str] | None = None) -> Found:
+         size: int = 25, ids: list[str] | None = None, session: Session | None = None) -> Found:
     """Runs with their flows and their threads' candidates, filtered by status, flow and thread, or by ids."""
     thread, person = aliased(MessageThread), aliased(Candidate)
     query = (select(FlowRun, Flow, thread, person).outerjoin(Flow, Flow.id == FlowRun.flow_id)
@@ -108,22 +109,22 @@ def runs(*, status: str = "", flow_id: str = "", thread_id: str = "", sort: str 
                           (FlowRun.message_thread_id, thread_id)):
         if value:
             query = query.where(column == value)
-    return _page(query, FlowRun, sort, page, size, _run)
+    return _page(query, FlowRun, sort, page, size, _run, ids, session)
 
 
 def generations(*, status: str = "", sort: str = "-createdAt", page: int = 1, size: int = 25,
-                ids: list[str] | None = None) -> Found:
+                ids: list[str] | None = None, session: Session | None = None) -> Found:
     """Generations with their flows, filtered by status or by ids."""
     query = (select(FlowGeneration, Flow).outerjoin(Flow, Flow.id == FlowGeneration.flow_id)
              .where(~FlowGeneration.deleted))
     query = query.where(*_ids(FlowGeneration, ids))
     if status:
         query = query.where(FlowGeneration.status == status)
-    return _page(query, FlowGeneration, sort, page, size, _generation)
+    return _page(query, FlowGeneration, sort, page, size, _generation, ids, session)
 
 
 def flows(*, search: str = "", origin: str = "", published: str = "", sort: str = "-createdAt", page: int = 1,
-          size: int = 25, ids: list[str] | None = None) -> Found:
+          size: int = 25, ids: list[str] | None = None, session: Session | None = None) -> Found:
     """Flows whose name contains `search` (any case), by origin (`generated`, `manual`) and published state
     (`published`, `draft`, `changes`), or by ids."""
     query = select(Flow).where(~Flow.deleted).where(*_ids(Flow, ids))
@@ -137,7 +138,7 @@ def flows(*, search: str = "", origin: str = "", published: str = "", sort: str 
     chosen = [conditions[key] for key in (("origin", origin), ("published", published)) if key in conditions]
     if chosen:
         query = query.where(and_(*chosen))
-    return _page(query, Flow, sort, page, size, lambda flow: item(flow))
+    return _page(query, Flow, sort, page, size, lambda flow: item(flow), ids, session)
 
 
 def _ids(table: type[Row], ids: list[str] | None) -> list:
@@ -147,14 +148,28 @@ def _ids(table: type[Row], ids: list[str] | None) -> list:
 SORT_COLUMNS = {"createdAt": "created_at", "updatedAt": "updated_at", "name": "name"}
 
 
-def _page(query: Select, table: type[Row], sort: str, page: int, size: int, shape) -> Found:
-    """Count the whole list, then read one page of it in the API's sort (`-updatedAt`: newest first), ties by id."""
+def _page(query: Select, table: type[Row], sort: str, page: int, size: int, shape, ids: list[str] | None = None,
+          session: Session | None = None) -> Found:
+    """Count the whole list, then read one page of it in the API's sort (`-updatedAt`: newest first), ties by id.
+    Rows asked for by id (a push's) are not counted: the total is the rows found. In `session` when given (a
+    webhook's transaction, which sees the row it has just written), else in a session of its own."""
     column = getattr(table, SORT_COLUMNS[sort.lstrip("-")])
     order = [column.desc(), table.id.desc()] if sort.startswith("-") else [column.asc(), table.id.asc()]
-    with session_scope() as session:
-        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-        rows = session.execute(query.order_by(*order).limit(size).offset((max(page, 1) - 1) * size)).all()
-        return Found([shape(*row) for row in rows], total)
+    if session is None:
+        with session_scope() as own:
+            return _read(own, query, order, page, size, shape, ids)
+    return _read(session, query, order, page, size, shape, ids)
+
+
+def _read(session: Session, query: Select, order: list, page: int, size: int, shape,
+          ids: list[str] | None) -> Found:
+    # populate_existing: a caller's session may hold a row from before its last upsert (Core, past the ORM).
+    rows = session.execute(query.order_by(*order).limit(size).offset((max(page, 1) - 1) * size)
+                           .execution_options(populate_existing=True)).all()
+    if ids is not None and page <= 1 and len(rows) < size:  # every match is on this page
+        return Found([shape(*row) for row in rows], len(rows))
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    return Found([shape(*row) for row in rows], total)
 
 
 def _thread(thread: MessageThread, candidate: Candidate | None) -> Item:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import NamedTuple
 
-from sqlalchemy import ForeignKey, Integer, String, Text, func, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Integer, String, Text, bindparam, func, insert, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from dashboard.db.base import Base, session_scope
 from dashboard.db.events import Event, utcnow
@@ -25,16 +26,36 @@ class Push(Base):
     frame: Mapped[str] = mapped_column(Text)
 
 
-def store_pushes(event_id: str, bodies: list[tuple[str, dict]]) -> list[Push]:
+class Stored(NamedTuple):
+    """A push as stored: its channel, its seq and its frame (JSON text carrying the seq)."""
+
+    channel: str
+    seq: int
+    frame: str
+
+
+def store_pushes(event_id: str, bodies: list[tuple[str, dict]]) -> list[Stored]:
     """Store an event's frames (channel, JSON body), each stamped with its seq, and mark it published."""
     with session_scope() as session:
-        pushes = [Push(event_id=event_id, channel=channel, frame="") for channel, _ in bodies]
-        session.add_all(pushes)
-        session.flush()  # assigns the seqs, which the frames carry so a page knows where it is
-        for push, (_, body) in zip(pushes, bodies, strict=True):
-            push.frame = json.dumps({"seq": push.seq, **body}, separators=(",", ":"))
-        session.execute(update(Event).where(Event.id == event_id).values(published_at=utcnow()))
-    return pushes
+        stored = insert_pushes(session, event_id, bodies)
+        events = Event.__table__
+        session.execute(update(events).where(events.c.id == event_id).values(published_at=utcnow()))
+    return stored
+
+
+def insert_pushes(session: Session, event_id: str, bodies: list[tuple[str, dict]]) -> list[Stored]:
+    """Store an event's frames in the caller's transaction, each stamped with its seq (in the order given)."""
+    table = Push.__table__
+    stored = []
+    for channel, body in bodies:
+        # The database numbers the push; the frame carries that number, so a page knows where it is.
+        seq = session.execute(insert(table).values(event_id=event_id, channel=channel, frame="")
+                              .returning(table.c.seq)).scalar_one()
+        stored.append(Stored(channel, seq, json.dumps({"seq": seq, **body}, separators=(",", ":"))))
+    if stored:
+        session.execute(update(table).where(table.c.seq == bindparam("number")).values(frame=bindparam("text")),
+                        [{"number": push.seq, "text": push.frame} for push in stored])
+    return stored
 
 
 def last_seq() -> int:
