@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import DateTime, Integer, String, Text, func, insert, select, update
+from sqlalchemy import Connection, DateTime, Integer, String, Text, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -124,13 +124,13 @@ def decide(session: Session, delivery: Delivery) -> tuple[Outcome, Event | None]
     """In the caller's transaction: count a redelivery of a stored id (its stored outcome, and None), or decide a
     new delivery's verdict (the outcome, and its Event, not stored yet: `store` writes it). A decided event is
     marked published unless it is applied and its caller publishes it."""
-    table = Event.__table__
-    stored = session.execute(select(table.c.verdict, table.c.reason).where(table.c.id == delivery.id)).first()
+    connection = session.connection()
+    stored = connection.execute(_STORED, {"event_id": delivery.id}).first()
     if stored is not None:
-        session.execute(update(table).where(table.c.id == delivery.id).values(deliveries=table.c.deliveries + 1))
+        connection.execute(_REDELIVERED, {"event_id": delivery.id})
         return Outcome(delivery.id, stored.verdict, True, stored.reason), None
     digest = content_hash(delivery)
-    verdict, reason = _verdict(session, delivery, digest)
+    verdict, reason = _verdict(connection, delivery, digest)
     now = utcnow()
     event = Event(id=delivery.id, received_at=now, resource_type=delivery.resource_type,
                   resource_id=delivery.resource_id, event=delivery.event, fields=json.dumps(delivery.fields),
@@ -141,23 +141,31 @@ def decide(session: Session, delivery: Delivery) -> tuple[Outcome, Event | None]
 
 def store(session: Session, event: Event) -> None:
     """Insert a decided event (`decide`) in the caller's transaction: one Core statement, no unit of work."""
-    table = Event.__table__
-    session.execute(insert(table).values({column.key: getattr(event, column.key) for column in table.columns}))
+    session.connection().execute(_INSERT, {column.key: getattr(event, column.key) for column in _EVENTS.columns})
 
 
-def _verdict(session, delivery: Delivery, digest: str) -> tuple[str, str | None]:
-    twin = session.scalar(select(Event.id).where(
-        Event.resource_type == delivery.resource_type, Event.resource_id == delivery.resource_id,
-        Event.event == delivery.event, Event.content_hash == digest).limit(1))
+# The receiver's statements, built once with parameters (compiled once, cached): building a statement from the
+# ORM's attributes for every webhook cost more than running it.
+_EVENTS = Event.__table__
+_STORED = select(_EVENTS.c.verdict, _EVENTS.c.reason).where(_EVENTS.c.id == bindparam("event_id"))
+_REDELIVERED = update(_EVENTS).where(_EVENTS.c.id == bindparam("event_id")).values(deliveries=_EVENTS.c.deliveries + 1)
+_INSERT = insert(_EVENTS)
+_SAME_RESOURCE = (_EVENTS.c.resource_type == bindparam("type"), _EVENTS.c.resource_id == bindparam("resource"))
+_TWIN = select(_EVENTS.c.id).where(*_SAME_RESOURCE, _EVENTS.c.event == bindparam("event"),
+                                   _EVENTS.c.content_hash == bindparam("digest")).limit(1)
+_NEWEST = select(func.max(_EVENTS.c.updated_at)).where(*_SAME_RESOURCE, _EVENTS.c.verdict == APPLIED)
+
+
+def _verdict(connection: Connection, delivery: Delivery, digest: str) -> tuple[str, str | None]:
+    same = {"type": delivery.resource_type, "resource": delivery.resource_id}
+    twin = connection.execute(_TWIN, {**same, "event": delivery.event, "digest": digest}).scalar()
     if twin is not None:
         return DUPLICATE, f"same content as event {twin}"
     if delivery.updated_at is not None and delivery.updated_at > utcnow() + FUTURE_TOLERANCE:
         return FUTURE, (f"updatedAt {delivery.updated_at.isoformat()} is more than "
                         f"{FUTURE_TOLERANCE.seconds // 60} minutes ahead of this server's clock")
     if delivery.updated_at is not None:
-        newest = session.scalar(select(func.max(Event.updated_at)).where(
-            Event.resource_type == delivery.resource_type, Event.resource_id == delivery.resource_id,
-            Event.verdict == APPLIED))
+        newest = connection.execute(_NEWEST, same).scalar()
         if newest is not None and delivery.updated_at < newest:
             return STALE, f"updatedAt {delivery.updated_at.isoformat()} is older than {newest.isoformat()}"
     return APPLIED, None
@@ -228,6 +236,12 @@ def publish_failed(event_id: str, error: str) -> bool:
 
 def add_sockets(reached: dict[str, int]) -> None:
     """Count the sockets one process pushed events to, by event id (every worker adds its own), in one commit."""
+    if not reached:
+        return
     with session_scope() as session:
-        for event_id, count in reached.items():
-            session.execute(update(Event).where(Event.id == event_id).values(sockets=Event.sockets + count))
+        session.connection().execute(_ADD_SOCKETS, [{"event_id": event_id, "count": count}
+                                                    for event_id, count in reached.items()])
+
+
+_ADD_SOCKETS = update(_EVENTS).where(_EVENTS.c.id == bindparam("event_id")).values(
+    sockets=_EVENTS.c.sockets + bindparam("count"))

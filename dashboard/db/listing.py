@@ -28,6 +28,8 @@ NEEDS = {"messageThreads": ("messageThreads", "candidates"),
          "flowRuns": ("flowRuns", "flows", "messageThreads", "candidates"),
          "flowGenerations": ("flowGenerations", "flows"), "flows": ("flows",)}
 DIGITS = re.compile(r"[\s+()-]")
+# A run's thread and that thread's candidate, aliased once: an alias made per query costs more than the query.
+RUN_THREAD, RUN_PERSON = aliased(MessageThread, name="run_thread"), aliased(Candidate, name="run_person")
 
 
 class Item(dict):
@@ -100,7 +102,7 @@ def person_matches(search: str, candidate=Candidate, thread=MessageThread) -> Co
 def runs(*, status: str = "", flow_id: str = "", thread_id: str = "", sort: str = "-createdAt", page: int = 1,
          size: int = 25, ids: list[str] | None = None, session: Session | None = None) -> Found:
     """Runs with their flows and their threads' candidates, filtered by status, flow and thread, or by ids."""
-    thread, person = aliased(MessageThread), aliased(Candidate)
+    thread, person = RUN_THREAD, RUN_PERSON
     query = (select(FlowRun, Flow, thread, person).outerjoin(Flow, Flow.id == FlowRun.flow_id)
              .outerjoin(thread, thread.id == FlowRun.message_thread_id)
              .outerjoin(person, person.id == thread.candidate_id).where(~FlowRun.deleted))

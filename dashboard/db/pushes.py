@@ -45,17 +45,21 @@ def store_pushes(event_id: str, bodies: list[tuple[str, dict]]) -> list[Stored]:
 
 def insert_pushes(session: Session, event_id: str, bodies: list[tuple[str, dict]]) -> list[Stored]:
     """Store an event's frames in the caller's transaction, each stamped with its seq (in the order given)."""
-    table = Push.__table__
+    connection = session.connection()
     stored = []
     for channel, body in bodies:
         # The database numbers the push; the frame carries that number, so a page knows where it is.
-        seq = session.execute(insert(table).values(event_id=event_id, channel=channel, frame="")
-                              .returning(table.c.seq)).scalar_one()
+        seq = connection.execute(_INSERT, {"event_id": event_id, "channel": channel, "frame": ""}).scalar_one()
         stored.append(Stored(channel, seq, json.dumps({"seq": seq, **body}, separators=(",", ":"))))
     if stored:
-        session.execute(update(table).where(table.c.seq == bindparam("number")).values(frame=bindparam("text")),
-                        [{"number": push.seq, "text": push.frame} for push in stored])
+        connection.execute(_FRAMED, [{"number": push.seq, "text": push.frame} for push in stored])
     return stored
+
+
+# Built once with parameters (compiled once, cached), as the receiver runs them for every webhook.
+_PUSHES = Push.__table__
+_INSERT = insert(_PUSHES).returning(_PUSHES.c.seq)
+_FRAMED = update(_PUSHES).where(_PUSHES.c.seq == bindparam("number")).values(frame=bindparam("text"))
 
 
 def last_seq() -> int:
