@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Connection, DateTime, Integer, String, Text, bindparam, func, insert, select, update
+from sqlalchemy import Connection, DateTime, Index, Integer, String, Text, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -51,6 +51,8 @@ class Event(Base):
     sockets: Mapped[int] = mapped_column(Integer, default=0)
     # Failed publishing attempts so far; at PUBLISH_ATTEMPTS the event is marked FAILED with the last error.
     publish_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A resource's events, for every webhook's verdict (twin, newest applied updatedAt) and the publisher's check.
+    __table_args__ = (Index("ix_webhook_events_resource", "resource_id", "resource_type", "verdict", "updated_at"),)
 
     @property
     def document(self) -> dict:
