@@ -45,20 +45,22 @@ def store_pushes(event_id: str, bodies: list[tuple[str, dict]]) -> list[Stored]:
 
 def insert_pushes(session: Session, event_id: str, bodies: list[tuple[str, dict]]) -> list[Stored]:
     """Store an event's frames in the caller's transaction, each stamped with its seq (in the order given)."""
+    if not bodies:
+        return []
     connection = session.connection()
-    stored = []
-    for channel, body in bodies:
-        # The database numbers the push; the frame carries that number, so a page knows where it is.
-        seq = connection.execute(_INSERT, {"event_id": event_id, "channel": channel, "frame": ""}).scalar_one()
-        stored.append(Stored(channel, seq, json.dumps({"seq": seq, **body}, separators=(",", ":"))))
-    if stored:
-        connection.execute(_FRAMED, [{"number": push.seq, "text": push.frame} for push in stored])
+    # One multi-row INSERT: the database numbers the pushes, in the order given; each frame carries its number, so
+    # a page knows where it is.
+    seqs = connection.execute(_INSERT, [{"event_id": event_id, "channel": channel, "frame": ""}
+                                        for channel, _ in bodies]).scalars().all()
+    stored = [Stored(channel, seq, json.dumps({"seq": seq, **body}, separators=(",", ":")))
+              for seq, (channel, body) in zip(seqs, bodies, strict=True)]
+    connection.execute(_FRAMED, [{"number": push.seq, "text": push.frame} for push in stored])
     return stored
 
 
 # Built once with parameters (compiled once, cached), as the receiver runs them for every webhook.
 _PUSHES = Push.__table__
-_INSERT = insert(_PUSHES).returning(_PUSHES.c.seq)
+_INSERT = insert(_PUSHES).returning(_PUSHES.c.seq, sort_by_parameter_order=True)
 _FRAMED = update(_PUSHES).where(_PUSHES.c.seq == bindparam("number")).values(frame=bindparam("text"))
 
 

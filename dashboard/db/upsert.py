@@ -156,10 +156,13 @@ def _text(value: Any, limit: int) -> str | None:
 
 
 def _number(value: Any) -> int | None:
+    # A position outside the 64-bit integers the databases keep (10**30, or 1e400, which JSON reads as infinity) is
+    # no position: stored as it came would fail the webhook's whole transaction, and every retry of it.
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if -2**63 <= number < 2**63 else None
 
 
 def _flag(value: Any) -> bool:
