@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Connection, DateTime, Index, Integer, String, Text, bindparam, func, insert, select, update
+from sqlalchemy import DateTime, Index, Integer, String, Text, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -127,12 +127,15 @@ def decide(session: Session, delivery: Delivery) -> tuple[Outcome, Event | None]
     new delivery's verdict (the outcome, and its Event, not stored yet: `store` writes it). A decided event is
     marked published unless it is applied and its caller publishes it."""
     connection = session.connection()
-    stored = connection.execute(_STORED, {"event_id": delivery.id}).first()
-    if stored is not None:
-        connection.execute(_REDELIVERED, {"event_id": delivery.id})
-        return Outcome(delivery.id, stored.verdict, True, stored.reason), None
     digest = content_hash(delivery)
-    verdict, reason = _verdict(connection, delivery, digest)
+    # One query answers all the verdict needs: the stored delivery of this id, a twin, the newest applied update.
+    known = connection.execute(_KNOWN, {"event_id": delivery.id, "type": delivery.resource_type,
+                                        "resource": delivery.resource_id, "event": delivery.event,
+                                        "digest": digest}).one()
+    if known.verdict is not None:
+        connection.execute(_REDELIVERED, {"event_id": delivery.id})
+        return Outcome(delivery.id, known.verdict, True, known.reason), None
+    verdict, reason = _verdict(delivery, known.twin, known.newest)
     now = utcnow()
     event = Event(id=delivery.id, received_at=now, resource_type=delivery.resource_type,
                   resource_id=delivery.resource_id, event=delivery.event, fields=json.dumps(delivery.fields),
@@ -149,27 +152,26 @@ def store(session: Session, event: Event) -> None:
 # The receiver's statements, built once with parameters (compiled once, cached): building a statement from the
 # ORM's attributes for every webhook cost more than running it.
 _EVENTS = Event.__table__
-_STORED = select(_EVENTS.c.verdict, _EVENTS.c.reason).where(_EVENTS.c.id == bindparam("event_id"))
 _REDELIVERED = update(_EVENTS).where(_EVENTS.c.id == bindparam("event_id")).values(deliveries=_EVENTS.c.deliveries + 1)
 _INSERT = insert(_EVENTS)
 _SAME_RESOURCE = (_EVENTS.c.resource_type == bindparam("type"), _EVENTS.c.resource_id == bindparam("resource"))
-_TWIN = select(_EVENTS.c.id).where(*_SAME_RESOURCE, _EVENTS.c.event == bindparam("event"),
-                                   _EVENTS.c.content_hash == bindparam("digest")).limit(1)
-_NEWEST = select(func.max(_EVENTS.c.updated_at)).where(*_SAME_RESOURCE, _EVENTS.c.verdict == APPLIED)
+_KNOWN = select(
+    select(_EVENTS.c.verdict).where(_EVENTS.c.id == bindparam("event_id")).scalar_subquery().label("verdict"),
+    select(_EVENTS.c.reason).where(_EVENTS.c.id == bindparam("event_id")).scalar_subquery().label("reason"),
+    select(_EVENTS.c.id).where(*_SAME_RESOURCE, _EVENTS.c.event == bindparam("event"),
+                               _EVENTS.c.content_hash == bindparam("digest")).limit(1).scalar_subquery().label("twin"),
+    select(func.max(_EVENTS.c.updated_at)).where(*_SAME_RESOURCE, _EVENTS.c.verdict == APPLIED)
+    .scalar_subquery().label("newest"))
 
 
-def _verdict(connection: Connection, delivery: Delivery, digest: str) -> tuple[str, str | None]:
-    same = {"type": delivery.resource_type, "resource": delivery.resource_id}
-    twin = connection.execute(_TWIN, {**same, "event": delivery.event, "digest": digest}).scalar()
+def _verdict(delivery: Delivery, twin: str | None, newest: datetime | None) -> tuple[str, str | None]:
     if twin is not None:
         return DUPLICATE, f"same content as event {twin}"
     if delivery.updated_at is not None and delivery.updated_at > utcnow() + FUTURE_TOLERANCE:
         return FUTURE, (f"updatedAt {delivery.updated_at.isoformat()} is more than "
                         f"{FUTURE_TOLERANCE.seconds // 60} minutes ahead of this server's clock")
-    if delivery.updated_at is not None:
-        newest = connection.execute(_NEWEST, same).scalar()
-        if newest is not None and delivery.updated_at < newest:
-            return STALE, f"updatedAt {delivery.updated_at.isoformat()} is older than {newest.isoformat()}"
+    if delivery.updated_at is not None and newest is not None and delivery.updated_at < newest:
+        return STALE, f"updatedAt {delivery.updated_at.isoformat()} is older than {newest.isoformat()}"
     return APPLIED, None
 
 
