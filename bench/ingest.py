@@ -2,6 +2,7 @@
 
     python bench/ingest.py            # 10 s of webhooks on 8 keep-alive connections, 100 sockets
     python bench/ingest.py --quick    # 2 s
+    python bench/ingest.py --workers 2   # two gunicorn workers, pushes between them through a redis-server
 
 The dashboard runs as in production (`gunicorn -c gunicorn.conf.py`, 1 gevent worker) against the
 standalone sandbox as its API. Every webhook is unique (so it is verified, deduped, stored and published)
@@ -32,6 +33,7 @@ from measure import Profiler, cpu_seconds, summary_ms, table, wait_idle
 from processes import create_account, signed_in_cookie, spawn, start_dashboard, start_sandbox, stop
 
 from tests.support.servers import free_port, server_environment, venv_bin
+from tests.support.services import RedisServer, redis_executable
 
 CONNECTIONS = 8  # concurrent senders; Recrubo's webhook workers are a handful of connections too
 SOCKETS = 100
@@ -157,16 +159,21 @@ def warm_up(server, kind: str, clients: list, events: int = 5) -> float:
 
 
 def run_dashboard(seconds: float, kind: str, profile: bool, tmpfs: bool = False,
-                  profile_out: Path | None = None) -> dict:
+                  profile_out: Path | None = None, workers: int = 1) -> dict:
     """Measure the dashboard's receiver with SOCKETS sockets open: start its servers, post, always stop them."""
     with temporary_folder("ingest") as folder, temporary_folder("ingest-shm", "/dev/shm") as memory:
         tmp = Path(folder)
-        api = server = None
+        api = server = redis = None
         clients = []
         # --tmpfs: the same server with its SQLite file in memory, where a commit's fsync costs nothing:
         # what the receiver could do if commits did not wait for the disk (an experiment, not a setting to ship).
         database = {"DATABASE_URL": f"sqlite:///{memory}/dashboard.db"} if tmpfs else {}
         try:
+            if workers > 1:
+                # Each worker has its own sockets: a push reaches the other worker's through Redis, as in production.
+                redis = RedisServer(redis_executable(), free_port(), tmp / "redis.log")
+                redis.start()
+                database.update(WEB_CONCURRENCY=str(workers), REDIS_URL=redis.url)
             api = start_sandbox(tmp)
             server = start_dashboard(tmp, RECRUBO_API_URL=f"{api.url}/public/v2", **database)
             create_account(server)
@@ -180,6 +187,7 @@ def run_dashboard(seconds: float, kind: str, profile: bool, tmpfs: bool = False,
             warm_up_frames = warm_up(server, kind, clients)
             wait_idle(server)  # the read model's first backfill (issue 18) runs at start: not part of ingest
             name = "dashboard, db on tmpfs" if tmpfs else "dashboard"
+            name += f", {workers} workers" if workers > 1 else ""
             row = measure(name, server, seconds, kind, clients, tmp / "profile.txt" if profile else None,
                           warm_up_frames)
             if profile and profile_out and (tmp / "profile.txt").exists():
@@ -193,6 +201,8 @@ def run_dashboard(seconds: float, kind: str, profile: bool, tmpfs: bool = False,
                 client.close()
             stop(server)
             stop(api)
+            if redis is not None:
+                redis.stop()
 
 
 def run_bare(seconds: float) -> dict:
@@ -219,6 +229,8 @@ def main() -> int:
     parser.add_argument("--kind", choices=("rows", "status"), nargs="+", default=["rows"])
     parser.add_argument("--profile", action="store_true", help="py-spy the dashboard's worker while it ingests")
     parser.add_argument("--profile-out", type=Path, help="with --profile: keep py-spy's collapsed stacks here")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="gunicorn workers for the dashboard (more than one: a redis-server carries the pushes)")
     parser.add_argument("--tmpfs", action="store_true",
                         help="also run `rows` with the dashboard's SQLite file on /dev/shm (no fsync cost)")
     args = parser.parse_args()
@@ -226,9 +238,10 @@ def main() -> int:
     print_header(f"ingest: {CONNECTIONS} senders for {seconds:g} s, {SOCKETS} sockets open, kinds {args.kind}")
     rows = [run_bare(seconds)]
     for kind in args.kind:
-        rows.append(run_dashboard(seconds, kind, args.profile, profile_out=args.profile_out))
+        rows.append(run_dashboard(seconds, kind, args.profile, profile_out=args.profile_out, workers=args.workers))
     if args.tmpfs:
-        rows.append(run_dashboard(seconds, "rows", args.profile, tmpfs=True, profile_out=args.profile_out))
+        rows.append(run_dashboard(seconds, "rows", args.profile, tmpfs=True, profile_out=args.profile_out,
+                                  workers=args.workers))
     print()
     print(table(rows, ["server", "kind", "POSTs", "failed", "accepted/s", "applied", "pushed/socket", "messages/socket",
                        "published/s", "drain s", "screen p50 ms", "screen p99 ms", "CPU ms/webhook", "load"]))

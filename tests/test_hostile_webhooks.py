@@ -12,6 +12,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from dashboard.db import events, users
+from dashboard.db.base import session_scope
+from dashboard.db.model import Node
 from dashboard.live import publisher as publishing
 from dashboard.webhooks import parse_payload
 from tests.support.accounts import sign_in
@@ -88,6 +90,19 @@ def test_the_reference_example_still_applies(offline_app):
     document["data"]["attributes"]["resource"]["attributes"]["state"] = {"name": "Zoë 🚀", "nested": [[{"a": [1]}]]}
     response = deliver(offline_app.test_client(), encoded(document))
     assert response.status_code == 200 and response.get_json()["meta"]["verdict"] == "applied"
+
+
+@pytest.mark.parametrize("index", [str(10**30), str(-10**30), "1e400"])
+def test_a_position_beyond_64_bit_integers_is_stored_without_one(offline_app, index):
+    # Kept as it came, it failed the webhook's whole transaction (a 500, and every retry of it a 500 again).
+    node = str(uuid.uuid4())
+    document = payload(node, resource_type="nodes")
+    body = encoded(document).replace(b'"cost": 1', f'"cost": 1, "index": {index}'.encode())
+    response = deliver(offline_app.test_client(), body)
+    assert response.status_code == 200 and response.get_json()["meta"]["verdict"] == "applied"
+    with offline_app.app_context(), session_scope() as session:
+        stored = session.get(Node, node)
+        assert stored is not None and stored.position is None
 
 
 def test_an_update_from_the_future_never_wins_and_a_true_update_still_applies(offline_app, caplog):

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from sqlalchemy import select
 
 from dashboard.db import events, pushes
+from dashboard.db.base import session_scope
 from tests.support.payloads import JSONAPI, RECEIVER, deliver, payload
 from tests.support.servers import WEBHOOK_SECRET
 from tests.support.waiting import wait_until
@@ -134,3 +139,32 @@ def test_receiver_needs_no_session_and_no_csrf_token(receiver):
 def test_get_on_the_receiver_is_not_a_webhook(receiver, receiver_app):
     assert receiver.get(RECEIVER).status_code in (302, 405)
     assert stored(receiver_app) == []
+
+
+def test_webhooks_arriving_together_are_each_stored_once_and_published_in_seq_order(receiver_app):
+    # Concurrent deliveries share the writer's transactions: each is acknowledged once it is committed, stored
+    # once (a redelivery among them counted, not applied again), and every applied one has its pushes, numbered
+    # in the order they were published.
+    documents = [payload(status="running") for _ in range(12)]
+    sends = documents + documents[:3]  # three redeliveries, sent at the same time as their first delivery
+    barrier = threading.Barrier(len(sends))
+
+    def send(document: dict) -> int:
+        client = receiver_app.test_client()
+        barrier.wait()
+        return deliver(client, document).status_code
+
+    with ThreadPoolExecutor(len(sends)) as pool:
+        assert list(pool.map(send, sends)) == [200] * len(sends)
+    by_id = {event.id: event for event in stored(receiver_app)}
+    assert sorted(by_id) == sorted(document["data"]["id"] for document in documents)
+    assert all(event.verdict == "applied" and event.published_at is not None for event in by_id.values())
+    assert sorted(event.deliveries for event in by_id.values()) == [1] * 9 + [2] * 3
+    with receiver_app.app_context(), session_scope() as session:
+        log = list(session.scalars(select(pushes.Push).order_by(pushes.Push.seq)))
+    assert sorted({push.event_id for push in log}) == sorted(by_id)
+    assert all(json.loads(push.frame)["seq"] == push.seq for push in log)
+    published = [push.event_id for push in log]
+    assert all(published.count(event_id) == 2 for event_id in by_id)  # the list row and the run's page
+    # An event's pushes are consecutive: nothing of another webhook is numbered between them.
+    assert all(published[index] == published[index + 1] for index in range(0, len(published), 2))

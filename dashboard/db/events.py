@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import DateTime, Integer, String, Text, func, select, update
+from sqlalchemy import DateTime, Index, Integer, String, Text, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -51,6 +51,8 @@ class Event(Base):
     sockets: Mapped[int] = mapped_column(Integer, default=0)
     # Failed publishing attempts so far; at PUBLISH_ATTEMPTS the event is marked FAILED with the last error.
     publish_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A resource's events, for every webhook's verdict (twin, newest applied updatedAt) and the publisher's check.
+    __table_args__ = (Index("ix_webhook_events_resource", "resource_id", "resource_type", "verdict", "updated_at"),)
 
     @property
     def document(self) -> dict:
@@ -101,21 +103,15 @@ Apply = Callable[[Session], object]
 def record(delivery: Delivery, apply: Apply | None = None) -> Outcome:
     """Store a delivery once and decide its verdict: applied, duplicate (same content) or stale (older); an
     applied one also runs `apply` in the same transaction, so the event and what it wrote commit together."""
-    digest = content_hash(delivery)
     with session_scope() as session:
-        existing = session.get(Event, delivery.id)
-        if existing is not None:
-            existing.deliveries += 1
-            return Outcome(existing.id, existing.verdict, True, existing.reason)
-        verdict, reason = _verdict(session, delivery, digest)
-        session.add(Event(id=delivery.id, resource_type=delivery.resource_type, resource_id=delivery.resource_id,
-                          event=delivery.event, fields=json.dumps(delivery.fields), updated_at=delivery.updated_at,
-                          content_hash=digest, verdict=verdict, reason=reason, payload=delivery.payload,
-                          published_at=None if verdict == APPLIED else utcnow()))
-        if verdict == APPLIED and apply is not None:
-            session.flush()  # the event row first: a concurrent twin fails here, before anything else is written
-            apply(session)
-    return Outcome(delivery.id, verdict, False, reason)
+        outcome, event = decide(session, delivery)
+        if event is not None:
+            if event.verdict == APPLIED:
+                event.published_at = None  # the publisher stores its pushes later
+            store(session, event)  # the event row first: a concurrent twin fails here, before anything else
+            if event.verdict == APPLIED and apply is not None:
+                apply(session)
+    return outcome
 
 
 def record_or_redelivery(delivery: Delivery, apply: Apply | None = None) -> Outcome:
@@ -126,21 +122,56 @@ def record_or_redelivery(delivery: Delivery, apply: Apply | None = None) -> Outc
         return record(delivery, apply)
 
 
-def _verdict(session, delivery: Delivery, digest: str) -> tuple[str, str | None]:
-    twin = session.scalar(select(Event.id).where(
-        Event.resource_type == delivery.resource_type, Event.resource_id == delivery.resource_id,
-        Event.event == delivery.event, Event.content_hash == digest).limit(1))
+def decide(session: Session, delivery: Delivery) -> tuple[Outcome, Event | None]:
+    """In the caller's transaction: count a redelivery of a stored id (its stored outcome, and None), or decide a
+    new delivery's verdict (the outcome, and its Event, not stored yet: `store` writes it). A decided event is
+    marked published unless it is applied and its caller publishes it."""
+    connection = session.connection()
+    digest = content_hash(delivery)
+    # One query answers all the verdict needs: the stored delivery of this id, a twin, the newest applied update.
+    known = connection.execute(_KNOWN, {"event_id": delivery.id, "type": delivery.resource_type,
+                                        "resource": delivery.resource_id, "event": delivery.event,
+                                        "digest": digest}).one()
+    if known.verdict is not None:
+        connection.execute(_REDELIVERED, {"event_id": delivery.id})
+        return Outcome(delivery.id, known.verdict, True, known.reason), None
+    verdict, reason = _verdict(delivery, known.twin, known.newest)
+    now = utcnow()
+    event = Event(id=delivery.id, received_at=now, resource_type=delivery.resource_type,
+                  resource_id=delivery.resource_id, event=delivery.event, fields=json.dumps(delivery.fields),
+                  updated_at=delivery.updated_at, content_hash=digest, verdict=verdict, reason=reason, deliveries=1,
+                  payload=delivery.payload, published_at=now, claimed_at=None, sockets=0, publish_attempts=0)
+    return Outcome(delivery.id, verdict, False, reason), event
+
+
+def store(session: Session, event: Event) -> None:
+    """Insert a decided event (`decide`) in the caller's transaction: one Core statement, no unit of work."""
+    session.connection().execute(_INSERT, {column.key: getattr(event, column.key) for column in _EVENTS.columns})
+
+
+# The receiver's statements, built once with parameters (compiled once, cached): building a statement from the
+# ORM's attributes for every webhook cost more than running it.
+_EVENTS = Event.__table__
+_REDELIVERED = update(_EVENTS).where(_EVENTS.c.id == bindparam("event_id")).values(deliveries=_EVENTS.c.deliveries + 1)
+_INSERT = insert(_EVENTS)
+_SAME_RESOURCE = (_EVENTS.c.resource_type == bindparam("type"), _EVENTS.c.resource_id == bindparam("resource"))
+_KNOWN = select(
+    select(_EVENTS.c.verdict).where(_EVENTS.c.id == bindparam("event_id")).scalar_subquery().label("verdict"),
+    select(_EVENTS.c.reason).where(_EVENTS.c.id == bindparam("event_id")).scalar_subquery().label("reason"),
+    select(_EVENTS.c.id).where(*_SAME_RESOURCE, _EVENTS.c.event == bindparam("event"),
+                               _EVENTS.c.content_hash == bindparam("digest")).limit(1).scalar_subquery().label("twin"),
+    select(func.max(_EVENTS.c.updated_at)).where(*_SAME_RESOURCE, _EVENTS.c.verdict == APPLIED)
+    .scalar_subquery().label("newest"))
+
+
+def _verdict(delivery: Delivery, twin: str | None, newest: datetime | None) -> tuple[str, str | None]:
     if twin is not None:
         return DUPLICATE, f"same content as event {twin}"
     if delivery.updated_at is not None and delivery.updated_at > utcnow() + FUTURE_TOLERANCE:
         return FUTURE, (f"updatedAt {delivery.updated_at.isoformat()} is more than "
                         f"{FUTURE_TOLERANCE.seconds // 60} minutes ahead of this server's clock")
-    if delivery.updated_at is not None:
-        newest = session.scalar(select(func.max(Event.updated_at)).where(
-            Event.resource_type == delivery.resource_type, Event.resource_id == delivery.resource_id,
-            Event.verdict == APPLIED))
-        if newest is not None and delivery.updated_at < newest:
-            return STALE, f"updatedAt {delivery.updated_at.isoformat()} is older than {newest.isoformat()}"
+    if delivery.updated_at is not None and newest is not None and delivery.updated_at < newest:
+        return STALE, f"updatedAt {delivery.updated_at.isoformat()} is older than {newest.isoformat()}"
     return APPLIED, None
 
 
@@ -209,6 +240,12 @@ def publish_failed(event_id: str, error: str) -> bool:
 
 def add_sockets(reached: dict[str, int]) -> None:
     """Count the sockets one process pushed events to, by event id (every worker adds its own), in one commit."""
+    if not reached:
+        return
     with session_scope() as session:
-        for event_id, count in reached.items():
-            session.execute(update(Event).where(Event.id == event_id).values(sockets=Event.sockets + count))
+        session.connection().execute(_ADD_SOCKETS, [{"event_id": event_id, "count": count}
+                                                    for event_id, count in reached.items()])
+
+
+_ADD_SOCKETS = update(_EVENTS).where(_EVENTS.c.id == bindparam("event_id")).values(
+    sockets=_EVENTS.c.sockets + bindparam("count"))

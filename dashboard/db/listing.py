@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.util import find_tables
 
 from dashboard.db.base import session_scope
@@ -29,6 +29,8 @@ NEEDS = {"messageThreads": ("messageThreads", "candidates"),
          "flowRuns": ("flowRuns", "flows", "messageThreads", "candidates"),
          "flowGenerations": ("flowGenerations", "flows"), "flows": ("flows",),
          "home": ("flowRuns", "flows", "messageThreads", "candidates", "flowGenerations")}
+# A run's thread and that thread's candidate, aliased once: an alias made per query costs more than the query.
+RUN_THREAD, RUN_PERSON = aliased(MessageThread, name="run_thread"), aliased(Candidate, name="run_person")
 
 
 class Item(dict):
@@ -68,7 +70,8 @@ def item(row: Row | None, type_: str | None = None, id_: str | None = None) -> I
 
 
 def threads(*, search: str = "", channel: str = "", paused: bool | None = None, sort: str = "-updatedAt",
-            page: int = 1, size: int = 25, ids: list[str] | None = None, candidate_id: str = "") -> Found:
+            page: int = 1, size: int = 25, ids: list[str] | None = None, candidate_id: str = "",
+            session: Session | None = None) -> Found:
     """Threads with their candidates, filtered by search (name, phone, e-mail or identifier; case and accents
     ignored), channel, chatbot state and candidate, or by ids; sorted and paged."""
     query = (select(MessageThread, Candidate).outerjoin(Candidate, Candidate.id == MessageThread.candidate_id)
@@ -82,7 +85,7 @@ def threads(*, search: str = "", channel: str = "", paused: bool | None = None, 
         query = query.where(MessageThread.chatbot_paused == paused)
     if search.strip():
         query = query.where(person_matches(search, Candidate, MessageThread))
-    return _page(query, MessageThread, sort, page, size, _thread)
+    return _page(query, MessageThread, sort, page, size, _thread, ids, session)
 
 
 def person_matches(search: str, candidate=Candidate, thread=MessageThread) -> ColumnElement[bool]:
@@ -93,10 +96,11 @@ def person_matches(search: str, candidate=Candidate, thread=MessageThread) -> Co
 
 
 def runs(*, status: str = "", flow_id: str = "", thread_id: str = "", sort: str = "-createdAt", page: int = 1,
-         size: int = 25, ids: list[str] | None = None, updated_since: datetime | None = None) -> Found:
+         size: int = 25, ids: list[str] | None = None, updated_since: datetime | None = None,
+         session: Session | None = None) -> Found:
     """Runs with their flows and their threads' candidates, filtered by status (one, or several comma-separated as
     the API takes them), flow, thread and `updatedAt` from `updated_since` (naive UTC), or by ids."""
-    thread, person = aliased(MessageThread), aliased(Candidate)
+    thread, person = RUN_THREAD, RUN_PERSON
     query = (select(FlowRun, Flow, thread, person).outerjoin(Flow, Flow.id == FlowRun.flow_id)
              .outerjoin(thread, thread.id == FlowRun.message_thread_id)
              .outerjoin(person, person.id == thread.candidate_id).where(~FlowRun.deleted))
@@ -108,22 +112,22 @@ def runs(*, status: str = "", flow_id: str = "", thread_id: str = "", sort: str 
         query = query.where(_one_of(FlowRun.status, status))
     if updated_since is not None:
         query = query.where(FlowRun.updated_at >= updated_since)
-    return _page(query, FlowRun, sort, page, size, _run)
+    return _page(query, FlowRun, sort, page, size, _run, ids, session)
 
 
 def generations(*, status: str = "", sort: str = "-createdAt", page: int = 1, size: int = 25,
-                ids: list[str] | None = None) -> Found:
+                ids: list[str] | None = None, session: Session | None = None) -> Found:
     """Generations with their flows, filtered by status (one or several comma-separated) or by ids."""
     query = (select(FlowGeneration, Flow).outerjoin(Flow, Flow.id == FlowGeneration.flow_id)
              .where(~FlowGeneration.deleted))
     query = query.where(*_ids(FlowGeneration, ids))
     if status:
         query = query.where(_one_of(FlowGeneration.status, status))
-    return _page(query, FlowGeneration, sort, page, size, _generation)
+    return _page(query, FlowGeneration, sort, page, size, _generation, ids, session)
 
 
 def flows(*, search: str = "", origin: str = "", published: str = "", sort: str = "-createdAt", page: int = 1,
-          size: int = 25, ids: list[str] | None = None) -> Found:
+          size: int = 25, ids: list[str] | None = None, session: Session | None = None) -> Found:
     """Flows whose name contains `search` (case and accents ignored), by origin (`generated`, `manual`) and
     published state (`published`, `draft`, `changes`), or by ids."""
     query = select(Flow).where(~Flow.deleted).where(*_ids(Flow, ids))
@@ -137,7 +141,7 @@ def flows(*, search: str = "", origin: str = "", published: str = "", sort: str 
     chosen = [conditions[key] for key in (("origin", origin), ("published", published)) if key in conditions]
     if chosen:
         query = query.where(and_(*chosen))
-    return _page(query, Flow, sort, page, size, lambda flow: item(flow))
+    return _page(query, Flow, sort, page, size, lambda flow: item(flow), ids, session)
 
 
 def _one_of(column, values: str) -> ColumnElement[bool]:
@@ -151,14 +155,28 @@ def _ids(table: type[Row], ids: list[str] | None) -> list:
 SORT_COLUMNS = {"createdAt": "created_at", "updatedAt": "updated_at", "name": "name"}
 
 
-def _page(query: Select, table: type[Row], sort: str, page: int, size: int, shape) -> Found:
-    """Count the whole list, then read one page of it in the API's sort (`-updatedAt`: newest first), ties by id."""
+def _page(query: Select, table: type[Row], sort: str, page: int, size: int, shape, ids: list[str] | None = None,
+          session: Session | None = None) -> Found:
+    """Count the whole list, then read one page of it in the API's sort (`-updatedAt`: newest first), ties by id.
+    Rows asked for by id (a push's) are not counted: the total is the rows found. In `session` when given (a
+    webhook's transaction, which sees the row it has just written), else in a session of its own."""
     column = getattr(table, SORT_COLUMNS[sort.lstrip("-")])
     order = [column.desc(), table.id.desc()] if sort.startswith("-") else [column.asc(), table.id.asc()]
-    with session_scope() as session:
-        total = session.scalar(_count(query, table)) or 0
-        rows = session.execute(query.order_by(*order).limit(size).offset((max(page, 1) - 1) * size)).all()
-        return Found([shape(*row) for row in rows], total)
+    if session is None:
+        with session_scope() as own:
+            return _read(own, query, table, order, page, size, shape, ids)
+    return _read(session, query, table, order, page, size, shape, ids)
+
+
+def _read(session: Session, query: Select, table: type[Row], order: list, page: int, size: int, shape,
+          ids: list[str] | None) -> Found:
+    # populate_existing: a caller's session may hold a row from before its last upsert (Core, past the ORM).
+    rows = session.execute(query.order_by(*order).limit(size).offset((max(page, 1) - 1) * size)
+                           .execution_options(populate_existing=True)).all()
+    if ids is not None and page <= 1 and len(rows) < size:  # every match is on this page
+        return Found([shape(*row) for row in rows], len(rows))
+    total = session.scalar(_count(query, table)) or 0
+    return Found([shape(*row) for row in rows], total)
 
 
 def _count(query: Select, table: type[Row]) -> Select:

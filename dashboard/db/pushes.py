@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import NamedTuple
 
-from sqlalchemy import ForeignKey, Integer, String, Text, func, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Integer, String, Text, bindparam, func, insert, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from dashboard.db.base import Base, session_scope
 from dashboard.db.events import Event, utcnow
@@ -25,16 +26,42 @@ class Push(Base):
     frame: Mapped[str] = mapped_column(Text)
 
 
-def store_pushes(event_id: str, bodies: list[tuple[str, dict]]) -> list[Push]:
+class Stored(NamedTuple):
+    """A push as stored: its channel, its seq and its frame (JSON text carrying the seq)."""
+
+    channel: str
+    seq: int
+    frame: str
+
+
+def store_pushes(event_id: str, bodies: list[tuple[str, dict]]) -> list[Stored]:
     """Store an event's frames (channel, JSON body), each stamped with its seq, and mark it published."""
     with session_scope() as session:
-        pushes = [Push(event_id=event_id, channel=channel, frame="") for channel, _ in bodies]
-        session.add_all(pushes)
-        session.flush()  # assigns the seqs, which the frames carry so a page knows where it is
-        for push, (_, body) in zip(pushes, bodies, strict=True):
-            push.frame = json.dumps({"seq": push.seq, **body}, separators=(",", ":"))
-        session.execute(update(Event).where(Event.id == event_id).values(published_at=utcnow()))
-    return pushes
+        stored = insert_pushes(session, event_id, bodies)
+        events = Event.__table__
+        session.execute(update(events).where(events.c.id == event_id).values(published_at=utcnow()))
+    return stored
+
+
+def insert_pushes(session: Session, event_id: str, bodies: list[tuple[str, dict]]) -> list[Stored]:
+    """Store an event's frames in the caller's transaction, each stamped with its seq (in the order given)."""
+    if not bodies:
+        return []
+    connection = session.connection()
+    # One multi-row INSERT: the database numbers the pushes, in the order given; each frame carries its number, so
+    # a page knows where it is.
+    seqs = connection.execute(_INSERT, [{"event_id": event_id, "channel": channel, "frame": ""}
+                                        for channel, _ in bodies]).scalars().all()
+    stored = [Stored(channel, seq, json.dumps({"seq": seq, **body}, separators=(",", ":")))
+              for seq, (channel, body) in zip(seqs, bodies, strict=True)]
+    connection.execute(_FRAMED, [{"number": push.seq, "text": push.frame} for push in stored])
+    return stored
+
+
+# Built once with parameters (compiled once, cached), as the receiver runs them for every webhook.
+_PUSHES = Push.__table__
+_INSERT = insert(_PUSHES).returning(_PUSHES.c.seq, sort_by_parameter_order=True)
+_FRAMED = update(_PUSHES).where(_PUSHES.c.seq == bindparam("number")).values(frame=bindparam("text"))
 
 
 def last_seq() -> int:

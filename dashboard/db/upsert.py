@@ -17,6 +17,7 @@ import json
 import unicodedata
 from collections.abc import Mapping
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, or_
@@ -57,38 +58,49 @@ def upsert(session: Session, type_: str, id_: str, attributes: Mapping[str, Any]
            related_ids: Mapping[str, str | None], updated_at: datetime | str | None,
            event_id: str | None = None) -> str:
     """Write a resource's row unless the stored one is as new or newer; answer APPLIED or STALE."""
-    table = TABLES[type_].__table__
-    when = as_utc(updated_at)
     related = {name: value for name, value in related_ids.items() if value}
     values = {"id": id_, "type": type_, "attributes": canonical(attributes), "relations": canonical(related),
-              "created_at": as_utc(attributes.get("createdAt")), "updated_at": when, "deleted": False,
+              "created_at": as_utc(attributes.get("createdAt")), "updated_at": as_utc(updated_at), "deleted": False,
               "event_id": event_id, "written_at": utcnow(), **columns(type_, attributes, related)}
-    statement = _insert(session)(table).values(**values)
-    stored, new = table.c, statement.excluded
-    newer = or_(stored.updated_at.is_(None), stored.updated_at < new.updated_at,
-                (stored.updated_at == new.updated_at) & ~stored.deleted
-                & ((stored.attributes != new.attributes) | (stored.relations != new.relations)))
-    statement = statement.on_conflict_do_update(index_elements=[stored.id], where=newer,
-                                                set_={name: new[name] for name in values if name != "id"})
-    return APPLIED if session.execute(statement.returning(stored.id)).first() else STALE
+    statement = _upsert_statement(_dialect(session), type_, tuple(values))
+    return APPLIED if session.connection().execute(statement, values).first() else STALE
 
 
 def remove(session: Session, type_: str, id_: str, updated_at: datetime | str | None,
            event_id: str | None = None) -> str:
     """Tombstone a resource's row (kept, marked deleted, so an older update cannot bring it back) unless the
     stored row is newer; answer APPLIED or STALE. A row never seen gets a bare tombstone."""
-    table = TABLES[type_].__table__
-    when = as_utc(updated_at)
     values = {"id": id_, "type": type_, "attributes": "{}", "relations": "{}", "created_at": None,
-              "updated_at": when, "deleted": True, "event_id": event_id, "written_at": utcnow()}
-    statement = _insert(session)(table).values(**values)
+              "updated_at": as_utc(updated_at), "deleted": True, "event_id": event_id, "written_at": utcnow()}
+    statement = _remove_statement(_dialect(session), type_)
+    return APPLIED if session.connection().execute(statement, values).first() else STALE
+
+
+# Each statement is built once per type (and dialect) and run with the row's values as parameters: building an
+# `INSERT … ON CONFLICT` (its `excluded` columns above all) for every row cost more than running it.
+@lru_cache(maxsize=64)
+def _upsert_statement(dialect: str, type_: str, names: tuple[str, ...]):
+    table = TABLES[type_].__table__
+    statement = _INSERTS[dialect](table)
+    stored, new = table.c, statement.excluded
+    newer = or_(stored.updated_at.is_(None), stored.updated_at < new.updated_at,
+                (stored.updated_at == new.updated_at) & ~stored.deleted
+                & ((stored.attributes != new.attributes) | (stored.relations != new.relations)))
+    return statement.on_conflict_do_update(index_elements=[stored.id], where=newer,
+                                           set_={name: new[name] for name in names if name != "id"}
+                                           ).returning(stored.id)
+
+
+@lru_cache(maxsize=64)
+def _remove_statement(dialect: str, type_: str):
+    table = TABLES[type_].__table__
+    statement = _INSERTS[dialect](table)
     stored, new = table.c, statement.excluded
     not_newer = or_(stored.updated_at.is_(None), new.updated_at.is_(None), stored.updated_at <= new.updated_at)
-    statement = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=[stored.id], where=not_newer,
         set_={"deleted": True, "event_id": new.event_id, "written_at": new.written_at,
-              "updated_at": func.coalesce(new.updated_at, stored.updated_at)})
-    return APPLIED if session.execute(statement.returning(stored.id)).first() else STALE
+              "updated_at": func.coalesce(new.updated_at, stored.updated_at)}).returning(stored.id)
 
 
 def canonical(value: Mapping[str, Any]) -> str:
@@ -134,8 +146,11 @@ def columns(type_: str, attributes: Mapping[str, Any], related: Mapping[str, str
     raise KeyError(type_)
 
 
-def _insert(session: Session):
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def _dialect(session: Session) -> str:
+    return "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
 
 
 def _text(value: Any, limit: int) -> str | None:
@@ -143,10 +158,13 @@ def _text(value: Any, limit: int) -> str | None:
 
 
 def _number(value: Any) -> int | None:
+    # A position outside the 64-bit integers the databases keep (10**30, or 1e400, which JSON reads as infinity) is
+    # no position: stored as it came would fail the webhook's whole transaction, and every retry of it.
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if -2**63 <= number < 2**63 else None
 
 
 def _flag(value: Any) -> bool:

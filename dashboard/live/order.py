@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +25,7 @@ from dashboard.db.events import Event
 # Any constant: the Postgres advisory lock key for publishing (migrations use another).
 PUBLISH_LOCK = 7_727_275
 _process_lock: threading.Lock | None = None
+FLOCK_RETRY_SECONDS = 0.0005
 
 
 def _local_lock() -> threading.Lock:
@@ -53,11 +55,22 @@ def publishing() -> Iterator[None]:
         else:
             # SQLite serves one machine: a lock file beside the database orders its processes.
             with open(Path(engine.url.database).with_suffix(".publish-lock"), "a") as handle:
-                fcntl.flock(handle, fcntl.LOCK_EX)
+                _flock(handle)
                 try:
                     yield
                 finally:
                     fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _flock(handle) -> None:
+    # Asked without blocking, and again after a short sleep: a blocking flock is a C call that would freeze every
+    # greenlet of this worker (its sockets, its other requests) while another worker publishes.
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            time.sleep(FLOCK_RETRY_SECONDS)
 
 
 def superseded(event: Event) -> bool:

@@ -25,6 +25,7 @@ import time
 from collections.abc import Mapping
 
 from flask import Flask
+from sqlalchemy.orm import Session
 
 from dashboard.db import events, listing, pushes
 from dashboard.db.events import Event
@@ -47,24 +48,33 @@ RENAMED_ROWS = 25  # at most this many rows per list renamed by one candidate ch
 COUNTED = {"flowRuns", "flows", "messageThreads", "flowGenerations"}
 
 
-def joined_row(event: Event) -> Mapping | None:
+def joined_row(event: Event, session: Session | None = None) -> Mapping | None:
     """The event's resource as its list page reads it from the read model (with the names it points at), or None
-    for a delete, a type the lists do not show, or a row the model does not hold."""
+    for a delete, a type the lists do not show, or a row the model does not hold. In `session` when given (the
+    webhook's own transaction, which has just written the row)."""
     reader = JOINED.get(event.resource_type)
     if reader is None or event.event == "delete":
         return None
-    found = reader(ids=[event.resource_id]).items
+    found = reader(ids=[event.resource_id], session=session).items
     return found[0] if found else None
 
 
-def naming_rows(event: Event) -> dict[str, list[Mapping]]:
+def naming_rows(event: Event, session: Session | None = None) -> dict[str, list[Mapping]]:
     """The list rows that show a candidate's name (its threads and their newest runs), re-read after the candidate
     changed, so pushes rename them; nothing for other events."""
     if event.resource_type != "candidates":
         return {}
-    threads = listing.threads(candidate_id=event.resource_id, size=RENAMED_ROWS).items
-    runs = [run for thread in threads for run in listing.runs(thread_id=thread.id, size=RENAMED_ROWS).items]
+    threads = listing.threads(candidate_id=event.resource_id, size=RENAMED_ROWS, session=session).items
+    runs = [run for thread in threads
+            for run in listing.runs(thread_id=thread.id, size=RENAMED_ROWS, session=session).items]
     return {"messageThreads": threads, "flowRuns": runs[:RENAMED_ROWS]}
+
+
+def push_bodies(event: Event, session: Session | None = None) -> list[tuple[str, dict]]:
+    """Everything an applied event pushes, rendered once in the app context alone (no request, no session, no CSRF
+    token: render.PUSH_GLOBALS): its row and detail, and the rows a candidate's new name renames."""
+    return render.render(event, joined_row(event, session)) + [
+        body for type_, rows in naming_rows(event, session).items() for body in render.renamed(type_, rows)]
 
 
 def counters_due(event: Event) -> bool:
@@ -112,9 +122,7 @@ class Publisher:
             event = events.get(event_id)
             if event is None:
                 return 0
-            # Rendered in the app context alone: no request, no session, no CSRF token (render.PUSH_GLOBALS).
-            bodies = render.render(event, joined_row(event)) + [
-                body for type_, rows in naming_rows(event).items() for body in render.renamed(type_, rows)]
+            bodies = push_bodies(event)
             if counters_due(event):
                 self._counters_due(event.id)
             return self._publish(event.id, bodies, event)
@@ -139,13 +147,24 @@ class Publisher:
                 return 0
             stored = pushes.store_pushes(event_id, bodies)
             reached = self.hub.publish(event_id, [(push.channel, push.seq, push.frame) for push in stored])
+        self.count_published()
+        return reached
+
+    def published_by_receiver(self, event: Event) -> None:
+        """What follows an event the receiver published in its own transaction (`live.ingest`): Home's counters
+        when due, and the push log's pruning every so often (in an app context)."""
+        if counters_due(event):
+            self._counters_due(event.id)
+        self.count_published()
+
+    def count_published(self) -> None:
+        """Count one published event; every PRUNE_EVERY, cut the push log to its newest frames (in an app context)."""
         self.published += 1
         if self.published % PRUNE_EVERY == 0:
             try:
                 pushes.prune_pushes(pushes.KEEP_PUSHES)
             except Exception:  # the log is cut at the next round; a push was published either way
                 log.exception("pruning the push log failed")
-        return reached
 
     def _run(self) -> None:
         self._recover()  # a process started after a crash publishes what the old one had only stored

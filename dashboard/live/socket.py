@@ -113,6 +113,7 @@ def init_app(app: Flask, config: Config) -> None:
     """Build the live path (hub, publisher, live pages) and register `/live` and its guard; call before auth so
     the Origin check runs first."""
     from dashboard.live import pages
+    from dashboard.live.ingest import Ingest
     from dashboard.live.publisher import Publisher
 
     def count_sockets_reached(reached: dict[str, int]) -> None:
@@ -127,7 +128,8 @@ def init_app(app: Flask, config: Config) -> None:
     # Pings keep an idle socket alive through PaaS routers, which drop connections silent for ~55 s.
     live = app.extensions["live"] = Hub(config.redis_url, config.live_ping_seconds, count_sockets_reached,
                                         session_versions)
-    app.extensions["live_publisher"] = Publisher(app, live)
+    publisher = app.extensions["live_publisher"] = Publisher(app, live)
+    app.extensions["live_ingest"] = Ingest(app, live, publisher)
     app.before_request(guard_socket)
     pages.init_app(app)
     sock.init_app(app)

@@ -1,4 +1,5 @@
-"""`POST /webhooks/recrubo`: verify, validate, store once, acknowledge, then publish in the background."""
+"""`POST /webhooks/recrubo`: verify, validate, then record, store and publish in one transaction (`live.ingest`),
+acknowledged once durable."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ MEDIA_TYPES = ("application/vnd.api+json", "application/json")
 @bp.post("/recrubo")
 @csrf.exempt
 def receive() -> ResponseReturnValue:
-    """Verify, record and acknowledge one Recrubo webhook; publishing happens after the 2xx."""
+    """Verify one Recrubo webhook, record it with its read-model row and its pushes in one transaction shared
+    with the webhooks arriving meanwhile, and acknowledge it once that is committed."""
     try:
         delivery, document = _verified_delivery()
     except Refusal as refusal:
@@ -41,14 +43,11 @@ def receive() -> ResponseReturnValue:
         if refusal.pointer:
             error["source"] = {"pointer": refusal.pointer}
         return jsonify(errors=[error]), refusal.status, {"Content-Type": "application/vnd.api+json"}
-    outcome = events.record_or_redelivery(delivery, model_writer(delivery, document))
+    outcome = current_app.extensions["live_ingest"].receive(delivery, model_writer(delivery, document))
     level = logging.WARNING if outcome.verdict == events.FUTURE and not outcome.redelivery else logging.INFO
     log.log(level, "webhook %r %s %s:%r -> %s%s%s", delivery.id, delivery.event, delivery.resource_type,
             delivery.resource_id, outcome.verdict, " (redelivery)" if outcome.redelivery else "",
             f": {outcome.reason}" if outcome.reason and level == logging.WARNING else "")
-    if outcome.verdict == events.APPLIED and not outcome.redelivery:
-        # Stored first, so a crash from here on loses nothing: the publisher picks it up again.
-        current_app.extensions["live_publisher"].submit(delivery.id)
     body = {"meta": {"event": delivery.id, "verdict": outcome.verdict, "redelivery": outcome.redelivery}}
     return jsonify(body), 200, {"Content-Type": "application/vnd.api+json"}
 
