@@ -4,28 +4,16 @@ its candidate and flow, filters, sorts and pages match the API's, and a list say
 from __future__ import annotations
 
 import re
-import uuid
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from dashboard import create_app
-from dashboard.db import users
 from dashboard.db.upsert import fold
 from dashboard.recrubo.relations import related_id
-from dashboard.recrubo.sync import sync_once
-from tests.support.accounts import csrf_token, sign_in
-from tests.support.apps import dispose
+from tests.support.accounts import csrf_token
+from tests.support.model_lists import SPELLINGS, expected_threads, row_ids
 from tests.support.pages import PARTIAL, make_flow, make_thread, phone_number, unique
-from tests.support.servers import remote_api
-
-SPELLINGS = ["chloe", "DEKKER", "Groot", "de groot", "stijn van dijk", "ozturk", "Joao"]
-
-
-def row_ids(html: str, prefix: str) -> list[str]:
-    """The ids of the rows of one kind, in page order."""
-    return re.findall(rf'<tr id="{prefix}-([0-9a-f-]{{36}})"', html)
 
 
 def row(html: str, element_id: str) -> str:
@@ -33,40 +21,6 @@ def row(html: str, element_id: str) -> str:
     found = re.search(rf'<tr id="{element_id}">.*?</tr>', html, re.S)
     assert found, element_id
     return found.group(0)
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def model_app(request, tmp_path_factory, sandbox_server, api):
-    """An in-process dashboard on the standalone sandbox whose read model (on SQLite, then on Postgres) was filled
-    by one sync, with the API's candidates and threads as they were then."""
-    instance = tmp_path_factory.mktemp("model-lists") / "instance"
-    database = {} if request.param == "sqlite" else {
-        "DATABASE_URL": request.getfixturevalue("postgres").fresh_database(f"lists_{uuid.uuid4().hex[:16]}")}
-    app = create_app({"INSTANCE_PATH": str(instance), **database, **remote_api(f"{sandbox_server.url}/public/v2")})
-    with app.app_context():
-        users.create_user("lister@example.com", "a long password")
-    assert sync_once(app, full=True).ran
-    app.snapshot = {"candidates": list(api.iterate("candidates", sort="createdAt")),
-                    "threads": list(api.iterate("message-threads", sort="createdAt"))}
-    yield app
-    dispose(app)
-
-
-@pytest.fixture(scope="module")
-def lister(model_app):
-    """A test client signed in as a recruiter."""
-    client = model_app.test_client()
-    sign_in(client, "lister@example.com", "a long password")
-    return client
-
-
-def expected_threads(snapshot: dict, typed: str) -> set[str]:
-    """The threads whose candidate's name, phone or e-mail contains `typed`, case and accents ignored."""
-    wanted = " ".join(fold(typed).split())
-    people = {person.id for person in snapshot["candidates"] if wanted in fold(" ".join(
-        str(person.get(name) or "") for name in ("firstName", "lastName", "phone", "email")))
-        or wanted in fold(f"{person.get('firstName') or ''} {person.get('lastName') or ''}")}
-    return {thread.id for thread in snapshot["threads"] if related_id(thread, "candidate") in people}
 
 
 @pytest.mark.parametrize("typed", SPELLINGS)
@@ -134,14 +88,6 @@ def test_a_list_says_it_reads_the_api_while_the_model_fills(recruiter):
     for url in ("/message-threads", "/flow-runs", "/flow-generations"):
         html = recruiter.get(url).get_data(as_text=True)
         assert 'id="model-backfilling"' in html, url
-
-
-@pytest.mark.parametrize("typed", ["ozturk", "de groot", "Joao"])
-def test_launch_forms_thread_picker_finds_people_the_same_way(model_app, lister, typed):
-    expected = expected_threads(model_app.snapshot, typed)
-    html = lister.get("/flow-runs/new/threads", query_string={"threadSearch": typed}).get_data(as_text=True)
-    shown = set(re.findall(r'name="messageThreadId" value="([0-9a-f-]{36})"', html))
-    assert expected and shown == expected
 
 
 def test_a_launch_for_a_new_candidate_is_listed_at_once_with_the_candidates_name(lister, api):
