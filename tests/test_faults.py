@@ -109,7 +109,9 @@ def test_locked_sqlite_refuses_webhooks_with_503_and_keeps_serving_pages(tmp_pat
             refused = requests.post(f"{server.url}/webhooks/recrubo", data=json.dumps(second),
                                     headers=WEBHOOK_HEADERS, timeout=30)
             assert refused.status_code == 503 and refused.json()["errors"][0]["code"] == "database_unavailable"
-            page = session.get(f"{server.url}/settings", timeout=30)  # readers are not blocked in WAL mode
+            # Readers are not blocked in WAL mode. A new connection: the refusal took the 5 s busy timeout, during
+            # which the worker (its loop free, the write waiting in a thread) closed the session's idle keep-alive.
+            page = requests.get(f"{server.url}/settings", cookies=session.cookies, timeout=30)
             assert page.status_code == 200
         finally:
             locker.rollback()
