@@ -3,15 +3,13 @@ model was filled by a sync (on SQLite, then on Postgres) with a recruiter signed
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from dashboard import create_app
 from dashboard.db import users
-from dashboard.recrubo.sync import sync_once
 from tests.support.accounts import sign_in
 from tests.support.apps import dispose
+from tests.support.model_lists import synced_app
 from tests.support.pages import api_for
 from tests.support.servers import remote_api
 
@@ -44,13 +42,7 @@ def recruiter(pages_app):
 def model_app(request, tmp_path_factory, sandbox_server, api):
     """An in-process dashboard on the standalone sandbox whose read model (on SQLite, then on Postgres) was filled
     by one sync, with the API's candidates and threads as they were then."""
-    instance = tmp_path_factory.mktemp("model-lists") / "instance"
-    database = {} if request.param == "sqlite" else {
-        "DATABASE_URL": request.getfixturevalue("postgres").fresh_database(f"lists_{uuid.uuid4().hex[:16]}")}
-    app = create_app({"INSTANCE_PATH": str(instance), **database, **remote_api(f"{sandbox_server.url}/public/v2")})
-    with app.app_context():
-        users.create_user("lister@example.com", "a long password")
-    assert sync_once(app, full=True).ran
+    app = synced_app(request, tmp_path_factory, sandbox_server, "model-lists", "lister@example.com")
     app.snapshot = {"candidates": list(api.iterate("candidates", sort="createdAt")),
                     "threads": list(api.iterate("message-threads", sort="createdAt"))}
     yield app

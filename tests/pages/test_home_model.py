@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from dashboard import create_app
-from dashboard.db import users
 from dashboard.home import chart
 from dashboard.recrubo.counting import RUN_STATUSES
 from dashboard.recrubo.sync import sync_once
 from tests.support.accounts import sign_in
 from tests.support.apps import dispose
+from tests.support.model_lists import synced_app
 from tests.support.pages import make_flow, make_thread, unique
-from tests.support.servers import remote_api
 
 ATTEMPTS = 6  # the sandbox's demo runs play out meanwhile: count again after a sync until nothing moved between
 
@@ -41,13 +38,7 @@ def failed_today(api):
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def home_app(request, tmp_path_factory, sandbox_server, failed_today):
     """An in-process dashboard on the standalone sandbox, its read model (SQLite, then Postgres) filled by a sync."""
-    instance = tmp_path_factory.mktemp("home-model") / "instance"
-    database = {} if request.param == "sqlite" else {
-        "DATABASE_URL": request.getfixturevalue("postgres").fresh_database(f"home_{uuid.uuid4().hex[:16]}")}
-    app = create_app({"INSTANCE_PATH": str(instance), **database, **remote_api(f"{sandbox_server.url}/public/v2")})
-    with app.app_context():
-        users.create_user("home@example.com", "a long password")
-    assert sync_once(app, full=True).ran
+    app = synced_app(request, tmp_path_factory, sandbox_server, "home-model", "home@example.com")
     yield app
     dispose(app)
 
