@@ -75,7 +75,10 @@ def test_a_thousand_connect_disconnect_cycles_leave_nothing_behind(tmp_path, req
         time.sleep(1)
         fds_after, threads_after, rss_after = worker_resources(worker)
         assert fds_after <= fds_before + 3, (fds_before, fds_after)
-        assert threads_after <= threads_before, (threads_before, threads_after)
+        # One thread may start late: under CI's load the worker starts one more pool thread (gevent's threadpool,
+        # which the ingest writer's commits and the resolver use) during the cycles, even after the warm-up's
+        # webhook. A leak per socket would be hundreds; tracing which pool starts it is noted on issue 18.
+        assert threads_after <= threads_before + 1, (threads_before, threads_after)
         # A leaked socket costs tens of KB (queue, greenlet, buffers): a thousand would be tens of MB.
         assert rss_after - rss_before < 8 * 1024, f"RSS grew by {rss_after - rss_before} KiB"
         if redis_url:  # one subscription per worker process, never one per socket
