@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from dashboard.db import events, listing, pushes
 from dashboard.db.events import Event
 from dashboard.live import order, render
+from dashboard.live.funnel_pushes import FunnelPushes
 from dashboard.live.hub import Hub
 from dashboard.recrubo.client import RecruboError
 from dashboard.recrubo.counting import current_totals, run_counts
@@ -100,6 +101,7 @@ class Publisher:
         self.counters_event: str | None = None  # the last event that made the counters due
         self.counters_wake = threading.Event()
         self.counters_thread: threading.Thread | None = None
+        self.funnels = FunnelPushes(self)  # flow pages' funnels, once per flow per burst of run changes
 
     def start(self) -> None:
         """Start the worker, with the gunicorn worker (`post_worker_init`), never at import time, in a CLI command
@@ -125,6 +127,7 @@ class Publisher:
             bodies = push_bodies(event)
             if counters_due(event):
                 self._counters_due(event.id)
+            self.funnels.note(event)
             return self._publish(event.id, bodies, event)
 
     def refresh_counters(self, event_id: str) -> int:
@@ -155,6 +158,7 @@ class Publisher:
         when due, and the push log's pruning every so often (in an app context)."""
         if counters_due(event):
             self._counters_due(event.id)
+        self.funnels.note(event)
         self.count_published()
 
     def count_published(self) -> None:
