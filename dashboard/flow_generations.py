@@ -7,12 +7,13 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 
 import htmx_flask
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from dashboard.core import htmx, lists
 from dashboard.core.lists import PAGE_SIZE
 from dashboard.db import approvals, listing
+from dashboard.live.own_changes import push_row
 from dashboard.live.pages import live_page
 from dashboard.recrubo import analyses, generations
 from dashboard.recrubo.client import Resource, client
@@ -97,6 +98,9 @@ def approve(generation_id: str) -> ResponseReturnValue:
         abort(404)
     approval = approvals.approve(flow.id, generation.id, g.user.id, g.user.email)
     log.info("flow %s approved for launching by user=%s", flow.id, g.user.id)
+    # Open flows lists lose the row's "Awaiting review" badge (when the read model holds the row).
+    push_row(current_app._get_current_object(), "flows", flow.id,
+             f"approved for launching in the dashboard by {approval.approved_by} (nothing changed at Recrubo)")
     if not htmx.is_partial():
         return redirect(url_for(".show", generation_id=generation_id), 303)
     return render_template("flow_generations/_review_panel.html", generation=generation, flow=flow,
