@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from dashboard.core import htmx, lists
 from dashboard.core.lists import PAGE_SIZE
-from dashboard.db import listing
+from dashboard.db import approvals, listing
 from dashboard.flow_runs import launch, timeline
 from dashboard.live.pages import live_page
 from dashboard.recrubo.client import Resource, client
@@ -31,13 +31,23 @@ def query() -> lists.ListQuery:
     return lists.parse({"status": STATUSES, "flow": lists.ID, "thread": lists.ID}, SORTS)
 
 
-def flow_choices() -> dict[str, str]:
-    """Every flow by name, for pickers (flows are few; runs and threads are many): from the read model once it
-    holds every flow, else from the API."""
+def all_flows() -> list[Mapping]:
+    """Every flow, by name (flows are few; runs and threads are many): from the read model once it holds every
+    flow, else from the API."""
     if listing.ready("flows"):
-        found = listing.flows(sort="name", size=10_000)
-        return {flow.id: flow.get("name") or flow.id for flow in found.items}
-    return {flow.id: flow.name or flow.id for flow in client().iterate("flows", sort="name")}
+        return list(listing.flows(sort="name", size=10_000).items)
+    return list(client().iterate("flows", sort="name"))
+
+
+def flow_choices() -> dict[str, str]:
+    """Every flow by name, for the runs list's filter (a run of a flow awaiting review is still a run)."""
+    return {flow["id"]: flow.get("name") or flow["id"] for flow in all_flows()}
+
+
+def launch_choices() -> tuple[dict[str, str], list[Mapping]]:
+    """The flows a launch may use by name, and the generated flows held back until someone approves them."""
+    offered, held = approvals.split(all_flows())
+    return {flow["id"]: flow.get("name") or flow["id"] for flow in offered}, held
 
 
 @bp.get("")
@@ -150,7 +160,8 @@ def picker_threads(text: str, chosen: list[str]) -> list[Mapping]:
 def form_context(plan: launch.Launch, errors: dict[str, str] | None = None) -> dict:
     """Everything the launch form shows: flows, templates, threads and the values entered so far."""
     templates = client().list("message-templates", sort="name", size=200).items
-    return {"launch": plan, "errors": errors or {}, "flows": flow_choices(), "templates": templates,
+    flows, held = launch_choices()
+    return {"launch": plan, "errors": errors or {}, "flows": flows, "held_flows": held, "templates": templates,
             "threads": picker_threads("", plan.thread_ids), "channels": launch.CHANNELS, "search": ""}
 
 
