@@ -20,7 +20,8 @@ from dashboard.recrubo.relations import attach
 from dashboard.recrubo.rows import keep
 
 bp = Blueprint("flow_generations", __name__, url_prefix="/flow-generations")
-STATUSES = {"queued": "Queued", "processing": "Processing", "finished": "Finished", "exception": "Failed"}
+STATUSES = {"queued": "Queued", "processing": "Processing", "finished": "Finished", "exception": "Failed",
+            "queued,processing": "In progress"}
 SORTS = {"newest": "-createdAt", "oldest": "createdAt"}
 # A generation usually takes seconds to a minute; past this it is shown as possibly stuck.
 STUCK_AFTER = timedelta(minutes=10)
