@@ -8,7 +8,7 @@ from itertools import pairwise
 
 from dashboard.flow_runs import timeline
 from dashboard.flows import drawing as flow_drawing
-from dashboard.home import chart
+from dashboard.live import chart
 
 
 def chain(length: int) -> list[dict]:
