@@ -11,25 +11,13 @@ import requests
 from playwright.sync_api import Page, expect
 
 from dashboard.recrubo.client import RecruboClient
+from tests.support.browsing import open_live, sign_in
 from tests.support.payloads import payload
 from tests.support.servers import API_KEY, WEBHOOK_SECRET
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 TERMINAL = ("finished", "timeout", "exception", "cancelled")
-
-
-def sign_in(page: Page, url: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("#email", page.locator("#demo-email").inner_text())
-    page.fill("#password", page.locator("#demo-password").inner_text())
-    page.click("#sign-in")
-    expect(page.locator("#account-email")).to_be_visible()
-
-
-def open_live(page: Page, url: str) -> None:
-    page.goto(url)
-    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
 
 
 def sandbox_api(server) -> RecruboClient:
