@@ -23,7 +23,8 @@ from dashboard.recrubo.rows import keep
 
 log = logging.getLogger(__name__)
 bp = Blueprint("flow_generations", __name__, url_prefix="/flow-generations")
-STATUSES = {"queued": "Queued", "processing": "Processing", "finished": "Finished", "exception": "Failed"}
+STATUSES = {"queued": "Queued", "processing": "Processing", "finished": "Finished", "exception": "Failed",
+            "queued,processing": "In progress"}
 SORTS = {"newest": "-createdAt", "oldest": "createdAt"}
 # A generation usually takes seconds to a minute; past this it is shown as possibly stuck.
 STUCK_AFTER = timedelta(minutes=10)
