@@ -7,17 +7,18 @@ and matches here: any part of the full name, first and last name or e-mail, case
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dashboard.db.upsert import fold
 from dashboard.recrubo.client import RecruboClient, Resource
-from dashboard.recrubo.ids import is_id
 
 MAX_PAGES = 5
 PAGE_SIZE = 200
 MAX_MATCHES = 10
 MIN_SEARCH = 2
+UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def _haystack(user: Mapping) -> str:
 def search(api: RecruboClient, text: str) -> Found:
     """The users whose name or e-mail contains `text` (case and accents ignored), by name; an id finds its user."""
     wanted = " ".join(fold(text).split())
-    if is_id(text.strip()) and len(text.strip()) >= 32:
+    if UUID.fullmatch(text.strip()):
         user = api.find("users", text.strip())
         return Found([user] if user else [], False, False)
     matches: list[Resource] = []

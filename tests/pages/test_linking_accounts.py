@@ -46,6 +46,7 @@ def test_a_search_finds_the_user_by_name_and_by_e_mail_and_links_it(admin, recru
     assert f'value="{recrubo_user.id}"' in by_email and by_email.count('name="recrubo_user_id"') == 1
     assert "No Recrubo user" in matches(admin, "nobody-is-called-this-zq")
     assert "at least 2 characters" in matches(admin, "w")
+    assert f'value="{recrubo_user.id}"' in matches(admin, recrubo_user.id)  # a pasted id finds its user too
 
     page = admin.get("/settings/users").get_data(as_text=True)
     assert f'id="recrubo-user-search-{admin.account_id}"' in page and 'hx-trigger="input changed delay:300ms' in page
