@@ -14,12 +14,15 @@ from functools import lru_cache
 from flask import current_app
 from jinja2 import Template, TemplateNotFound
 
+from dashboard.core import names
 from dashboard.core.htmx import hx_partial
 from dashboard.db.events import Event
 from dashboard.recrubo.client import Resource, parse_resource
 from dashboard.recrubo.relations import related_id
 
-TERMINAL_RUN_STATUSES = {"finished", "timeout", "exception", "cancelled"}
+RUN_ENDINGS = {"finished": "{who} finished {flow}.", "timeout": "{who} timed out in {flow}.",
+               "exception": "{flow} failed for {who}.", "cancelled": "{flow} was cancelled for {who}."}
+TERMINAL_RUN_STATUSES = set(RUN_ENDINGS)
 
 
 @dataclass(frozen=True)
@@ -109,15 +112,22 @@ def counters(totals: dict[str, int], runs: dict[str, int]) -> list[tuple[str, di
 
 
 def _announcement(event: Event, resource: Resource) -> str | None:
+    # Named as the list names them (the joined row the publisher passes): a screen reader hears who and which
+    # flow, never an id.
     if event.resource_type == "flowRuns" and event.event != "delete":
         status = resource.get("status")
         if status in TERMINAL_RUN_STATUSES and (not event.field_list or "status" in event.field_list):
-            return f"Flow run {resource.id[:8]} {status}."
+            who = names.thread_name(resource.get("messageThread"), related_id(resource, "messageThread"))
+            flow = names.flow_name(resource.get("flow"), related_id(resource, "flow"))
+            return RUN_ENDINGS[status].format(who=who, flow=flow)
     if event.resource_type == "messages" and event.event == "create" and resource.get("origin") == "inbound":
         return f"New message from {resource.get('sendBy') or 'a candidate'}."
     if event.resource_type == "flowGenerations" and resource.get("status") == "finished" \
             and "status" in (event.field_list or ["status"]):
-        return f"Flow generation {resource.id[:8]} finished."
+        flow = resource.get("flow")
+        if isinstance(flow, Mapping) and flow.get("name"):
+            return f"The flow {flow['name']} is generated."
+        return "A flow generation finished."
     return None
 
 
