@@ -81,9 +81,11 @@
     element.setAttribute("data-shown", shown);
     element.title = text;
     if (!recent) {
+      element.removeAttribute("aria-label");
       element.textContent = text;
       return;
     }
+    element.setAttribute("aria-label", recent + " (" + text + ")");
     var tip = document.createElement("span");
     tip.className = "time-exact";
     tip.textContent = text;
