@@ -22,14 +22,15 @@
 
   function cookie(name) {
     var found = document.cookie.split("; ").filter(function (part) { return part.indexOf(name + "=") === 0; })[0];
-    return found ? decodeURIComponent(found.slice(name.length + 1)) : "";
+    return found ? found.slice(name.length + 1) : "";
   }
 
   function rememberZone(zone) {
-    if (!zone || cookie(COOKIE) === zone) return;
+    // IANA names need no encoding (letters, digits, "/", "_", "+", "-"); anything else is not sent.
+    if (!/^[A-Za-z0-9_\/+\-]{1,64}$/.test(zone) || cookie(COOKIE) === zone) return;
     var secure = window.location.protocol === "https:";
     // In a portal's frame only a SameSite=None cookie comes back; it needs Secure.
-    document.cookie = COOKIE + "=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; " +
+    document.cookie = COOKIE + "=" + zone + "; path=/; max-age=31536000; " +
       (secure ? "SameSite=None; Secure" : "SameSite=Lax");
   }
 

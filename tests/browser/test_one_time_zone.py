@@ -135,3 +135,26 @@ def test_a_recent_time_reads_minutes_ago_with_the_exact_time_on_hover_and_focus(
     expect(tip).not_to_be_visible()
     recent.hover()
     expect(tip).to_be_visible()
+
+
+def test_an_unlinked_account_sees_its_browsers_zone_and_a_bad_zone_falls_back_to_utc(browser: Browser,
+                                                                                      live_server):
+    email, password = f"unlinked-{uuid.uuid4().hex[:6]}@example.com", "a long enough password"
+    create_account(live_server, email, password)
+    context = browser.new_context(timezone_id="America/Sao_Paulo")
+    page = context.new_page()
+    try:
+        sign_in(page, live_server.url, email, password)
+        page.goto(f"{live_server.url}/flow-runs")
+        expect(page.locator("#time-zone")).to_have_text("Times in America/Sao_Paulo")
+        # The browser told the server once (a cookie): the next page is written in that zone.
+        html = page.request.get(f"{live_server.url}/flow-runs").text()
+        assert '<span id="time-zone-name">America/Sao_Paulo</span>' in html
+        written = re.findall(r'<time datetime="([^"]+)"[^>]*>([^<]+)</time>', html)
+        assert written and all(text == in_zone(instant, "America/Sao_Paulo") for instant, text in written)
+        # A zone no zoneinfo knows is not believed.
+        context.add_cookies([{"name": "time_zone", "value": "Mars/Olympus_Mons", "url": live_server.url}])
+        html = page.request.get(f"{live_server.url}/flow-runs").text()
+        assert '<span id="time-zone-name">UTC</span>' in html
+    finally:
+        context.close()
