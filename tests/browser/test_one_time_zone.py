@@ -158,3 +158,20 @@ def test_an_unlinked_account_sees_its_browsers_zone_and_a_bad_zone_falls_back_to
         assert '<span id="time-zone-name">UTC</span>' in html
     finally:
         context.close()
+
+
+def test_relative_times_stay_current_without_a_reload(page: Page, live_server):
+    phone = "316" + str(uuid.uuid4().int)[:8]
+    candidate = api(live_server).create("candidates", "candidates", {"firstName": "Clock", "lastName": "Keeper",
+                                                                    "phone": phone})
+    thread = api(live_server).create("message-threads", "messageThreads", {"channel": "sms", "identifier": phone,
+                                                                           "candidateId": candidate.id})
+    page.clock.install()  # the page's clock, moved on by hand below: no waiting, no request
+    sign_in(page, live_server.url)
+    page.goto(f"{live_server.url}/message-threads/{thread.id}")
+    page.evaluate("window.loadedOnce = true")
+    recent = page.locator(f"#message-thread-{thread.id} time[data-relative]").first
+    expect(recent).to_have_text(re.compile(r"^(just now|\d min ago)"))
+    page.clock.run_for("01:30:00")
+    expect(recent).to_have_text(re.compile(r"^1 h ago"))
+    assert page.evaluate("window.loadedOnce") is True
