@@ -8,7 +8,10 @@ the same row after a reload read the same once times.js has shown both in the pa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timezone
+from functools import wraps
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import Flask, g, has_request_context, request
@@ -18,6 +21,7 @@ from dashboard.core.linked_user import recrubo_user_zone, valid_zone
 
 ZONE_COOKIE = "time_zone"
 DEFAULT_ZONE = "UTC"
+Value = TypeVar("Value")
 
 
 def page_zone() -> str:
@@ -38,6 +42,24 @@ def _zone() -> tuple[str, str]:
         browser = valid_zone(request.cookies.get(ZONE_COOKIE))
         g.time_zone = (zone, "user") if zone else (browser, "browser") if browser else (DEFAULT_ZONE, "default")
     return g.time_zone
+
+
+def in_utc(render: Callable[..., Value]) -> Callable[..., Value]:
+    """`render` writing its times in UTC even inside a request: a push is rendered once for every page, and one
+    rendered during an admin's request must not carry that admin's zone."""
+    @wraps(render)
+    def rendering(*args, **kwargs) -> Value:
+        if not has_request_context():
+            return render(*args, **kwargs)
+        saved = g.pop("time_zone", None)
+        g.time_zone = (DEFAULT_ZONE, "default")
+        try:
+            return render(*args, **kwargs)
+        finally:
+            g.pop("time_zone", None)
+            if saved is not None:
+                g.time_zone = saved
+    return rendering
 
 
 def instant(value: object) -> datetime | None:

@@ -16,6 +16,7 @@ from jinja2 import Template, TemplateNotFound
 
 from dashboard.core import names
 from dashboard.core.htmx import hx_partial
+from dashboard.core.times import in_utc
 from dashboard.db.events import Event
 from dashboard.live.home import Figures
 from dashboard.recrubo.client import Resource, parse_resource
@@ -154,9 +155,11 @@ PUSH_GLOBALS = {"csrf_token": lambda: "", "url_for": push_url_for}
 def _macro(template: str, name: str):
     """A macro of `template` as pushes render it (see PUSH_GLOBALS), or None when it has none by that name."""
     try:
-        return getattr(_push_module(current_app.jinja_env.get_template(template)), name)
+        macro = getattr(_push_module(current_app.jinja_env.get_template(template)), name)
     except (AttributeError, TemplateNotFound):
         return None
+    # Times in UTC, as every page's times.js reads them, even when a request renders it (an admin's "Push again").
+    return in_utc(macro)
 
 
 @lru_cache(maxsize=64)
