@@ -28,7 +28,7 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
         vacancy_analyses,
         webhooks,
     )
-    from dashboard.core import errors, hosts, htmx, logs, security, sessions, throttle
+    from dashboard.core import errors, hosts, htmx, logs, names, security, sessions, throttle, times
     from dashboard.db import approvals, base, users
     from dashboard.live import socket, sync_pushes
     from dashboard.recrubo import behind, sandbox_mount, subscriptions, sync_runner
@@ -51,6 +51,8 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     app.extensions["recrubo"] = RecruboClient(config.recrubo_api_url, config.api_key)
     # Templates read relationships the one way the client does (linkage, to-one link, inferred attribute).
     app.add_template_global(related_id)
+    times.init_app(app)
+    names.init_app(app)
     errors.init_app(app)
     # Before the session guard: a foreign Origin is refused before anything looks at the session.
     socket.init_app(app, config)

@@ -14,13 +14,17 @@ from functools import lru_cache
 from flask import current_app
 from jinja2 import Template, TemplateNotFound
 
+from dashboard.core import names
 from dashboard.core.htmx import hx_partial
+from dashboard.core.times import in_utc
 from dashboard.db.events import Event
 from dashboard.live.home import Figures
 from dashboard.recrubo.client import Resource, parse_resource
 from dashboard.recrubo.relations import related_id
 
-TERMINAL_RUN_STATUSES = {"finished", "timeout", "exception", "cancelled"}
+RUN_ENDINGS = {"finished": "{who} finished {flow}.", "timeout": "{who} timed out in {flow}.",
+               "exception": "{flow} failed for {who}.", "cancelled": "{flow} was cancelled for {who}."}
+TERMINAL_RUN_STATUSES = set(RUN_ENDINGS)
 
 
 @dataclass(frozen=True)
@@ -116,15 +120,22 @@ def counters(totals: dict[str, int], runs: dict[str, int], home: Figures | None 
 
 
 def _announcement(event: Event, resource: Resource) -> str | None:
+    # Named as the list names them (the joined row the publisher passes): a screen reader hears who and which
+    # flow, never an id.
     if event.resource_type == "flowRuns" and event.event != "delete":
         status = resource.get("status")
         if status in TERMINAL_RUN_STATUSES and (not event.field_list or "status" in event.field_list):
-            return f"Flow run {resource.id[:8]} {status}."
+            who = names.thread_name(resource.get("messageThread"), related_id(resource, "messageThread"))
+            flow = names.flow_name(resource.get("flow"), related_id(resource, "flow"))
+            return RUN_ENDINGS[status].format(who=who, flow=flow)
     if event.resource_type == "messages" and event.event == "create" and resource.get("origin") == "inbound":
         return f"New message from {resource.get('sendBy') or 'a candidate'}."
     if event.resource_type == "flowGenerations" and resource.get("status") == "finished" \
             and "status" in (event.field_list or ["status"]):
-        return f"Flow generation {resource.id[:8]} finished."
+        flow = resource.get("flow")
+        if isinstance(flow, Mapping) and flow.get("name"):
+            return f"The flow {flow['name']} is generated."
+        return "A flow generation finished."
     return None
 
 
@@ -144,9 +155,11 @@ PUSH_GLOBALS = {"csrf_token": lambda: "", "url_for": push_url_for}
 def _macro(template: str, name: str):
     """A macro of `template` as pushes render it (see PUSH_GLOBALS), or None when it has none by that name."""
     try:
-        return getattr(_push_module(current_app.jinja_env.get_template(template)), name)
+        macro = getattr(_push_module(current_app.jinja_env.get_template(template)), name)
     except (AttributeError, TemplateNotFound):
         return None
+    # Times in UTC, as every page's times.js reads them, even when a request renders it (an admin's "Push again").
+    return in_utc(macro)
 
 
 @lru_cache(maxsize=64)

@@ -61,7 +61,8 @@ def test_two_browsers_see_a_new_run_appear_and_finish_without_reload(page: Page,
         tab.evaluate("window.loadedOnce = true")  # gone if the page reloaded
     page.screenshot(path=str(tmp_path / "runs-live.png"))
     api = sandbox_api(live_server)
-    run = launch_run(api, runnable_flow(api))
+    flow = runnable_flow(api)
+    run = launch_run(api, flow)
     for tab in (page, other):
         row = tab.locator(f"#flow-run-{run}")
         expect(row).to_be_visible(timeout=20000)
@@ -69,7 +70,8 @@ def test_two_browsers_see_a_new_run_appear_and_finish_without_reload(page: Page,
         assert tab.evaluate("window.loadedOnce") is True
         assert tab.locator(f"#flow-run-{run}").count() == 1
     assert api.get("flow-runs", run).status == "finished"
-    expect(page.locator("#live-announcer")).to_have_text(f"Flow run {run[:8]} finished.")
+    # Announced by name (the candidate's and the flow's), never by an id.
+    expect(page.locator("#live-announcer")).to_have_text(f"Noor Live finished {flow.name}.")
     second_browser.close()
 
 

@@ -25,8 +25,10 @@ def sign_in(client: FlaskClient, email: str, password: str) -> TestResponse:
     return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
 
 
-def create_account(server: Server, email: str, password: str, admin: bool = False) -> None:
-    """Add an account to a started dashboard's own database (the same instance folder it runs on)."""
+def create_account(server: Server, email: str, password: str, admin: bool = False,
+                   recrubo_user_id: str | None = None) -> None:
+    """Add an account to a started dashboard's own database (the same instance folder it runs on), linked to
+    `recrubo_user_id` when given."""
     from dashboard import create_app
     from dashboard.db import users
 
@@ -34,7 +36,7 @@ def create_account(server: Server, email: str, password: str, admin: bool = Fals
                    **{name: server.env[name] for name in ("DATABASE_URL",) if server.env.get(name)},
                    **remote_api("http://127.0.0.1:9/public/v2")}  # never called: accounts only
     with create_app(environment).app_context():
-        users.create_user(email, password, admin=admin)
+        users.create_user(email, password, admin=admin, recrubo_user_id=recrubo_user_id)
 
 
 def signed_in_session(server: Server, email: str, password: str) -> requests.Session:
