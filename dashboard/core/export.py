@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -106,20 +106,26 @@ def lines(rows: Iterable[Sequence[Any]]) -> str:
     return buffer.getvalue()
 
 
+def chunked(rows: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    """`rows` in lists of `size` (the last one shorter), for a column that is looked up a chunk at a time."""
+    chunk: list[Any] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def respond(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
     """The CSV attachment of a list: the BOM and the header, then `rows` written CHUNK at a time as they are read
     (a generator inside the request's context, so the read model is read while the file downloads)."""
 
     def generate() -> Iterable[bytes]:
         yield (BOM + lines([header])).encode("utf-8")
-        pending: list[Sequence[Any]] = []
-        for row in rows:
-            pending.append(row)
-            if len(pending) >= CHUNK:
-                yield lines(pending).encode("utf-8")
-                pending = []
-        if pending:
-            yield lines(pending).encode("utf-8")
+        for chunk in chunked(rows):
+            yield lines(chunk).encode("utf-8")
 
     response = Response(stream_with_context(generate()), content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename(name)}"'
