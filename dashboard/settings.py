@@ -8,13 +8,15 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from flask.typing import ResponseReturnValue
 
 from dashboard.config import ConfigError
-from dashboard.core import htmx, security
+from dashboard.core import export, htmx, security
 from dashboard.core.sessions import admin_required
 from dashboard.db import events, sync_state
 
 log = logging.getLogger(__name__)
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 VERDICTS = events.VERDICTS
+EVENT_HEADER = ["Received (UTC)", "Resource", "Resource id", "Event", "Fields", "Verdict", "Reason", "Deliveries",
+                "Sockets reached", "id"]
 
 
 def render_settings(framing_error: str | None = None, status: int = 200) -> ResponseReturnValue:
@@ -57,6 +59,12 @@ def event_log() -> ResponseReturnValue:
     verdict = request.args.get("verdict") if request.args.get("verdict") in VERDICTS else None
     resource_type = (request.args.get("resource") or "").strip()[:64] or None
     search = (request.args.get("q") or "").strip()[:128] or None
+    if export.wanted():  # every matching event, not the 200 shown (the shared CSV writer: core/export.py)
+        export.check({"verdict": VERDICTS}, ())
+        return export.respond("webhook-events", EVENT_HEADER, ([
+            export.utc(event.received_at), event.resource_type, event.resource_id, event.event,
+            ", ".join(event.field_list), event.verdict, event.reason, event.deliveries, event.sockets, event.id]
+            for event in events.every(verdict, resource_type, search)))
     return htmx.render("settings/events.html", "settings/_events.html",
                        events=events.recent(200, verdict, resource_type, search), verdicts=VERDICTS,
                        verdict=verdict, resource=resource_type or "", q=search or "",
