@@ -11,8 +11,9 @@ from flask.typing import ResponseReturnValue
 from dashboard.core import htmx, lists
 from dashboard.core.lists import PAGE_SIZE
 from dashboard.db import listing
-from dashboard.flow_runs import launch, timeline
+from dashboard.flow_runs import launch
 from dashboard.live.pages import live_page
+from dashboard.recrubo import run_timeline as timeline
 from dashboard.recrubo.client import Resource, client
 from dashboard.recrubo.relations import attach, attach_runs, related_id
 from dashboard.recrubo.rows import keep
