@@ -90,8 +90,9 @@ def inserted(candidate_id: str, entry: story.Entry) -> str:
 
 
 def replaced(entry: story.Entry) -> str:
-    """An entry the timeline shows already, in its new state."""
-    return hx_partial(f"timeline-{entry.key}", str(_macro(PARTIALS, "entry")(entry)))
+    """An entry the timeline shows already, in its new state: its content, so the element itself stays (htmx finds
+    every target of a frame before it swaps any, and the hub may join two changes of one entry in one frame)."""
+    return hx_partial(f"timeline-{entry.key}", str(_macro(PARTIALS, "entry_body")(entry)), "innerHTML")
 
 
 def message_html(event: Event, message: Mapping, candidate: Mapping, threads: Mapping[str, Mapping],
