@@ -33,7 +33,8 @@ def show(candidate_id: str) -> ResponseReturnValue:
     limit = min(max(request.args.get("shown", story.SHOWN, type=int) or story.SHOWN, 1), story.MOST)
     found = story.load(candidate, limit)
     return htmx.render("candidates/show.html", "candidates/_timeline.html", story=found, limit=limit,
-                       name=story.name_of(candidate), flows=flow_choices() if not htmx.is_partial() else {})
+                       name=story.name_of(candidate), flows=flow_choices() if not htmx.is_partial() else {},
+                       backfilling=not listing.ready("messageThreads"))
 
 
 def find(candidate_id: str) -> Mapping[str, Any] | None:

@@ -38,6 +38,7 @@ def test_the_candidate_page_follows_a_run_as_the_simulated_candidate_answers(pag
     page.select_option("#candidate-launch-flow", label="Quick screening")
     page.click("#candidate-launch-submit")
     expect(page.locator("#launched-title")).to_have_text("1 run launched")
+    expect(page).to_have_url(f"{live_server.url}/candidates/{candidate_id}")  # launched in place
     runs = api.list("flow-runs", filters={"messageThreadId": thread.id}).items
     assert len(runs) == 1
     timeline = page.locator(f"#candidate-{candidate_id}-timeline")
@@ -48,9 +49,9 @@ def test_the_candidate_page_follows_a_run_as_the_simulated_candidate_answers(pag
     expect(timeline.locator('li[data-kind="message"]', has_text="Sent by").first).to_be_visible()
     assert page.evaluate("window.loadedOnce") is True
     assert timeline.locator(f"#timeline-run-{runs[0].id}").count() == 1
-    # Read again from the read model, the page holds what the pushes made of it.
+    # Reloaded from the read model, the page holds what the pushes made of it.
     pushed = timeline.locator("li.timeline-entry").evaluate_all("items => items.map(item => item.id)")
-    page.goto(f"{live_server.url}/candidates/{candidate_id}")
+    page.reload()
     expect(page.locator(f"#timeline-run-{runs[0].id} .entry-title")).to_contain_text("finished")
     reloaded = timeline.locator("li.timeline-entry").evaluate_all("items => items.map(item => item.id)")
     assert set(pushed) <= set(reloaded)
