@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from dashboard.candidates import export
 from dashboard.core import errors, htmx
-from dashboard.db import listing, person
+from dashboard.db import approvals, listing, person
 from dashboard.live.pages import live_page
 from dashboard.recrubo import candidate_timeline as story
 from dashboard.recrubo.client import client
@@ -32,8 +32,9 @@ def show(candidate_id: str) -> ResponseReturnValue:
         return csv_response(candidate)
     limit = min(max(request.args.get("shown", story.SHOWN, type=int) or story.SHOWN, 1), story.MOST)
     found = story.load(candidate, limit)
+    flows, held = launch_choices() if not htmx.is_partial() else ({}, [])
     return htmx.render("candidates/show.html", "candidates/_timeline.html", story=found, limit=limit,
-                       name=story.name_of(candidate), flows=flow_choices() if not htmx.is_partial() else {},
+                       name=story.name_of(candidate), flows=flows, held_flows=held,
                        backfilling=not listing.ready("messageThreads"))
 
 
@@ -52,11 +53,13 @@ def find(candidate_id: str) -> Mapping[str, Any] | None:
     return person.candidate(candidate_id) or fetched
 
 
-def flow_choices() -> dict[str, str]:
-    """The flows a run may be launched with, by name (from the read model once it holds them, else the API)."""
-    if listing.ready("flows"):
-        return {flow.id: flow.get("name") or "Unnamed flow" for flow in listing.flows(sort="name", size=10_000).items}
-    return {flow.id: flow.get("name") or "Unnamed flow" for flow in client().iterate("flows", sort="name")}
+def launch_choices() -> tuple[dict[str, str], list[Mapping[str, Any]]]:
+    """The flows a run may be launched with, by name, and the generated flows held back until someone approves
+    them (the review gate, `approvals`): from the read model once it holds every flow, else from the API."""
+    flows = listing.flows(sort="name", size=10_000).items if listing.ready("flows") \
+        else list(client().iterate("flows", sort="name"))
+    offered, held = approvals.split(flows)
+    return {flow["id"]: flow.get("name") or "Unnamed flow" for flow in offered}, held
 
 
 def csv_response(candidate: Mapping[str, Any]) -> Response:
