@@ -7,6 +7,7 @@ import csv
 import io
 import re
 import uuid
+from datetime import datetime, timezone
 
 import pytest
 
@@ -82,13 +83,19 @@ def test_every_row_and_page_naming_the_candidate_links_to_their_page(lister, per
         assert link in lister.get(url).get_data(as_text=True), url
 
 
-def thread_webhook(thread, fields: list[str]) -> dict:
-    """The webhookPayload the API sends when a thread changed (reference §8.2)."""
-    attributes = {key: value for key, value in thread.items() if key not in ("id", "type", "candidate")}
-    resource = {"id": thread.id, "type": "messageThreads", "attributes": attributes, "relationships": {
-        "candidate": {"data": {"type": "candidates", "id": related_id(thread, "candidate")}}}}
+def webhook(resource, type_: str, fields: list[str], related: dict[str, str], **changes) -> dict:
+    """The webhookPayload the API sends when a resource changed (reference §8.2), with `changes` applied."""
+    skipped = ("id", "type", *related)
+    attributes = {**{key: value for key, value in resource.items() if key not in skipped}, **changes}
+    document = {"id": resource.id, "type": type_, "attributes": attributes, "relationships": {
+        name: {"data": {"type": kind, "id": related_id(resource, name)}} for name, kind in related.items()}}
     return {"data": {"type": "webhookPayload", "id": str(uuid.uuid4()), "attributes": {
-        "webhookId": str(uuid.uuid4()), "event": "update", "fields": fields, "resource": resource}}}
+        "webhookId": str(uuid.uuid4()), "event": "update", "fields": fields, "resource": document}}}
+
+
+def thread_webhook(thread, fields: list[str]) -> dict:
+    """A thread's change as the API sends it."""
+    return webhook(thread, "messageThreads", fields, {"candidate": "candidates"})
 
 
 def test_pausing_and_resuming_the_bot_show_on_the_timeline_and_on_its_channel(model_app, lister, api, person):
@@ -110,6 +117,19 @@ def test_pausing_and_resuming_the_bot_show_on_the_timeline_and_on_its_channel(mo
     assert "Chatbot paused" in pushed and "Chatbot resumed" in pushed
     assert f'hx-target=\\"#candidate-{candidate.id}-timeline\\"' in pushed  # new entries go on top
     assert f'hx-target=\\"#message-thread-{thread.id}\\"' in pushed  # and the pause button turns
+
+
+def test_homes_needs_attention_links_a_failed_runs_candidate(model_app, lister, api, person):
+    # The module's own run, failed by a webhook as the API would send it (its updatedAt now, newer than any).
+    run, candidate = api.get("flow-runs", person["run"].id), person["candidate"]
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    failed = webhook(run, "flowRuns", ["status"], {"flow": "flows", "messageThread": "messageThreads"},
+                     status="exception", updatedAt=now)
+    assert deliver(model_app.test_client(), failed).status_code == 200
+    html = lister.get("/").get_data(as_text=True)
+    attention = html[html.index('id="attention"'):]
+    attention = attention[:attention.index("</section>")]
+    assert f'id="flow-run-{run.id}"' in attention and f'href="/candidates/{candidate.id}"' in attention
 
 
 def test_more_entries_are_shown_on_asking(lister, person):
