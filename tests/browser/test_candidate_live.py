@@ -26,7 +26,7 @@ def open_candidate(page: Page, url: str) -> None:
     expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
 
 
-def test_the_candidate_page_follows_a_run_as_the_simulated_candidate_answers(page: Page, live_server):
+def test_the_candidate_page_follows_a_run_as_the_simulated_candidate_answers(page: Page, live_server, tmp_path):
     api = api_for(f"{live_server.url}/sandbox")
     name = unique("Livetimeline").replace(" ", "")
     thread = make_thread(api, name, "Person")
@@ -55,3 +55,4 @@ def test_the_candidate_page_follows_a_run_as_the_simulated_candidate_answers(pag
     expect(page.locator(f"#timeline-run-{runs[0].id} .entry-title")).to_contain_text("finished")
     reloaded = timeline.locator("li.timeline-entry").evaluate_all("items => items.map(item => item.id)")
     assert set(pushed) <= set(reloaded)
+    page.screenshot(path=str(tmp_path / "candidate-page.png"), full_page=True)
