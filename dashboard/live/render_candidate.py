@@ -47,8 +47,10 @@ def candidate_bodies(event: Event, row: Mapping | None, session: Session | None)
         return []
     candidate = person.candidate(candidate_id, session)
     if event.resource_type == "candidates":
-        html = hx_partial(f"candidate-{candidate_id}-facts", str(_macro(PARTIALS, "facts")(candidate))) \
-            if candidate is not None else ""
+        html = "" if candidate is None else (
+            hx_partial(f"candidate-{candidate_id}-title", str(_macro(PARTIALS, "heading")(candidate,
+                                                                                       story.name_of(candidate))))
+            + hx_partial(f"candidate-{candidate_id}-facts", str(_macro(PARTIALS, "facts")(candidate))))
         html += inserted(candidate_id, story.candidate_entry(event))
         return [(f"candidates:{candidate_id}", {"content": html})]
     if candidate is None:
@@ -86,6 +88,7 @@ def inserted(candidate_id: str, entry: story.Entry) -> str:
     """A new entry on top of the timeline (any old copy removed first: a replay may bring it again)."""
     html = str(_macro(PARTIALS, "entry")(entry))
     return hx_partial(f"timeline-{entry.key}", "", "delete") + \
+        hx_partial(f"candidate-{candidate_id}-timeline-empty", "", "delete") + \
         hx_partial(f"candidate-{candidate_id}-timeline", html, "afterbegin")
 
 

@@ -147,3 +147,20 @@ def test_an_unknown_or_malformed_candidate_is_a_readable_refusal(lister, path, s
     response = lister.get(path)
     assert response.status_code == status
     assert "<h1" in response.get_data(as_text=True)
+
+
+def test_a_new_name_reaches_the_page_and_its_channel(model_app, lister, api, person):
+    # Last in the module: the candidate is renamed for good (through the API, then its webhook).
+    candidate = person["candidate"]
+    with model_app.app_context():
+        before = pushes.last_seq()
+    renamed = api.update("candidates", "candidates", candidate.id, {"firstName": f"Renamed{uuid.uuid4().hex[:4]}"})
+    document = webhook(renamed, "candidates", ["firstName"], {})
+    assert deliver(model_app.test_client(), document).status_code == 200
+    with model_app.app_context():
+        pushed = " ".join(push.frame for push in pushes.pushes_since(before, {f"candidates:{candidate.id}"}, 100))
+    assert pushed.count(renamed.firstName) >= 2  # the heading and the contact block
+    assert "Candidate details changed" in pushed and "Changed: firstName" in pushed
+    html = lister.get(f"/candidates/{candidate.id}").get_data(as_text=True)
+    assert f'<h1 id="candidate-{candidate.id}-title">{renamed.firstName} {candidate.lastName}</h1>' in html
+    assert "Candidate details changed" in html
