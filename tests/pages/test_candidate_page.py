@@ -59,6 +59,8 @@ def test_the_page_shows_the_person_and_everything_about_them_newest_first(lister
         assert key in run_entry and str(value) in run_entry  # the answers it gathered
     assert f'candidates:{candidate.id}' in html  # the page watches its own live channel
     assert 'name="messageThreadId" value="' + person["thread"].id in html  # launching in place
+    assert f'action="/message-threads/{person["thread"].id}/chatbot"' in html  # pausing in place
+    assert f'id="open-inbox" hx-get="/embeds/inbox/frame?thread={person["thread"].id}"' in html  # the Inbox
 
 
 def test_the_csv_export_is_the_timeline_with_a_byte_order_mark(lister, person):
@@ -139,6 +141,14 @@ def test_more_entries_are_shown_on_asking(lister, person):
     more = entry_keys(lister.get(f"/candidates/{candidate.id}?shown=52",
                                  headers={"HX-Request": "true", "HX-Request-Type": "partial"}).get_data(as_text=True))
     assert more[:2] == few and len(more) > 2
+
+
+def test_a_hostile_name_is_shown_as_text(lister, api):
+    # Made a moment ago: the model does not hold them yet, so the page reads them from the API (and keeps them).
+    hostile = make_thread(api, "<script>alert(1)</script>", "<img src=x onerror=alert(2)>")
+    html = lister.get(f"/candidates/{related_id(hostile, 'candidate')}").get_data(as_text=True)
+    assert "<script>alert(1)" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
 @pytest.mark.parametrize("path, status", [(f"/candidates/{uuid.uuid4()}", 404), ("/candidates/a%20b", 400),
