@@ -56,3 +56,8 @@ def test_the_candidate_page_follows_a_run_as_the_simulated_candidate_answers(pag
     reloaded = timeline.locator("li.timeline-entry").evaluate_all("items => items.map(item => item.id)")
     assert set(pushed) <= set(reloaded)
     page.screenshot(path=str(tmp_path / "candidate-page.png"), full_page=True)
+    # The thread's Inbox opens in place.
+    assert page.locator("#open-inbox iframe").count() == 0
+    page.click("#open-inbox summary")
+    log = page.locator("#open-inbox [data-inspector-log]")
+    expect(log.locator("li", has_text='"event":"initialized"')).to_have_count(1, timeout=20000)
