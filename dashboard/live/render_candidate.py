@@ -100,7 +100,8 @@ def replaced(entry: story.Entry) -> str:
 
 def message_html(event: Event, message: Mapping, candidate: Mapping, threads: Mapping[str, Mapping],
                  session: Session | None) -> str:
-    """A message added, changed (its delivery) or gone; a new one also moves its thread's active runs on."""
+    """A message added, changed (its delivery) or gone; a new one the bot sent also moves its thread's active runs
+    on (the steps they reached)."""
     key = f"timeline-message-{event.resource_id}"
     if event.event == "delete":
         return hx_partial(key, "", "delete")
@@ -109,7 +110,8 @@ def message_html(event: Event, message: Mapping, candidate: Mapping, threads: Ma
     logged = story.group(person.events([event.resource_id], story.EVENTS_PER_ENTRY, session))
     entry = story.message_entry(found, thread, candidate, with_event(logged.get(event.resource_id, []), event))
     html = replaced(entry) if event.event == "update" else inserted(candidate["id"], entry)
-    if event.event == "create" and thread is not None:
+    # A message the bot sent may be a run's next step (an answer reaches the run's state by the run's own update).
+    if event.event == "create" and thread is not None and found.get("origin") != "inbound":
         for run in listing.runs(thread_id=thread["id"], status="queued,running,created", size=5,
                                 session=session).items:
             html += replaced(run_entry(run, threads, session))
