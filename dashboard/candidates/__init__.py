@@ -67,4 +67,5 @@ def csv_response(candidate: Mapping[str, Any]) -> Response:
     entries = story.load(candidate, story.MOST).entries
     name = export.file_name(story.name_of(candidate))
     return Response(stream_with_context(export.rows(entries)), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "Cache-Control": "no-store"})  # a person's messages: not for shared caches
