@@ -17,6 +17,7 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     from dashboard import (
         accounts,
         auth,
+        candidates,
         embeds,
         flow_generations,
         flow_runs,
@@ -63,7 +64,7 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     sync_runner.init_app(app, config.sync_seconds)
     behind.init_app(app)
     for module in (auth, health, home, flows, flow_runs, message_threads, flow_generations, vacancy_analyses,
-                   embeds, settings, accounts):
+                   embeds, settings, accounts, candidates):
         app.register_blueprint(module.bp)
     throttle.limit_sign_in(app, config, "auth.login")
     if config.embedded_sandbox:

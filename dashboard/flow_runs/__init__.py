@@ -12,8 +12,9 @@ from flask.typing import ResponseReturnValue
 from dashboard.core import export, htmx, lists
 from dashboard.core.lists import PAGE_SIZE
 from dashboard.db import approvals, listing
-from dashboard.flow_runs import columns, launch, timeline
+from dashboard.flow_runs import columns, launch
 from dashboard.live.pages import live_page
+from dashboard.recrubo import run_timeline as timeline
 from dashboard.recrubo.client import Resource, client
 from dashboard.recrubo.relations import attach, attach_runs, related_id
 from dashboard.recrubo.rows import keep
