@@ -11,18 +11,11 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
+from tests.support.browsing import sign_in
 from tests.support.payloads import RECEIVER, WEBHOOK_HEADERS, payload
 
 pytestmark = pytest.mark.browser
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-def sign_in(page: Page, url: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("#email", page.locator("#demo-email").inner_text())
-    page.fill("#password", page.locator("#demo-password").inner_text())
-    page.click("#sign-in")
-    expect(page.locator("#account-email")).to_be_visible()
 
 
 def first_link(page: Page, url: str, prefix: str) -> str | None:
