@@ -31,7 +31,7 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     )
     from dashboard.core import errors, hosts, htmx, logs, names, security, sessions, throttle, times
     from dashboard.db import approvals, base, users
-    from dashboard.live import socket, sync_pushes
+    from dashboard.live import render, socket, sync_pushes
     from dashboard.recrubo import behind, sandbox_mount, subscriptions, sync_runner
     from dashboard.recrubo.client import RecruboClient
     from dashboard.recrubo.relations import related_id
@@ -58,6 +58,7 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     # Before the session guard: a foreign Origin is refused before anything looks at the session.
     socket.init_app(app, config)
     sync_pushes.init_app(app)
+    render.init_app(app)
     sessions.init_app(app)
     webhooks.init_app(app)
     subscriptions.init_app(app)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from flask import current_app
+from flask import Flask, current_app, has_request_context, url_for
 from jinja2 import Template, TemplateNotFound
 
 from dashboard.core import names
@@ -145,11 +145,23 @@ def push_url_for(endpoint: str, **values: object) -> str:
     return current_app.url_map.bind("localhost").build(endpoint, values)
 
 
+def url_for_anywhere(endpoint: str, **values: object) -> str:
+    """The templates' `url_for`: Flask's in a request, `push_url_for` outside one. A push is rendered once,
+    outside any request, and the macros a partial imports (`{% from ... import %}`) see the environment's globals,
+    not the variables the partial was rendered with, so the fallback must live in the environment itself."""
+    return url_for(endpoint, **values) if has_request_context() else push_url_for(endpoint, **values)
+
+
 # A push goes to every open page: a CSRF token made while rendering it would belong to no one's session, and
 # a form's hidden field wins over the X-CSRFToken header that every page sends (hx-headers on <body>). Left
 # empty in pushes, the field gives way to the header, which carries the page's own token. Links are built
-# without a request (`push_url_for`): a push is rendered once, outside any request, for every page.
-PUSH_GLOBALS = {"csrf_token": lambda: "", "url_for": push_url_for}
+# without a request by the environment's `url_for` (`url_for_anywhere`).
+PUSH_GLOBALS = {"csrf_token": lambda: ""}
+
+
+def init_app(app: Flask) -> None:
+    """Give every template the `url_for` that also works in pushes."""
+    app.jinja_env.globals["url_for"] = url_for_anywhere
 
 
 def _macro(template: str, name: str):
