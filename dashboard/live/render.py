@@ -90,9 +90,11 @@ def _list_html(event: Event, resource: Resource, listed: Listed) -> str:
     row = str(_macro(listed.template, "row")(resource))
     if event.event == "update":
         return hx_partial(row_id, row)
-    # A new resource goes on top of the first page only (the list marks it); a replay may find it
-    # there already, so the old copy is removed first and the row never appears twice.
-    return hx_partial(row_id, "", "delete") + hx_partial(f"{listed.rows_id}[data-live-inserts]", row, "afterbegin")
+    # A new resource goes on top of the first page only (the list marks it); a replay may find it there already,
+    # so that copy is removed first and the row never appears twice. Lists that take no new rows (filtered, later
+    # pages) keep the copy they show.
+    inserts = f"{listed.rows_id}[data-live-inserts]"
+    return hx_partial(f"{inserts} > #{row_id}", "", "delete") + hx_partial(inserts, row, "afterbegin")
 
 
 def _message_html(event: Event, message: Resource) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from datetime import datetime, timezone
 
 import pytest
 import requests
@@ -169,3 +170,33 @@ def test_home_counters_follow_the_api(page: Page, live_server):
         return {status: int(count) for status, count in shown.items()} == expected
 
     wait_until(counters_match, 30, "home's counters show the API's numbers", every=0.2)
+
+
+def test_a_creation_pushed_again_keeps_the_row_on_a_filtered_list_and_shows_it_once_on_the_first(
+        page: Page, live_server):
+    """An admin's "Push again" of a run's creation: the first page of the list (which takes new rows) shows the
+    row once, not twice; a filtered list (which takes none) keeps the row it already shows."""
+    sign_in(page, live_server.url)
+    run = str(uuid.uuid4())
+    created = payload(run, event="create", status="queued", fields=[])
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")  # the newest run: on top of the first page
+    created["data"]["attributes"]["resource"]["attributes"].update(createdAt=now, updatedAt=now)
+    post_webhook(live_server, created)
+    try:
+        pushed_again_and_shown_once(page, live_server, run)
+    finally:  # the read model again holds exactly the API's runs (`test_home_counters_follow_the_api`)
+        post_webhook(live_server, payload(run, event="delete", status="cancelled", updated_at=now))
+
+
+def pushed_again_and_shown_once(page: Page, live_server, run: str) -> None:
+    first, filtered = page.context.new_page(), page.context.new_page()
+    open_live(first, f"{live_server.url}/flow-runs")
+    open_live(filtered, f"{live_server.url}/flow-runs?status=queued")
+    for listing in (first, filtered):
+        expect(listing.locator(f"#flow-run-{run}"), listing.url).to_have_count(1)
+    seqs = [listing.locator("#live").get_attribute("data-live-seq") for listing in (first, filtered)]
+    page.goto(f"{live_server.url}/settings/events?q={run}&verdict=applied")
+    page.locator("#event-log-rows tr:has-text('create') button:has-text('Push again')").click()
+    for listing, seq in zip((first, filtered), seqs, strict=True):
+        expect(listing.locator("#live")).not_to_have_attribute("data-live-seq", seq)  # the push has arrived
+        expect(listing.locator(f"#flow-run-{run}"), listing.url).to_have_count(1)
