@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 
-from dashboard.db import pushes, users
+from dashboard.db import pushes
 from dashboard.db.base import session_scope
 from dashboard.db.events import Event, utcnow
-from tests.support.accounts import csrf_token, sign_in
+from tests.support.accounts import csrf_token, signed_in_client
 from tests.support.payloads import deliver, payload
 from tests.support.servers import WEBHOOK_SECRET
 from tests.support.synthetic import document, now
@@ -27,11 +27,7 @@ ROW = re.compile(r'<tr id="event-([^"]+)">')
 
 @pytest.fixture()
 def admin(receiver_app):
-    with receiver_app.app_context():
-        users.create_user("admin@example.com", "a long password", admin=True)
-    client = receiver_app.test_client()
-    sign_in(client, "admin@example.com", "a long password")
-    return client
+    return signed_in_client(receiver_app, "admin@example.com", admin=True)
 
 
 def delivered(receiver, resource_type: str, attributes: dict, event: str = "create",
