@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, time
+from datetime import datetime
 
 import htmx_flask
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from dashboard.core import export, htmx, lists
+from dashboard.core import export, htmx, lists, times
 from dashboard.core.lists import PAGE_SIZE
 from dashboard.db import approvals, listing
 from dashboard.flow_runs import columns, launch
@@ -29,23 +29,23 @@ PICKER_SIZE = 15
 
 
 def query() -> lists.ListQuery:
-    """The runs list state from the URL (`updated_since`, a UTC day, keeps the runs changed since it began: Home's
-    "failed or timed out today" opens the list with it)."""
+    """The runs list state from the URL (`updated_since`, an instant or a day from its start in the page's zone,
+    keeps the runs changed since then: Home's "failed or timed out today" opens the list with the instant its day
+    began, so the list shows exactly the runs Home counted)."""
     state = lists.parse({"status": STATUSES, "flow": lists.ID, "thread": lists.ID}, SORTS)
-    since = request.args.get("updated_since", "").strip()
-    if not since:
+    given = request.args.get("updated_since", "").strip()
+    if not given:
         return state
-    try:
-        day = date.fromisoformat(since[:10])
-    except ValueError:
-        abort(400, description="updated_since in this address is not a day (YYYY-MM-DD).")
-    return lists.ListQuery({**state.filters, "updated_since": day.isoformat()}, state.sort, state.page)
+    moment = times.since(given)
+    if moment is None:
+        abort(400, description="updated_since in this address is not a day (YYYY-MM-DD) or a time.")
+    return lists.ListQuery({**state.filters, "updated_since": times.utc_text(moment)}, state.sort, state.page)
 
 
 def updated_since(state: lists.ListQuery) -> datetime | None:
-    """The start of the `updated_since` day (naive UTC), or None."""
-    day = state.get("updated_since")
-    return datetime.combine(date.fromisoformat(day), time()) if day else None
+    """The instant of `updated_since` (naive UTC), or None."""
+    given = state.get("updated_since")
+    return times.since(given) if given else None
 
 
 def all_flows() -> list[Mapping]:

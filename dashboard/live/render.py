@@ -115,9 +115,9 @@ def counters(totals: dict[str, int], runs: dict[str, int], home: Figures | None 
     parts = [("totals", _macro("home/_partials.html", "totals")(totals)),
              ("run-counts", _macro("home/_partials.html", "run_counts")(runs))]
     if home is not None:
-        parts += [("attention", _macro("home/_partials.html", "attention")(home.failed_today, home.today)),
+        parts += [("attention", _macro("home/_partials.html", "attention")(home.failed_today, home)),
                   ("generating", _macro("home/_partials.html", "generating")(home.generating)),
-                  ("runs-chart", _macro("home/_chart.html", "runs_chart")(home.chart))]
+                  ("runs-chart", _macro("home/_chart.html", "runs_chart")(home.chart, home.zone))]
     return [("home", {"content": "".join(hx_partial(target, str(html)) for target, html in parts)})]
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 
-def sign_in(page: Page, url: str) -> None:
-    """Sign in with the demo account the sign-in page shows."""
+def sign_in(page: Page, url: str, email: str | None = None, password: str | None = None) -> None:
+    """Sign in through the form: as `email`, or as the demo account the sign-in page shows on loopback."""
     page.goto(f"{url}/login")
-    page.fill("#email", page.locator("#demo-email").inner_text())
-    page.fill("#password", page.locator("#demo-password").inner_text())
+    page.fill("#email", email or page.locator("#demo-email").inner_text())
+    page.fill("#password", password or page.locator("#demo-password").inner_text())
     page.click("#sign-in")
     expect(page.locator("#account-email")).to_be_visible()
 
