@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable, Iterator, Mapping
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -10,11 +13,12 @@ from dashboard.core.lists import PAGE_SIZE
 from dashboard.db import listing
 from dashboard.live.pages import live_page
 from dashboard.recrubo import behind
-from dashboard.recrubo.client import Page, RecruboError, client
+from dashboard.recrubo.client import Page, RecruboError, Resource, client
 from dashboard.recrubo.relations import attach
 from dashboard.recrubo.rows import keep
 from dashboard.recrubo.search import thread_filters
 
+log = logging.getLogger(__name__)
 bp = Blueprint("message_threads", __name__, url_prefix="/message-threads")
 CHANNELS = {"whatsapp": "WhatsApp", "facebook-messenger": "Facebook Messenger"}
 SORTS = {"activity": "-updatedAt", "newest": "-createdAt", "oldest": "createdAt"}
@@ -74,11 +78,32 @@ def export_csv(state: lists.ListQuery) -> ResponseReturnValue:
     export.check(FILTERS, SORTS)
     if not listing.ready("messageThreads"):
         return export.not_ready()
+    threads: Iterable[Mapping] = model_threads(state, listing.EVERY, export.CHUNK).items
+    if state.get("q") and not model_threads(state, 1, 1).total:
+        threads = api_threads(state)  # as the page does: someone added a moment ago the API may know already
     rows = ([export.person(export.related(thread, "candidate")) or thread.get("identifier"),
              CHANNELS.get(thread.get("channel") or "", thread.get("channel")), thread.get("identifier"),
              "Paused" if thread.get("chatbotPaused") else "Active", export.utc(thread.get("updatedAt")),
-             thread.get("id")] for thread in model_threads(state, listing.EVERY, export.CHUNK).items)
+             thread.get("id")] for thread in threads)
     return export.respond("message-threads", HEADER, rows)
+
+
+def api_threads(state: lists.ListQuery) -> Iterator[Resource]:
+    """Every thread the API finds for a list state, with its candidate, a chunk at a time (a search's export when
+    the read model has not received them yet)."""
+    filters = api_filters(state)
+    if filters is None:
+        return
+    api = client()
+    found = api.iterate("message-threads", filters=filters, sort=SORTS[state.sort], include="candidate")
+    try:
+        for chunk in export.chunked(found):
+            attach(api, chunk, "candidate", "candidates")
+            yield from chunk
+    except RecruboError as error:  # as on the page, the model's answer stands; the file ends where the API failed
+        log.warning("thread search export: the API failed: %s", error.message)
+        if error.kind == "unreachable":
+            behind.note_unreachable()
 
 
 def api_page(state: lists.ListQuery) -> Page:
