@@ -11,7 +11,7 @@ from dashboard.db import listing
 from dashboard.live.pages import live_page
 from dashboard.recrubo import behind
 from dashboard.recrubo.client import Page, RecruboError, client
-from dashboard.recrubo.relations import attach
+from dashboard.recrubo.relations import attach, related_id
 from dashboard.recrubo.rows import keep
 from dashboard.recrubo.search import thread_filters
 
@@ -19,12 +19,13 @@ bp = Blueprint("message_threads", __name__, url_prefix="/message-threads")
 CHANNELS = {"whatsapp": "WhatsApp", "facebook-messenger": "Facebook Messenger"}
 SORTS = {"activity": "-updatedAt", "newest": "-createdAt", "oldest": "createdAt"}
 BOT = {"active": "Chatbot active", "paused": "Chatbot paused"}
+IDLE = {"1": "No active run"}  # threads without a queued or running run: free for a new one
 MESSAGES_SHOWN = 100
 
 
 def query() -> lists.ListQuery:
     """The threads list state from the URL."""
-    return lists.parse({"q": None, "channel": CHANNELS, "bot": BOT}, SORTS)
+    return lists.parse({"q": None, "channel": CHANNELS, "bot": BOT, "idle": IDLE}, SORTS)
 
 
 def api_filters(state: lists.ListQuery) -> dict[str, str] | None:
@@ -46,7 +47,8 @@ def index() -> ResponseReturnValue:
     backfilling = not listing.ready("messageThreads")
     page = api_page(state) if backfilling else lists.model_page(listing.threads(
         search=state.get("q"), channel=state.get("channel"),
-        paused=(state.get("bot") == "paused") if state.get("bot") else None, sort=SORTS[state.sort],
+        paused=(state.get("bot") == "paused") if state.get("bot") else None, idle=bool(state.get("idle")),
+        sort=SORTS[state.sort],
         page=state.page, size=PAGE_SIZE))
     if not backfilling and state.get("q") and not page.total:
         # Someone added a moment ago whose webhooks are still on the way: the API may know them already. When it
@@ -57,7 +59,7 @@ def index() -> ResponseReturnValue:
             if error.kind == "unreachable":
                 behind.note_unreachable()
     return htmx.render("message_threads/index.html", "message_threads/_list.html", page=page, query=state,
-                       sorts=SORTS, channels=CHANNELS, bot=BOT, backfilling=backfilling)
+                       sorts=SORTS, channels=CHANNELS, bot=BOT, idle=IDLE, backfilling=backfilling)
 
 
 def api_page(state: lists.ListQuery) -> Page:
@@ -67,6 +69,11 @@ def api_page(state: lists.ListQuery) -> Page:
         return lists.empty_page()
     page = client().list("message-threads", filters=filters, sort=SORTS[state.sort], page=state.page,
                          size=PAGE_SIZE, include="candidate")
+    if state.get("idle") and page.items:  # the API cannot filter by runs: this page's busy threads are left out
+        busy = {related_id(run, "messageThread") for run in client().list(
+            "flow-runs", filters={"messageThreadId": [thread.id for thread in page.items], "status": "queued,running"},
+            size=len(page.items)).items}
+        page = Page([thread for thread in page.items if thread.id not in busy], page.meta)
     attach(client(), page.items, "candidate", "candidates")
     return page
 

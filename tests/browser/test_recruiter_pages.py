@@ -31,7 +31,7 @@ def test_filter_threads_open_one_launch_a_run_and_watch_it(recruiter_page: Page,
     page.goto(f"{live_server.url}/message-threads")
     page.fill("#filter-q", name)
     expect(page.locator("#message-threads-rows tr")).to_have_count(1)
-    expect(page).to_have_url(f"{live_server.url}/message-threads?q={name}&channel=&bot=&sort=activity")
+    expect(page).to_have_url(f"{live_server.url}/message-threads?q={name}&channel=&bot=&idle=&sort=activity")
     page.go_back()
     expect(page.locator("#filter-q")).to_have_value("")
     expect(page.locator("#message-threads-rows tr")).to_have_count(25)

@@ -12,6 +12,7 @@ from dashboard.flow_runs import bulk, selection
 from dashboard.recrubo.relations import related_id
 from dashboard.recrubo.sync import sync_once
 from tests.support.accounts import csrf_token
+from tests.support.model_lists import row_ids
 from tests.support.pages import PARTIAL, make_flow, make_thread, phone_number, unique
 from tests.support.waiting import wait_until
 
@@ -55,6 +56,9 @@ def test_launching_by_filter_launches_exactly_the_matching_threads(model_app, li
     make_thread(api, unique("Elsewhere").replace(" ", ""), "Match0")
     assert sync_once(model_app).ran
     filters = {"q": tag, "channel": "whatsapp", "idle": "1"}
+    listed = lister.get("/message-threads", query_string=filters).get_data(as_text=True)
+    assert set(row_ids(listed, "message-thread")) == {thread.id for thread in matching}
+    assert re.search(r'id="launch-for-threads" href="/flow-runs/new\?[^"]*idle=1', listed)
     picker = lister.get("/flow-runs/new/threads", query_string=filters).get_data(as_text=True)
     assert "3 threads match these filters." in picker and "Select all 3 matches" in picker
     assert set(picked(picker)) == {thread.id for thread in matching}
