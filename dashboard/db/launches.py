@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
 from dashboard.db.base import session_scope
@@ -79,7 +80,27 @@ def update(launch_id: str, launch: dict[str, Any] | None = None, line: dict[str,
             update(launch_id, launch, line, own)
         return
     if launch is not None:
+        launch["touchedAt"] = time.time()
         session.merge(StoredSetting(key=f"{PREFIX}{launch_id}", value=json.dumps(launch)))
     if line is not None:
         body = {key: value for key, value in line.items() if key != "number"}
         session.merge(StoredSetting(key=_line_key(launch_id, line["number"]), value=json.dumps(body)))
+
+
+def claim(launch_id: str, stale_seconds: float) -> dict[str, Any] | None:
+    """Take over an unfinished launch whose work has written nothing for `stale_seconds` (its process ended): the
+    launch, touched now and counted as resumed once more, or None when it is done, still going, or another request
+    took it first."""
+    key = f"{PREFIX}{launch_id}"
+    with session_scope() as session:
+        row = session.get(StoredSetting, key)
+        if row is None:
+            return None
+        seen = row.value
+        launch = json.loads(seen)
+        if launch.get("done") or time.time() - float(launch.get("touchedAt") or 0) < stale_seconds:
+            return None
+        launch.update(touchedAt=time.time(), resumed=int(launch.get("resumed") or 0) + 1)
+        taken = session.execute(sql_update(StoredSetting).where(StoredSetting.key == key, StoredSetting.value == seen)
+                                .values(value=json.dumps(launch)))
+    return launch if taken.rowcount == 1 else None

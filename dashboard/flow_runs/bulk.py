@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import threading
+import time
 from collections.abc import Mapping
 
 from flask import Flask, current_app
@@ -26,13 +27,14 @@ from dashboard.db.events import utcnow
 from dashboard.flow_runs.launch import Launch, initial_message
 from dashboard.live import order, render
 from dashboard.live.hub import hub
-from dashboard.recrubo.client import RecruboClient, RecruboError, client
+from dashboard.recrubo.client import RecruboClient, RecruboError, Resource, client
 from dashboard.recrubo.relations import related_id
 from dashboard.recrubo.rows import keep
 
 log = logging.getLogger(__name__)
 INLINE = 10  # a launch of up to this many threads is made before the answer, so its page opens on the outcome
 CHUNK = 50  # threads checked with one list call (their existence, their active runs)
+STALL_SECONDS = 60  # an unfinished launch untouched this long lost its process: the next view of its page resumes it
 BUSY = "This thread already has a queued or running run (one flow at a time): cancel it first."
 GONE = "This thread no longer exists."
 REASON = "a bulk launch's progress, pushed to its page (the dashboard's own, not a webhook)"
@@ -55,18 +57,38 @@ def line_of(thread: Mapping) -> dict:
 
 def start(plan: Launch, flow_name: str, threads: list[Mapping], matched: int, described: str, user: str) -> str:
     """Store a launch of `plan`'s flow on `threads` (of `matched` matches) and start making its runs; its id."""
-    launch_id = launches.new_id()
-    launch = {"id": launch_id, "flowId": plan.flow_id, "flowName": flow_name, "total": len(threads),
-              "matched": matched, "filters": described, "by": user, "createdAt": utcnow().isoformat() + "Z",
-              "initialMessage": initial_message(plan), "launched": 0, "refused": 0, "done": False}
-    launches.create(launch_id, launch, [line_of(thread) for thread in threads])
-    _record_event(launch_id)
+    launch_id = store(plan, flow_name, threads, matched, described, user)
     app = current_app._get_current_object()
     if len(threads) <= INLINE:
         work(app, launch_id)
-        return launch_id
-    threading.Thread(target=work, args=(app, launch_id), name=f"launch-{launch_id[:8]}", daemon=True).start()
+    else:
+        _in_background(app, launch_id)
     return launch_id
+
+
+def store(plan: Launch, flow_name: str, threads: list[Mapping], matched: int, described: str, user: str) -> str:
+    """Store a new launch, every line waiting, and the event its pushes are logged under; its id."""
+    launch_id = launches.new_id()
+    launch = {"id": launch_id, "flowId": plan.flow_id, "flowName": flow_name, "total": len(threads),
+              "matched": matched, "filters": described, "by": user, "createdAt": utcnow().isoformat() + "Z",
+              "initialMessage": initial_message(plan), "launched": 0, "refused": 0, "done": False,
+              "touchedAt": time.time()}
+    launches.create(launch_id, launch, [line_of(thread) for thread in threads])
+    _record_event(launch_id)
+    return launch_id
+
+
+def _in_background(app: Flask, launch_id: str) -> None:
+    threading.Thread(target=work, args=(app, launch_id), name=f"launch-{launch_id[:8]}", daemon=True).start()
+
+
+def resume_if_stalled(launch_id: str) -> bool:
+    """Go on with a launch whose process ended before it was done (a restart, a crash); True when resumed."""
+    if launches.claim(launch_id, STALL_SECONDS) is None:
+        return False
+    log.info("resuming bulk launch %s", launch_id)
+    _in_background(current_app._get_current_object(), launch_id)
+    return True
 
 
 def _record_event(launch_id: str) -> None:
@@ -98,30 +120,42 @@ def _work(launch_id: str, api: RecruboClient) -> None:
     waiting = [line for line in launches.lines(launch_id) if line["state"] == launches.WAITING]
     for start_at in range(0, len(waiting), CHUNK):
         chunk = waiting[start_at:start_at + CHUNK]
-        refused = _precheck([line["thread"] for line in chunk], api)
+        refused, busy = _precheck([line["thread"] for line in chunk], api)
         for line in chunk:
-            _launch_line(launch, line, refused.get(line["thread"]), api)
+            run = busy.get(line["thread"])
+            if line["number"] == launch.get("attempting") and run is not None \
+                    and related_id(run, "flow") == launch["flowId"]:
+                # The run asked for when this launch's process ended: made, its line not yet written.
+                line.update(state=launches.LAUNCHED, run=run.id)
+                launch["launched"] += 1
+                launch.pop("attempting")
+                _store_and_push(launch, line)
+            else:
+                _launch_line(launch, line, refused.get(line["thread"]), api)
     launch["done"] = True
     _store_and_push(launch, None)
 
 
-def _precheck(thread_ids: list[str], api: RecruboClient) -> dict[str, str]:
-    """Why some of these threads cannot get a run now: gone, or busy with another run."""
+def _precheck(thread_ids: list[str], api: RecruboClient) -> tuple[dict[str, str], dict[str, Resource]]:
+    """Why some of these threads cannot get a run now (gone, or busy with another run), and the busy ones' runs."""
     try:
         existing = {thread.id for thread in api.list("message-threads", filters={"id": thread_ids},
                                                     size=len(thread_ids)).items}
-        busy = {related_id(run, "messageThread") for run in api.list(
+        busy = {related_id(run, "messageThread"): run for run in api.list(
             "flow-runs", filters={"messageThreadId": thread_ids, "status": "queued,running"},
             size=len(thread_ids)).items}
     except RecruboError as error:  # each create then answers for itself
         log.warning("bulk launch pre-check failed: %s", error.message)
-        return {}
-    return {thread_id: GONE if thread_id not in existing else BUSY
-            for thread_id in thread_ids if thread_id not in existing or thread_id in busy}
+        return {}, {}
+    refused = {thread_id: GONE if thread_id not in existing else BUSY for thread_id in thread_ids
+               if thread_id not in existing or thread_id in busy}
+    return refused, busy
 
 
 def _launch_line(launch: dict, line: dict, refusal: str | None, api: RecruboClient) -> None:
     if refusal is None:
+        launch["attempting"] = line["number"]  # a resumed launch takes a busy run of its flow here for this one's
+        launches.update(launch["id"], launch)
         try:
             run = api.create("flow-runs", "flowRuns", {"flowId": launch["flowId"], "messageThreadId": line["thread"],
                                                       "state": {}, "initialMessage": launch["initialMessage"]})
@@ -132,6 +166,7 @@ def _launch_line(launch: dict, line: dict, refusal: str | None, api: RecruboClie
             line.update(state=launches.LAUNCHED, run=run.id)
     if refusal is not None:
         line.update(state=launches.REFUSED, reason=refusal)
+    launch.pop("attempting", None)
     launch["launched" if refusal is None else "refused"] += 1
     _store_and_push(launch, line)
 

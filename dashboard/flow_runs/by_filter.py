@@ -77,8 +77,9 @@ def show(launch_id: str) -> ResponseReturnValue:
     """One bulk launch: a line per thread, each updated over the socket as its run is made or refused."""
     if not launches.LAUNCH_ID.fullmatch(launch_id):
         abort(404)
-    found = launches.get(launch_id)
-    if found is None:
+    if launches.get(launch_id) is None:
         abort(404)
+    bulk.resume_if_stalled(launch_id)
+    found = launches.get(launch_id)
     return render_template("flow_runs/launch.html", launch=found, lines=launches.lines(launch_id),
                            limit=selection.LIMIT)

@@ -3,15 +3,19 @@ is answered next to its field and creates nothing."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
+from dashboard.db import stored_settings
+from dashboard.flow_runs import bulk
 from dashboard.flow_runs import launch as launching
 from dashboard.recrubo.client import RecruboError, Resource
 from dashboard.recrubo.relations import related_id
 from tests.support.accounts import csrf_token
 from tests.support.pages import PARTIAL, make_flow, make_template, make_thread, phone_number, unique
+from tests.support.waiting import wait_until
 
 MISSING = "00000000-0000-7000-8000-000000000000"
 
@@ -211,3 +215,29 @@ def test_a_launch_page_is_read_back_from_its_stored_lines(recruiter, api, flow):
     assert line(first, thread.identifier) == line(again, thread.identifier)
     assert recruiter.get("/flow-runs/launches/0190a1b2-0000-7000-8000-000000000000").status_code == 404
     assert recruiter.get("/flow-runs/launches/not-a-launch").status_code == 404
+
+
+def test_a_launch_whose_process_ended_goes_on_when_its_page_is_viewed(pages_app, recruiter, api, flow):
+    # What a restart leaves behind: a stored launch, its first run made as the process ended, every line waiting.
+    threads = [make_thread(api, unique("Resumed").replace(" ", "")) for _ in range(2)]
+    with pages_app.test_request_context("/"):
+        launch_id = bulk.store(launching.Launch(flow_id=flow.id), flow.name, threads, 2, "ticked one by one", "")
+        made = api.create("flow-runs", "flowRuns", {"flowId": flow.id, "messageThreadId": threads[0].id,
+                                                    "state": {}})
+        stored = json.loads(stored_settings.get(f"launch:{launch_id}", "{}"))
+        stored_settings.put(f"launch:{launch_id}", json.dumps({**stored, "touchedAt": 0, "attempting": 0}))
+        other = make_thread(api, unique("Fresh").replace(" ", ""))
+        fresh = bulk.store(launching.Launch(flow_id=flow.id), flow.name, [other], 1, "ticked one by one", "")
+    html = recruiter.get(f"/flow-runs/launches/{launch_id}").get_data(as_text=True)
+    assert 'id="launch-resumed"' in html
+    page = wait_until(lambda: (text := recruiter.get(f"/flow-runs/launches/{launch_id}").get_data(as_text=True))
+                      and "2 launched, 0 refused" in text and text, 30, "the resumed launch is done", every=0.2)
+    # The run made before the "restart" is the thread's line, not a second run (nor a refusal as busy).
+    assert f'href="/flow-runs/{made.id}"' in line(page, "launch-line-0") and 'id="launch-resumed"' in page
+    for thread in threads:
+        assert len(api.list("flow-runs", filters={"messageThreadId": thread.id}).items) == 1
+    # A launch whose work wrote a moment ago may still be going in another process: it is left alone.
+    untouched = recruiter.get(f"/flow-runs/launches/{fresh}").get_data(as_text=True)
+    assert 'id="launch-resume-hint"' in untouched and 'data-state="waiting"' in untouched
+    with pages_app.app_context():
+        assert json.loads(stored_settings.get(f"launch:{fresh}", "{}")).get("resumed") is None
