@@ -19,8 +19,9 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.util import find_tables
 
+from dashboard.db import chunks
 from dashboard.db.base import session_scope
-from dashboard.db.model import Candidate, Flow, FlowGeneration, FlowRun, MessageThread, Row
+from dashboard.db.model import Candidate, Flow, FlowGeneration, FlowRun, MessageThread, Row, VacancyAnalysis
 from dashboard.db.search import flow_matches, thread_matches
 from dashboard.db.sync_state import SyncProgress
 
@@ -28,7 +29,8 @@ from dashboard.db.sync_state import SyncProgress
 NEEDS = {"messageThreads": ("messageThreads", "candidates"),
          "flowRuns": ("flowRuns", "flows", "messageThreads", "candidates"),
          "flowGenerations": ("flowGenerations", "flows"), "flows": ("flows",),
-         "home": ("flowRuns", "flows", "messageThreads", "candidates", "flowGenerations")}
+         "home": ("flowRuns", "flows", "messageThreads", "candidates", "flowGenerations"),
+         "vacancyAnalyses": ("vacancyAnalyses",)}
 # A run's thread and that thread's candidate, aliased once: an alias made per query costs more than the query.
 ACTIVE_RUN_STATUSES = ("queued", "running")  # a thread runs one flow at a time: these hold it
 RUN_THREAD, RUN_PERSON = aliased(MessageThread, name="run_thread"), aliased(Candidate, name="run_person")
@@ -46,10 +48,16 @@ class Item(dict):
 
 @dataclass(frozen=True)
 class Found:
-    """One page of a list read from the model: its rows and how many the whole list has."""
+    """One page of a list read from the model: its rows and how many the whole list has (or, with `page=EVERY`,
+    an iterator over every row, uncounted)."""
 
     items: list[Item]
     total: int
+
+
+# `page=EVERY`: not one page but every match, in the list's order, read lazily in keyset chunks of `size` rows
+# (`dashboard.db.chunks`): `items` is then an iterator and `total` is not counted (-1). Exports read lists so.
+EVERY = 0
 
 
 def ready(list_type: str) -> bool:
@@ -149,6 +157,14 @@ def flows(*, search: str = "", origin: str = "", published: str = "", sort: str 
     return _page(query, Flow, sort, page, size, lambda flow: item(flow), ids, session)
 
 
+def vacancy_analyses(size: int) -> list[Item]:
+    """The newest `size` vacancy analyses, newest first (a generation page looks for the one that shaped it)."""
+    with session_scope() as session:
+        rows = session.scalars(select(VacancyAnalysis).where(~VacancyAnalysis.deleted)
+                               .order_by(VacancyAnalysis.created_at.desc(), VacancyAnalysis.id.desc()).limit(size))
+        return [found for found in (item(row) for row in rows) if found is not None]
+
+
 def _one_of(column, values: str) -> ColumnElement[bool]:
     return column.in_(values.split(",")) if "," in values else column == values
 
@@ -166,6 +182,9 @@ def _page(query: Select, table: type[Row], sort: str, page: int, size: int, shap
     Rows asked for by id (a push's) are not counted: the total is the rows found. In `session` when given (a
     webhook's transaction, which sees the row it has just written), else in a session of its own."""
     column = getattr(table, SORT_COLUMNS[sort.lstrip("-")])
+    if page == EVERY:
+        descending = sort.startswith("-")
+        return Found(chunks.each(query, column, descending, table.id, descending, shape, size), -1)
     order = [column.desc(), table.id.desc()] if sort.startswith("-") else [column.asc(), table.id.asc()]
     if session is None:
         with session_scope() as own:

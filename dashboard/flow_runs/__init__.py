@@ -3,62 +3,104 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, datetime, time
 
 import htmx_flask
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from dashboard.core import htmx, lists
+from dashboard.core import export, htmx, lists
 from dashboard.core.lists import PAGE_SIZE
-from dashboard.db import listing
-from dashboard.flow_runs import by_filter, launch, selection, timeline
+from dashboard.db import approvals, listing
+from dashboard.flow_runs import by_filter, columns, launch, selection
 from dashboard.live.pages import live_page
+from dashboard.recrubo import run_timeline as timeline
 from dashboard.recrubo.client import Resource, client
 from dashboard.recrubo.relations import attach_runs, related_id
 from dashboard.recrubo.rows import keep
 
 bp = Blueprint("flow_runs", __name__, url_prefix="/flow-runs")
 STATUSES = {"queued": "Queued", "running": "Running", "finished": "Finished", "timeout": "Timed out",
-            "cancelled": "Cancelled", "exception": "Failed"}
+            "cancelled": "Cancelled", "exception": "Failed", "exception,timeout": "Failed or timed out"}
 SORTS = {"newest": "-createdAt", "oldest": "createdAt", "updated": "-updatedAt"}
 RELATED = "flow,messageThread"
 
 
 def query() -> lists.ListQuery:
-    """The runs list state from the URL."""
-    return lists.parse({"status": STATUSES, "flow": lists.ID, "thread": lists.ID}, SORTS)
+    """The runs list state from the URL (`updated_since`, a UTC day, keeps the runs changed since it began: Home's
+    "failed or timed out today" opens the list with it)."""
+    state = lists.parse({"status": STATUSES, "flow": lists.ID, "thread": lists.ID}, SORTS)
+    since = request.args.get("updated_since", "").strip()
+    if not since:
+        return state
+    try:
+        day = date.fromisoformat(since[:10])
+    except ValueError:
+        abort(400, description="updated_since in this address is not a day (YYYY-MM-DD).")
+    return lists.ListQuery({**state.filters, "updated_since": day.isoformat()}, state.sort, state.page)
+
+
+def updated_since(state: lists.ListQuery) -> datetime | None:
+    """The start of the `updated_since` day (naive UTC), or None."""
+    day = state.get("updated_since")
+    return datetime.combine(date.fromisoformat(day), time()) if day else None
+
+
+def all_flows() -> list[Mapping]:
+    """Every flow, by name (flows are few; runs and threads are many): from the read model once it holds every
+    flow, else from the API."""
+    if listing.ready("flows"):
+        return list(listing.flows(sort="name", size=10_000).items)
+    return list(client().iterate("flows", sort="name"))
 
 
 def flow_choices() -> dict[str, str]:
-    """Every flow by name, for pickers (flows are few; runs and threads are many): from the read model once it
-    holds every flow, else from the API."""
-    if listing.ready("flows"):
-        found = listing.flows(sort="name", size=10_000)
-        return {flow.id: flow.get("name") or flow.id for flow in found.items}
-    return {flow.id: flow.name or flow.id for flow in client().iterate("flows", sort="name")}
+    """Every flow by name, for the runs list's filter (a run of a flow awaiting review is still a run)."""
+    return {flow["id"]: flow.get("name") or flow["id"] for flow in all_flows()}
+
+
+def launch_choices() -> tuple[dict[str, str], list[Mapping]]:
+    """The flows a launch may use by name, and the generated flows held back until someone approves them."""
+    offered, held = approvals.split(all_flows())
+    return {flow["id"]: flow.get("name") or flow["id"] for flow in offered}, held
 
 
 @bp.get("")
 @live_page("flowRuns")
 def index() -> ResponseReturnValue:
-    """The runs list for the status, flow, thread, sort and page in the URL."""
+    """The runs list for the status, flow, thread, sort and page in the URL; all of it as CSV with `format=csv`."""
     state = query()
+    if export.wanted():
+        return export_csv(state)
     backfilling = not listing.ready("flowRuns")
     if backfilling:
         filters = {"status": state.get("status"), "flowId": state.get("flow"),
-                   "messageThreadId": state.get("thread")}
+                   "messageThreadId": state.get("thread"), "updatedAt][gte": state.get("updated_since")}
         page = client().list("flow-runs", filters=filters, sort=SORTS[state.sort], page=state.page,
                              size=PAGE_SIZE, include=RELATED)
         attach_runs(client(), page.items)
     else:
-        page = lists.model_page(listing.runs(status=state.get("status"), flow_id=state.get("flow"),
-                                             thread_id=state.get("thread"), sort=SORTS[state.sort],
-                                             page=state.page, size=PAGE_SIZE))
+        page = lists.model_page(model_runs(state, state.page, PAGE_SIZE))
     # The filter form is only rendered on a full page, so only then are the flows fetched for it.
     flows = {} if htmx.is_partial() else flow_choices()
     thread = filtered_thread(state.get("thread"), backfilling) if state.get("thread") and flows else None
     return htmx.render("flow_runs/index.html", "flow_runs/_list.html", page=page, query=state, sorts=SORTS,
                        statuses=STATUSES, flows=flows, thread=thread, backfilling=backfilling)
+
+
+def model_runs(state: lists.ListQuery, page: int, size: int) -> listing.Found:
+    """The runs of a list state read from the model: the page and its export read this one query."""
+    return listing.runs(status=state.get("status"), flow_id=state.get("flow"), thread_id=state.get("thread"),
+                        updated_since=updated_since(state), sort=SORTS[state.sort], page=page, size=size)
+
+
+def export_csv(state: lists.ListQuery) -> ResponseReturnValue:
+    """Every run of the list state as CSV, in its order (from the read model only: a 503 until it is filled)."""
+    export.check({"status": STATUSES}, SORTS)
+    if not listing.ready("flowRuns"):
+        return export.not_ready()
+    runs = model_runs(state, listing.EVERY, export.CHUNK).items
+    return export.respond("flow-runs", columns.HEADER, (columns.row(run, STATUSES) for run in runs))
 
 
 def filtered_thread(thread_id: str, backfilling: bool) -> Mapping | None:
@@ -132,7 +174,8 @@ def form_context(plan: launch.Launch, errors: dict[str, str] | None = None,
                  values: Mapping[str, str] | None = None) -> dict:
     """Everything the launch form shows: flows, templates, threads and the values entered so far."""
     templates = client().list("message-templates", sort="name", size=200).items
-    return {"launch": plan, "errors": errors or {}, "flows": flow_choices(), "templates": templates,
+    flows, held = launch_choices()
+    return {"launch": plan, "errors": errors or {}, "flows": flows, "held_flows": held, "templates": templates,
             "channels": launch.CHANNELS, **picker_context(values or {}, plan.thread_ids)}
 
 
@@ -156,7 +199,8 @@ def thread_picker() -> ResponseReturnValue:
 @bp.post("")
 def create() -> ResponseReturnValue:
     """Launch runs from the form (on the ticked threads, every thread matching the filters, or a new candidate's) and
-    answer with the launch's page, or answer the form again with an error beside each bad field."""
+    answer with the launch's page (its outcome in place for a form acting in place, `answer=in-place`: the
+    candidate page's), or answer the form again with an error beside each bad field."""
     plan = launch.read(request.form)
     try:
         launch_id = by_filter.start(request.form, plan, client(), flow_choices())
@@ -167,6 +211,8 @@ def create() -> ResponseReturnValue:
     target = url_for(".launch", launch_id=launch_id)
     if not htmx.is_partial():
         return redirect(target, 303)
+    if by_filter.wants_in_place(request.form):
+        return by_filter.outcome(launch_id), 201
     return htmx_flask.make_response("", 201, redirect=target)
 
 

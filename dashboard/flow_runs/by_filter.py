@@ -21,6 +21,11 @@ def wants_all(form: Mapping[str, str]) -> bool:
     return form.get("allMatching") == "1"
 
 
+def wants_in_place(form: Mapping[str, str]) -> bool:
+    """True when the form acts in place (the candidate page's): its answer is the launch's outcome, not its page."""
+    return form.get("answer") == "in-place"
+
+
 def describe(chosen: selection.Selection) -> str:
     """The filters of a selection in words, for the launch's page."""
     parts = [f"search “{chosen.search}”" if chosen.search else "",
@@ -83,3 +88,9 @@ def show(launch_id: str) -> ResponseReturnValue:
     found = launches.get(launch_id)
     return render_template("flow_runs/launch.html", launch=found, lines=launches.lines(launch_id),
                            limit=selection.LIMIT)
+
+
+def outcome(launch_id: str) -> str:
+    """A launch's lines as a form acting in place shows them (a launch of a few threads is done by then)."""
+    return render_template("flow_runs/_launch_in_place.html", launch=launches.get(launch_id),
+                           lines=launches.lines(launch_id))

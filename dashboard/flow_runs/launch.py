@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from werkzeug.datastructures import MultiDict
 
+from dashboard.db import approvals
 from dashboard.recrubo.client import RecruboClient, RecruboError, Resource
 from dashboard.recrubo.ids import is_id
 from dashboard.recrubo.rows import keep
@@ -75,10 +76,14 @@ def identifier_error(channel: str, identifier: str) -> str | None:
 def flow_and_template_errors(launch: Launch, api: RecruboClient) -> dict[str, str]:
     """What is wrong with the launch's flow and opening template, keyed by field (reading the API)."""
     errors: dict[str, str] = {}
+    flow = api.find("flows", launch.flow_id) if is_id(launch.flow_id) else None
     if not launch.flow_id:
         errors["flowId"] = "Pick the flow to run."
-    elif not is_id(launch.flow_id) or api.find("flows", launch.flow_id) is None:
+    elif flow is None:
         errors["flowId"] = "That flow no longer exists; pick another."
+    elif approvals.awaiting_review(flow):
+        errors["flowId"] = (f"“{flow.get('name') or 'This flow'}” was generated and awaits review: approve it on "
+                            "its generation page before launching it.")
     if launch.template_id:
         problem = _template_error(launch, api)
         if problem:

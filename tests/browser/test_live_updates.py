@@ -5,31 +5,20 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from datetime import datetime, timezone
 
 import pytest
 import requests
 from playwright.sync_api import Page, expect
 
 from dashboard.recrubo.client import RecruboClient
+from tests.support.browsing import open_live, sign_in
 from tests.support.payloads import payload
 from tests.support.servers import API_KEY, WEBHOOK_SECRET
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 TERMINAL = ("finished", "timeout", "exception", "cancelled")
-
-
-def sign_in(page: Page, url: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("#email", page.locator("#demo-email").inner_text())
-    page.fill("#password", page.locator("#demo-password").inner_text())
-    page.click("#sign-in")
-    expect(page.locator("#account-email")).to_be_visible()
-
-
-def open_live(page: Page, url: str) -> None:
-    page.goto(url)
-    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
 
 
 def sandbox_api(server) -> RecruboClient:
@@ -73,7 +62,8 @@ def test_two_browsers_see_a_new_run_appear_and_finish_without_reload(page: Page,
         tab.evaluate("window.loadedOnce = true")  # gone if the page reloaded
     page.screenshot(path=str(tmp_path / "runs-live.png"))
     api = sandbox_api(live_server)
-    run = launch_run(api, runnable_flow(api))
+    flow = runnable_flow(api)
+    run = launch_run(api, flow)
     for tab in (page, other):
         row = tab.locator(f"#flow-run-{run}")
         expect(row).to_be_visible(timeout=20000)
@@ -81,7 +71,8 @@ def test_two_browsers_see_a_new_run_appear_and_finish_without_reload(page: Page,
         assert tab.evaluate("window.loadedOnce") is True
         assert tab.locator(f"#flow-run-{run}").count() == 1
     assert api.get("flow-runs", run).status == "finished"
-    expect(page.locator("#live-announcer")).to_have_text(f"Flow run {run[:8]} finished.")
+    # Announced by name (the candidate's and the flow's), never by an id.
+    expect(page.locator("#live-announcer")).to_have_text(f"Noor Live finished {flow.name}.")
     second_browser.close()
 
 
@@ -179,3 +170,33 @@ def test_home_counters_follow_the_api(page: Page, live_server):
         return {status: int(count) for status, count in shown.items()} == expected
 
     wait_until(counters_match, 30, "home's counters show the API's numbers", every=0.2)
+
+
+def test_a_creation_pushed_again_keeps_the_row_on_a_filtered_list_and_shows_it_once_on_the_first(
+        page: Page, live_server):
+    """An admin's "Push again" of a run's creation: the first page of the list (which takes new rows) shows the
+    row once, not twice; a filtered list (which takes none) keeps the row it already shows."""
+    sign_in(page, live_server.url)
+    run = str(uuid.uuid4())
+    created = payload(run, event="create", status="queued", fields=[])
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")  # the newest run: on top of the first page
+    created["data"]["attributes"]["resource"]["attributes"].update(createdAt=now, updatedAt=now)
+    post_webhook(live_server, created)
+    try:
+        pushed_again_and_shown_once(page, live_server, run)
+    finally:  # the read model again holds exactly the API's runs (`test_home_counters_follow_the_api`)
+        post_webhook(live_server, payload(run, event="delete", status="cancelled", updated_at=now))
+
+
+def pushed_again_and_shown_once(page: Page, live_server, run: str) -> None:
+    first, filtered = page.context.new_page(), page.context.new_page()
+    open_live(first, f"{live_server.url}/flow-runs")
+    open_live(filtered, f"{live_server.url}/flow-runs?status=queued")
+    for listing in (first, filtered):
+        expect(listing.locator(f"#flow-run-{run}"), listing.url).to_have_count(1)
+    seqs = [listing.locator("#live").get_attribute("data-live-seq") for listing in (first, filtered)]
+    page.goto(f"{live_server.url}/settings/events?q={run}&verdict=applied")
+    page.locator("#event-log-rows tr:has-text('create') button:has-text('Push again')").click()
+    for listing, seq in zip((first, filtered), seqs, strict=True):
+        expect(listing.locator("#live")).not_to_have_attribute("data-live-seq", seq)  # the push has arrived
+        expect(listing.locator(f"#flow-run-{run}"), listing.url).to_have_count(1)

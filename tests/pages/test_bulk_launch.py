@@ -4,6 +4,7 @@ one line on the launch's page."""
 
 from __future__ import annotations
 
+import html as markup
 import re
 
 import pytest
@@ -15,6 +16,9 @@ from tests.support.accounts import csrf_token
 from tests.support.model_lists import row_ids
 from tests.support.pages import PARTIAL, make_flow, make_thread, phone_number, unique
 from tests.support.waiting import wait_until
+
+VACANCY = ("Night porter at a hotel in Maastricht. You welcome late guests, check them in and keep the lobby safe. "
+           "You need a security certificate and speak German or French. {tag}")
 
 
 @pytest.fixture()
@@ -93,3 +97,36 @@ def test_a_filter_matching_nothing_is_refused_at_the_form(lister, api, flow):
     assert response.status_code == 422
     assert 'id="messageThreadId-error"' in response.get_data(as_text=True)
     assert threads_with_runs(api, flow.id) == []
+
+
+def generated_flow(lister, api, name: str) -> str:
+    """A flow a generation made through the dashboard's form (so it awaits review); its id."""
+    token = csrf_token(lister.get("/flow-generations/new").get_data(as_text=True))
+    response = lister.post("/flow-generations", headers=PARTIAL, data={
+        "csrf_token": token, "source": "text", "vacancyTitle": name, "vacancyText": VACANCY.format(tag=name),
+        "knockoutRequirements": "Security certificate", "preferredRequirements": "", "language": "en",
+        "flowName": name})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    generation_id = response.headers["HX-Redirect"].rsplit("/", 1)[-1]
+    return wait_until(lambda: api.get("flow-generations", generation_id).get("flowId"), 40,
+                      "the generation made its flow", every=0.3)
+
+
+def test_a_generated_flow_awaiting_review_is_not_offered_nor_launched_by_filter(model_app, lister, api):
+    name = unique("Held porter")
+    flow_id = generated_flow(lister, api, name)
+    tag = unique("Heldback").replace(" ", "")
+    threads = [make_thread(api, tag, f"Person{number}") for number in range(2)]
+    assert sync_once(model_app).ran
+    form = lister.get("/flow-runs/new", query_string={"q": tag, "flowId": flow_id}).get_data(as_text=True)
+    assert f'value="{flow_id}"' not in form and "2 threads match these filters." in form
+    notice = form.split('id="flows-awaiting-review"', 1)[1].split("</p>", 1)[0]
+    assert markup.escape(name) in notice and "holds them back from launching until reviewed" in notice
+    response = lister.post("/flow-runs", headers=PARTIAL, data={"csrf_token": csrf_token(form), "flowId": flow_id,
+                                                                "allMatching": "1", "q": tag})
+    assert response.status_code == 422
+    error = response.get_data(as_text=True).split('id="flowId-error"', 1)[1].split("</p>", 1)[0]
+    assert "awaits review" in error and markup.escape(name) in error
+    assert threads_with_runs(api, flow_id) == []
+    for thread in threads:
+        assert api.list("flow-runs", filters={"messageThreadId": thread.id}).items == []

@@ -241,3 +241,17 @@ def test_a_launch_whose_process_ended_goes_on_when_its_page_is_viewed(pages_app,
     assert 'id="launch-resume-hint"' in untouched and 'data-state="waiting"' in untouched
     with pages_app.app_context():
         assert json.loads(stored_settings.get(f"launch:{fresh}", "{}")).get("resumed") is None
+
+
+def test_a_form_acting_in_place_gets_the_launchs_outcome_not_its_page(recruiter, api, flow):
+    # The candidate page's form: its answer lands in the page, whose address stays.
+    thread = make_thread(api, unique("InPlace").replace(" ", ""))
+    response = launch(recruiter, flowId=flow.id, messageThreadId=thread.id, answer="in-place")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 201 and "HX-Redirect" not in response.headers
+    assert re.search(r'<h2 id="launched-title">1 run launched</h2>', html)
+    runs = api.list("flow-runs", filters={"messageThreadId": thread.id}).items
+    assert [run.flowId for run in runs] == [flow.id]
+    assert f'href="/flow-runs/{runs[0].id}"' in line(html, thread.identifier)
+    launch_link = re.search(r'href="(/flow-runs/launches/[0-9a-f-]{36})" id="launch-page-link"', html)
+    assert launch_link and "1 launched, 0 refused" in recruiter.get(launch_link.group(1)).get_data(as_text=True)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 import requests
+from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from dashboard.db import users
 from tests.support.servers import Server, remote_api
 
 
@@ -25,8 +27,19 @@ def sign_in(client: FlaskClient, email: str, password: str) -> TestResponse:
     return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
 
 
-def create_account(server: Server, email: str, password: str, admin: bool = False) -> None:
-    """Add an account to a started dashboard's own database (the same instance folder it runs on)."""
+def signed_in_client(app: Flask, email: str, password: str = "a long password", admin: bool = False) -> FlaskClient:
+    """A test client of an in-process dashboard, signed in as a new account (an admin when `admin`)."""
+    with app.app_context():
+        users.create_user(email, password, admin=admin)
+    client = app.test_client()
+    sign_in(client, email, password)
+    return client
+
+
+def create_account(server: Server, email: str, password: str, admin: bool = False,
+                   recrubo_user_id: str | None = None) -> None:
+    """Add an account to a started dashboard's own database (the same instance folder it runs on), linked to
+    `recrubo_user_id` when given."""
     from dashboard import create_app
     from dashboard.db import users
 
@@ -34,7 +47,7 @@ def create_account(server: Server, email: str, password: str, admin: bool = Fals
                    **{name: server.env[name] for name in ("DATABASE_URL",) if server.env.get(name)},
                    **remote_api("http://127.0.0.1:9/public/v2")}  # never called: accounts only
     with create_app(environment).app_context():
-        users.create_user(email, password, admin=admin)
+        users.create_user(email, password, admin=admin, recrubo_user_id=recrubo_user_id)
 
 
 def signed_in_session(server: Server, email: str, password: str) -> requests.Session:
