@@ -63,6 +63,9 @@ def test_launching_by_filter_launches_exactly_the_matching_threads(model_app, li
     listed = lister.get("/message-threads", query_string=filters).get_data(as_text=True)
     assert set(row_ids(listed, "message-thread")) == {thread.id for thread in matching}
     assert re.search(r'id="launch-for-threads" href="/flow-runs/new\?[^"]*idle=1', listed)
+    exported = lister.get("/message-threads", query_string={**filters, "format": "csv"}).get_data(as_text=True)
+    assert re.search(r'id="export-csv" href="/message-threads\?[^"]*idle=1', listed)
+    assert set(re.findall(r"[0-9a-f]{8}-[0-9a-f-]{27}", exported)) == {thread.id for thread in matching}
     picker = lister.get("/flow-runs/new/threads", query_string=filters).get_data(as_text=True)
     assert "3 threads match these filters." in picker and "Select all 3 matches" in picker
     assert set(picked(picker)) == {thread.id for thread in matching}
