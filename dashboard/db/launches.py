@@ -56,6 +56,14 @@ def _prune(session: Session) -> None:
         session.execute(delete(StoredSetting).where(StoredSetting.key > f"{key}:", StoredSetting.key < f"{key};"))
 
 
+def unfinished() -> list[str]:
+    """The ids of the stored launches not yet done, oldest first."""
+    with session_scope() as session:
+        rows = session.execute(select(StoredSetting.key, StoredSetting.value).where(
+            StoredSetting.key.startswith(PREFIX, autoescape=True)).order_by(StoredSetting.key)).all()
+    return [key[len(PREFIX):] for key, value in rows if key.count(":") == 1 and not json.loads(value).get("done")]
+
+
 def get(launch_id: str) -> dict[str, Any] | None:
     """The launch as stored, or None."""
     with session_scope() as session:

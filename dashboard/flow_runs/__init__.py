@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from dashboard.core import export, htmx, lists
 from dashboard.core.lists import PAGE_SIZE
 from dashboard.db import approvals, listing
-from dashboard.flow_runs import by_filter, columns, launch, selection
+from dashboard.flow_runs import bulk, by_filter, columns, launch, selection
 from dashboard.live.pages import live_page
 from dashboard.recrubo import run_timeline as timeline
 from dashboard.recrubo.client import Resource, client
@@ -217,6 +217,8 @@ def create() -> ResponseReturnValue:
 
 
 bp.add_url_rule("/launches/<launch_id>", "launch", by_filter.show)
+# A launch a restart interrupted goes on from the background sync loop too, not only when its page is opened.
+bp.record_once(lambda state: state.app.extensions["read_model_sync"].chores.append(bulk.resume_stalled))
 
 
 @bp.get("/launched")

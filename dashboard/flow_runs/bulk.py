@@ -91,6 +91,12 @@ def resume_if_stalled(launch_id: str) -> bool:
     return True
 
 
+def resume_stalled() -> list[str]:
+    """Go on with every launch whose process ended before it was done (a chore of the background sync loop, so a
+    launch nobody looks at goes on too); the ids resumed."""
+    return [launch_id for launch_id in launches.unfinished() if resume_if_stalled(launch_id)]
+
+
 def _record_event(launch_id: str) -> None:
     # The push log keys frames by event; one event per launch carries all of its frames.
     resource = {"id": launch_id, "type": "launches", "attributes": {}}

@@ -255,3 +255,23 @@ def test_a_form_acting_in_place_gets_the_launchs_outcome_not_its_page(recruiter,
     assert f'href="/flow-runs/{runs[0].id}"' in line(html, thread.identifier)
     launch_link = re.search(r'href="(/flow-runs/launches/[0-9a-f-]{36})" id="launch-page-link"', html)
     assert launch_link and "1 launched, 0 refused" in recruiter.get(launch_link.group(1)).get_data(as_text=True)
+
+
+def test_a_launch_whose_process_ended_goes_on_from_the_background_loop_unviewed(pages_app, api, flow):
+    threads = [make_thread(api, unique("Unviewed").replace(" ", "")) for _ in range(2)]
+    with pages_app.test_request_context("/"):
+        launch_id = bulk.store(launching.Launch(flow_id=flow.id), flow.name, threads, 2, "ticked one by one", "")
+        stored = json.loads(stored_settings.get(f"launch:{launch_id}", "{}"))
+        stored_settings.put(f"launch:{launch_id}", json.dumps({**stored, "touchedAt": 0}))
+    # What the sync loop does after each round in a serving process.
+    pages_app.extensions["read_model_sync"].run_chores()
+
+    def done() -> dict | None:
+        with pages_app.app_context():
+            found = json.loads(stored_settings.get(f"launch:{launch_id}", "{}"))
+        return found if found.get("done") else None
+
+    finished = wait_until(done, 30, "the resumed launch is done", every=0.2)
+    assert finished["launched"] == 2 and finished["resumed"] == 1
+    for thread in threads:
+        assert [run.flowId for run in api.list("flow-runs", filters={"messageThreadId": thread.id}).items] == [flow.id]
