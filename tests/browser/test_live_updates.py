@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from datetime import datetime, timezone
 
 import pytest
-import requests
 from playwright.sync_api import Page, expect
 
 from dashboard.recrubo.client import RecruboClient
-from tests.support.browsing import open_live, sign_in
-from tests.support.payloads import payload
-from tests.support.servers import API_KEY, WEBHOOK_SECRET
+from tests.support.browsing import hide, open_live, show, sign_in
+from tests.support.payloads import payload, post_webhook
+from tests.support.servers import API_KEY
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.browser
@@ -74,30 +72,6 @@ def test_two_browsers_see_a_new_run_appear_and_finish_without_reload(page: Page,
     # Announced by name (the candidate's and the flow's), never by an id.
     expect(page.locator("#live-announcer")).to_have_text(f"Noor Live finished {flow.name}.")
     second_browser.close()
-
-
-def hide(page: Page) -> None:
-    """Make the tab hidden as a browser does when it goes to the background: htmx closes the socket."""
-    page.evaluate("""() => {
-        Object.defineProperty(document, 'hidden', {value: true, configurable: true});
-        Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});
-        document.dispatchEvent(new Event('visibilitychange'));
-    }""")
-
-
-def show(page: Page) -> None:
-    page.evaluate("""() => {
-        Object.defineProperty(document, 'hidden', {value: false, configurable: true});
-        Object.defineProperty(document, 'visibilityState', {value: 'visible', configurable: true});
-        document.dispatchEvent(new Event('visibilitychange'));
-    }""")
-
-
-def post_webhook(server, document: dict) -> None:
-    response = requests.post(f"{server.url}/webhooks/recrubo", data=json.dumps(document), timeout=10,
-                             headers={"Content-Type": "application/vnd.api+json",
-                                      "X-Recrubo-Webhook-Secret": WEBHOOK_SECRET})
-    assert response.status_code == 200, response.text
 
 
 @pytest.fixture()

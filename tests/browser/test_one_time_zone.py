@@ -111,12 +111,17 @@ def test_an_account_linked_to_a_user_in_another_zone_sees_every_time_there(brows
         context.close()
 
 
-def test_a_recent_time_reads_minutes_ago_with_the_exact_time_on_hover_and_focus(page: Page, live_server):
+def new_thread(live_server, first_name: str, last_name: str):
+    """A thread created just now (its times read "just now") with a candidate of that name."""
     phone = "316" + str(uuid.uuid4().int)[:8]
-    candidate = api(live_server).create("candidates", "candidates", {"firstName": "Recent", "lastName": "Ramos",
-                                                                    "phone": phone})
-    thread = api(live_server).create("message-threads", "messageThreads", {"channel": "sms", "identifier": phone,
-                                                                           "candidateId": candidate.id})
+    candidate = api(live_server).create("candidates", "candidates", {"firstName": first_name,
+                                                                    "lastName": last_name, "phone": phone})
+    return api(live_server).create("message-threads", "messageThreads", {"channel": "sms", "identifier": phone,
+                                                                         "candidateId": candidate.id})
+
+
+def test_a_recent_time_reads_minutes_ago_with_the_exact_time_on_hover_and_focus(page: Page, live_server):
+    thread = new_thread(live_server, "Recent", "Ramos")
     sign_in(page, live_server.url)
     page.goto(f"{live_server.url}/message-threads/{thread.id}")
     zone = page.locator("#time-zone-name").inner_text()
@@ -161,11 +166,7 @@ def test_an_unlinked_account_sees_its_browsers_zone_and_a_bad_zone_falls_back_to
 
 
 def test_relative_times_stay_current_without_a_reload(page: Page, live_server):
-    phone = "316" + str(uuid.uuid4().int)[:8]
-    candidate = api(live_server).create("candidates", "candidates", {"firstName": "Clock", "lastName": "Keeper",
-                                                                    "phone": phone})
-    thread = api(live_server).create("message-threads", "messageThreads", {"channel": "sms", "identifier": phone,
-                                                                           "candidateId": candidate.id})
+    thread = new_thread(live_server, "Clock", "Keeper")
     page.clock.install()  # the page's clock, moved on by hand below: no waiting, no request
     sign_in(page, live_server.url)
     page.goto(f"{live_server.url}/message-threads/{thread.id}")
