@@ -15,14 +15,13 @@ from dashboard.db import approvals, listing
 from dashboard.db.funnel import DEFAULT_PERIOD, PERIOD_NAMES
 from dashboard.flows import drawing, funnel
 from dashboard.live.pages import live_page
-from dashboard.recrubo.client import Resource, client
-from dashboard.recrubo.relations import attach, checked_id
+from dashboard.recrubo.client import client
+from dashboard.recrubo.flow_steps import flow_and_steps
+from dashboard.recrubo.relations import attach
 
 bp = Blueprint("flows", __name__, url_prefix="/flows")
 # A run of a flow changed: `dashboard.live.funnel_pushes` asks for the funnel regions of its page (by period).
 bp.record_once(lambda state: state.app.extensions.__setitem__("flow_funnel_push", funnel.pushed))
-# Step ids per node-transitions request: enough for most flows in one, short enough for any URL limit.
-LINK_BATCH = 40
 SORTS = {"newest": "-createdAt", "oldest": "createdAt", "name": "name", "updated": "-updatedAt"}
 TYPES = {"generated": "Generated from a vacancy", "manual": "Built by hand"}
 PERIODS_SHOWN = {"7d": "Last 7 days", "30d": "Last 30 days", "all": "All time"}
@@ -104,22 +103,6 @@ def flow_rows(flows: Iterable[Mapping]) -> Iterator[list]:
                    export.utc(flow.get("createdAt")), flow.get("id")]
 
 
-def load(flow_id: str) -> tuple[Resource, list[Resource]]:
-    """A flow and its steps, each with its actions and links (read with documented includes and filters only)."""
-    api = client()
-    flow = api.get("flows", flow_id)
-    nodes = list(api.iterate("nodes", filters={"flowId": flow_id}, include="nodeActions"))
-    links: dict[str, list[Resource]] = {node.id: [] for node in nodes}
-    ids = list(links)
-    for start in range(0, len(ids), LINK_BATCH):
-        for link in api.iterate("node-transitions", filters={"nodeId": ids[start:start + LINK_BATCH]}):
-            checked_id(api, link, "exitNode")  # a link without a target is drawn nowhere: say so once
-            links.setdefault(checked_id(api, link, "node") or "", []).append(link)
-    for node in nodes:
-        node["nodeTransitions"] = links[node.id]
-    return flow, nodes
-
-
 @bp.get("/<flow_id>")
 @live_page("flows:{flow_id}")
 def show(flow_id: str) -> ResponseReturnValue:
@@ -128,7 +111,7 @@ def show(flow_id: str) -> ResponseReturnValue:
     if period not in PERIOD_NAMES:
         return render_error("No such period", "The funnel's period is one of: "
                             + ", ".join(f"{key} ({name})" for key, name in PERIOD_NAMES.items()) + ".", 400)
-    flow, nodes = load(flow_id)
+    flow, nodes = flow_and_steps(flow_id)
     api = client()
     runs = api.list("flow-runs", filters={"flowId": flow_id}, sort="-createdAt", size=10, include="messageThread")
     attach(api, attach(api, runs.items, "messageThread", "messageThreads"), "candidate", "candidates")
@@ -141,6 +124,6 @@ def show(flow_id: str) -> ResponseReturnValue:
 @bp.get("/<flow_id>/graph")
 def graph(flow_id: str) -> ResponseReturnValue:
     """A flow's graph alone, e.g. for a generation page once its flow exists."""
-    flow, nodes = load(flow_id)
+    flow, nodes = flow_and_steps(flow_id)
     return render_template("flows/_graph_region.html", flow=flow, drawing=drawing.layout(nodes),
                            steps=drawing.steps(nodes))

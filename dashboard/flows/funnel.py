@@ -7,6 +7,7 @@ wrapped for its own region id (`flow-funnel-<period>`), so the page open on whic
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -20,8 +21,11 @@ from dashboard.db import flow_graph
 from dashboard.db.funnel import PERIOD_NAMES, PERIODS, STATUSES, Window, count, windows
 from dashboard.flows import drawing
 from dashboard.live.render import PUSH_GLOBALS
+from dashboard.recrubo.client import RecruboError
+from dashboard.recrubo.flow_steps import flow_and_steps
 from dashboard.recrubo.funnel_plan import plan
 
+log = logging.getLogger(__name__)
 TRAFFIC_LEVELS = 6  # link widths: CSS classes traffic-0 (none or unknown) to traffic-6 (the busiest link)
 ENDINGS = {"finished": "Finished", "timeout": "Timed out", "exception": "Failed", "cancelled": "Cancelled",
            "running": "Still running", "queued": "Queued", "other": "Other status"}
@@ -133,6 +137,12 @@ def pushed(flow_id: str, session: Session) -> str | None:
     model alone (its graph and its runs), rendered as pushes render (no request); None when the model holds no steps
     of the flow."""
     nodes = flow_graph.flow_nodes(session, flow_id)
+    if not nodes:  # a flow made a moment ago: its steps reach the model with the next sync (reference §8.5)
+        try:
+            nodes = flow_and_steps(flow_id)[1]
+        except RecruboError as error:
+            log.warning("the funnel of flow %r is not pushed: its steps are not known yet (%s)", flow_id, error.message)
+            return None
     if not nodes:
         return None
     funnels = build(flow_id, nodes, list(PERIODS), session=session)

@@ -192,7 +192,7 @@ def test_home_counts_its_days_in_the_pages_zone_and_keeps_them_there_after_a_pus
         run = client.create("flow-runs", "flowRuns", {"flowId": make_flow(client, unique("Zone")).id,
                                                       "messageThreadId": thread.id})
         client.update("flow-runs", "flowRuns", run.id, {"status": "exception"})
-        expect(page.locator(f"#attention-runs #flow-run-{run.id}")).to_have_count(1)
+        expect(page.locator(f"#attention-runs #flow-run-{run.id}")).to_have_count(1, timeout=30_000)  # by webhook
         expect(page.locator("#runs-chart-days")).to_have_text(f"Days from midnight to midnight, {zone}")
         expect(page.locator("#runs-chart tbody tr").last.locator("td").first).to_have_text(today.isoformat())
         link = page.locator("#attention-today")

@@ -24,12 +24,14 @@ def row_ids(html: str, prefix: str) -> list[str]:
 
 
 def expected_threads(snapshot: dict, typed: str) -> set[str]:
-    """The threads whose candidate's name, phone or e-mail contains `typed`, case and accents ignored."""
+    """The threads whose candidate's name, phone or e-mail, or whose own identifier (a Messenger id), contains
+    `typed`, case and accents ignored."""
     wanted = " ".join(fold(typed).split())
     people = {person.id for person in snapshot["candidates"] if wanted in fold(" ".join(
         str(person.get(name) or "") for name in ("firstName", "lastName", "phone", "email")))
         or wanted in fold(f"{person.get('firstName') or ''} {person.get('lastName') or ''}")}
-    return {thread.id for thread in snapshot["threads"] if related_id(thread, "candidate") in people}
+    return {thread.id for thread in snapshot["threads"]
+            if related_id(thread, "candidate") in people or wanted in fold(str(thread.get("identifier") or ""))}
 
 
 def synced_app(request, tmp_path_factory, sandbox_server, name: str, email: str) -> Flask:
