@@ -29,7 +29,7 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
         webhooks,
     )
     from dashboard.core import errors, hosts, htmx, logs, security, sessions, throttle
-    from dashboard.db import base, users
+    from dashboard.db import approvals, base, users
     from dashboard.live import socket, sync_pushes
     from dashboard.recrubo import behind, sandbox_mount, subscriptions, sync_runner
     from dashboard.recrubo.client import RecruboClient
@@ -47,6 +47,7 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     htmx.init_app(app)
     base.init_app(app, config.database_url)
     users.init_app(app)
+    approvals.init_app(app)
     app.extensions["recrubo"] = RecruboClient(config.recrubo_api_url, config.api_key)
     # Templates read relationships the one way the client does (linkage, to-one link, inferred attribute).
     app.add_template_global(related_id)

@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 
 import htmx_flask
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from dashboard.core import htmx, lists
 from dashboard.core.lists import PAGE_SIZE
-from dashboard.db import listing
+from dashboard.db import approvals, listing
+from dashboard.live.own_changes import push_row
 from dashboard.live.pages import live_page
-from dashboard.recrubo import generations
-from dashboard.recrubo.client import client
+from dashboard.recrubo import analyses, generations
+from dashboard.recrubo.client import Resource, client
 from dashboard.recrubo.generations import Generation
-from dashboard.recrubo.relations import attach
+from dashboard.recrubo.relations import attach, related_id
 from dashboard.recrubo.rows import keep
 
+log = logging.getLogger(__name__)
 bp = Blueprint("flow_generations", __name__, url_prefix="/flow-generations")
-STATUSES = {"queued": "Queued", "processing": "Processing", "finished": "Finished", "exception": "Failed"}
+STATUSES = {"queued": "Queued", "processing": "Processing", "finished": "Finished", "exception": "Failed",
+            "queued,processing": "In progress"}
 SORTS = {"newest": "-createdAt", "oldest": "createdAt"}
 # A generation usually takes seconds to a minute; past this it is shown as possibly stuck.
 STUCK_AFTER = timedelta(minutes=10)
@@ -60,10 +64,48 @@ def index() -> ResponseReturnValue:
 @bp.get("/<generation_id>")
 @live_page("flowGenerations:{generation_id}")
 def show(generation_id: str) -> ResponseReturnValue:
-    """One generation's progress block, as a page or alone for polling."""
+    """One generation's progress block, as a page (beside what shaped it) or alone for polling."""
     generation = client().get("flow-generations", generation_id, include="flow")
     attach(client(), [generation], "flow", "flows")
-    return htmx.render("flow_generations/show.html", "flow_generations/_detail.html", generation=generation)
+    if htmx.is_partial():
+        return render_template("flow_generations/_detail.html", generation=generation)
+    return render_template("flow_generations/show.html", generation=generation,
+                           analysis=analyses.shaping_analysis(client(), generation))
+
+
+def generated_flow(generation_id: str) -> tuple[Resource, Resource | None]:
+    """A finished generation and the flow it made (None when that flow is gone); 404 before it made one."""
+    generation = client().get("flow-generations", generation_id)
+    flow_id = related_id(generation, "flow")
+    if generation.get("status") != "finished" or not flow_id:
+        abort(404)
+    return generation, client().find("flows", flow_id)
+
+
+@bp.get("/<generation_id>/review")
+def review(generation_id: str) -> ResponseReturnValue:
+    """The review panel of a finished generation: who approved its flow and when, or the Approve button."""
+    generation, flow = generated_flow(generation_id)
+    approval = approvals.approval(flow.id) if flow is not None else None
+    return render_template("flow_generations/_review_panel.html", generation=generation, flow=flow,
+                           approval=approval)
+
+
+@bp.post("/<generation_id>/approve")
+def approve(generation_id: str) -> ResponseReturnValue:
+    """Approve the generation's flow for launching, as the signed-in user, now (a second approval changes nothing)."""
+    generation, flow = generated_flow(generation_id)
+    if flow is None:
+        abort(404)
+    approval = approvals.approve(flow.id, generation.id, g.user.id, g.user.email)
+    log.info("flow %s approved for launching by user=%s", flow.id, g.user.id)
+    # Open flows lists lose the row's "Awaiting review" badge (when the read model holds the row).
+    push_row(current_app._get_current_object(), "flows", flow.id,
+             f"approved for launching in the dashboard by {approval.approved_by} (nothing changed at Recrubo)")
+    if not htmx.is_partial():
+        return redirect(url_for(".show", generation_id=generation_id), 303)
+    return render_template("flow_generations/_review_panel.html", generation=generation, flow=flow,
+                           approval=approval)
 
 
 def form_context(generation: Generation, errors: dict[str, str] | None = None) -> dict:

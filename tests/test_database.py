@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from dashboard.db import base, events, pushes, stored_settings, users  # noqa: F401 - every table
+from dashboard.db import approvals, base, events, pushes, stored_settings, users  # noqa: F401 - every table
 from dashboard.db.search import outside_search_index
 
 

@@ -53,7 +53,11 @@ def test_render_is_a_function_of_the_event_and_the_templates_alone(receiver_app)
     ("flowRuns", "update", ["state"], False),
     ("flows", "create", [], True),
     ("messageThreads", "delete", [], True),
-    ("flowGenerations", "update", ["status"], False),
+    ("flowGenerations", "update", ["status"], True),  # "Generations in progress" reads it
+    ("flowGenerations", "update", ["cost"], False),
+    ("flows", "update", ["name"], True),  # Home's panels name flows and candidates
+    ("candidates", "update", ["lastName"], True),
+    ("candidates", "update", ["email"], False),
     ("messages", "create", [], False),
 ])
 def test_the_publisher_decides_when_home_counters_are_due(receiver_app, resource_type, event, fields, due):

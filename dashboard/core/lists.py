@@ -56,12 +56,25 @@ def parse(filters: Mapping[str, Iterable[str] | Callable[[str], bool] | None], s
     values = {}
     for name, choices in filters.items():
         value = request.args.get(name, "").strip()[:200]
+        if value and choices is not None and not callable(choices):
+            value = one_or_more(request.args.getlist(name), choices)
         if value and callable(choices) and not choices(value):
             abort(400, description=f"A {name} in this address is not a Recrubo id (letters, digits and dashes).")
         if value and (choices is None or callable(choices) or value in choices):
             values[name] = value
     sort = request.args.get("sort", "")
     return ListQuery(values, sort if sort in sorts else next(iter(sorts)), page_number())
+
+
+def one_or_more(given: list[str], choices: Iterable[str]) -> str:
+    """A choice filter's values (`status=exception&status=timeout`, or comma-separated `status=exception,timeout`)
+    as one comma-separated value in the choices' order, or the named group among the choices (a key holding a
+    comma, e.g. `exception,timeout`) that means the same; unknown values are dropped."""
+    choices = list(choices)
+    wanted = {part.strip() for value in given for part in value[:200].split(",")}
+    kept = [choice for choice in choices if "," not in choice and choice in wanted]
+    group = next((choice for choice in choices if "," in choice and set(choice.split(",")) == set(kept)), None)
+    return group or ",".join(kept)
 
 
 def empty_page() -> Page:

@@ -53,7 +53,7 @@ def runs_by_status() -> dict[str, int]:
 
 def runs_per_day(since: datetime, finished: bool = False, days: int = 14) -> Counter:
     """How many runs were started (by `createdAt`) or finished (status finished, by `updatedAt`) on each of `days`
-    UTC days from `since` (naive UTC midnight), as `home.chart.counts` counts them from the API."""
+    UTC days from `since` (naive UTC midnight), as `live.chart.counts` counts them from the API."""
     def count() -> Counter:
         stamp = FlowRun.updated_at if finished else FlowRun.created_at
         first = datetime.combine(since.date(), time())

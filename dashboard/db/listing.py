@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.util import find_tables
 
 from dashboard.db.base import session_scope
-from dashboard.db.model import Candidate, Flow, FlowGeneration, FlowRun, MessageThread, Row
+from dashboard.db.model import Candidate, Flow, FlowGeneration, FlowRun, MessageThread, Row, VacancyAnalysis
 from dashboard.db.search import flow_matches, thread_matches
 from dashboard.db.sync_state import SyncProgress
 
@@ -28,7 +28,8 @@ from dashboard.db.sync_state import SyncProgress
 NEEDS = {"messageThreads": ("messageThreads", "candidates"),
          "flowRuns": ("flowRuns", "flows", "messageThreads", "candidates"),
          "flowGenerations": ("flowGenerations", "flows"), "flows": ("flows",),
-         "home": ("flowRuns", "flows", "messageThreads", "candidates", "flowGenerations")}
+         "home": ("flowRuns", "flows", "messageThreads", "candidates", "flowGenerations"),
+         "vacancyAnalyses": ("vacancyAnalyses",)}
 # A run's thread and that thread's candidate, aliased once: an alias made per query costs more than the query.
 RUN_THREAD, RUN_PERSON = aliased(MessageThread, name="run_thread"), aliased(Candidate, name="run_person")
 
@@ -142,6 +143,14 @@ def flows(*, search: str = "", origin: str = "", published: str = "", sort: str 
     if chosen:
         query = query.where(and_(*chosen))
     return _page(query, Flow, sort, page, size, lambda flow: item(flow), ids, session)
+
+
+def vacancy_analyses(size: int) -> list[Item]:
+    """The newest `size` vacancy analyses, newest first (a generation page looks for the one that shaped it)."""
+    with session_scope() as session:
+        rows = session.scalars(select(VacancyAnalysis).where(~VacancyAnalysis.deleted)
+                               .order_by(VacancyAnalysis.created_at.desc(), VacancyAnalysis.id.desc()).limit(size))
+        return [found for found in (item(row) for row in rows) if found is not None]
 
 
 def _one_of(column, values: str) -> ColumnElement[bool]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, datetime, time
 
 import htmx_flask
 from flask import Blueprint, abort, redirect, render_template, request, url_for
@@ -10,7 +11,7 @@ from flask.typing import ResponseReturnValue
 
 from dashboard.core import htmx, lists
 from dashboard.core.lists import PAGE_SIZE
-from dashboard.db import listing
+from dashboard.db import approvals, listing
 from dashboard.flow_runs import launch, timeline
 from dashboard.live.pages import live_page
 from dashboard.recrubo.client import Resource, client
@@ -20,24 +21,49 @@ from dashboard.recrubo.search import thread_filters
 
 bp = Blueprint("flow_runs", __name__, url_prefix="/flow-runs")
 STATUSES = {"queued": "Queued", "running": "Running", "finished": "Finished", "timeout": "Timed out",
-            "cancelled": "Cancelled", "exception": "Failed"}
+            "cancelled": "Cancelled", "exception": "Failed", "exception,timeout": "Failed or timed out"}
 SORTS = {"newest": "-createdAt", "oldest": "createdAt", "updated": "-updatedAt"}
 RELATED = "flow,messageThread"
 PICKER_SIZE = 15
 
 
 def query() -> lists.ListQuery:
-    """The runs list state from the URL."""
-    return lists.parse({"status": STATUSES, "flow": lists.ID, "thread": lists.ID}, SORTS)
+    """The runs list state from the URL (`updated_since`, a UTC day, keeps the runs changed since it began: Home's
+    "failed or timed out today" opens the list with it)."""
+    state = lists.parse({"status": STATUSES, "flow": lists.ID, "thread": lists.ID}, SORTS)
+    since = request.args.get("updated_since", "").strip()
+    if not since:
+        return state
+    try:
+        day = date.fromisoformat(since[:10])
+    except ValueError:
+        abort(400, description="updated_since in this address is not a day (YYYY-MM-DD).")
+    return lists.ListQuery({**state.filters, "updated_since": day.isoformat()}, state.sort, state.page)
+
+
+def updated_since(state: lists.ListQuery) -> datetime | None:
+    """The start of the `updated_since` day (naive UTC), or None."""
+    day = state.get("updated_since")
+    return datetime.combine(date.fromisoformat(day), time()) if day else None
+
+
+def all_flows() -> list[Mapping]:
+    """Every flow, by name (flows are few; runs and threads are many): from the read model once it holds every
+    flow, else from the API."""
+    if listing.ready("flows"):
+        return list(listing.flows(sort="name", size=10_000).items)
+    return list(client().iterate("flows", sort="name"))
 
 
 def flow_choices() -> dict[str, str]:
-    """Every flow by name, for pickers (flows are few; runs and threads are many): from the read model once it
-    holds every flow, else from the API."""
-    if listing.ready("flows"):
-        found = listing.flows(sort="name", size=10_000)
-        return {flow.id: flow.get("name") or flow.id for flow in found.items}
-    return {flow.id: flow.name or flow.id for flow in client().iterate("flows", sort="name")}
+    """Every flow by name, for the runs list's filter (a run of a flow awaiting review is still a run)."""
+    return {flow["id"]: flow.get("name") or flow["id"] for flow in all_flows()}
+
+
+def launch_choices() -> tuple[dict[str, str], list[Mapping]]:
+    """The flows a launch may use by name, and the generated flows held back until someone approves them."""
+    offered, held = approvals.split(all_flows())
+    return {flow["id"]: flow.get("name") or flow["id"] for flow in offered}, held
 
 
 @bp.get("")
@@ -48,13 +74,14 @@ def index() -> ResponseReturnValue:
     backfilling = not listing.ready("flowRuns")
     if backfilling:
         filters = {"status": state.get("status"), "flowId": state.get("flow"),
-                   "messageThreadId": state.get("thread")}
+                   "messageThreadId": state.get("thread"), "updatedAt][gte": state.get("updated_since")}
         page = client().list("flow-runs", filters=filters, sort=SORTS[state.sort], page=state.page,
                              size=PAGE_SIZE, include=RELATED)
         attach_runs(client(), page.items)
     else:
         page = lists.model_page(listing.runs(status=state.get("status"), flow_id=state.get("flow"),
-                                             thread_id=state.get("thread"), sort=SORTS[state.sort],
+                                             thread_id=state.get("thread"), updated_since=updated_since(state),
+                                             sort=SORTS[state.sort],
                                              page=state.page, size=PAGE_SIZE))
     # The filter form is only rendered on a full page, so only then are the flows fetched for it.
     flows = {} if htmx.is_partial() else flow_choices()
@@ -150,7 +177,8 @@ def picker_threads(text: str, chosen: list[str]) -> list[Mapping]:
 def form_context(plan: launch.Launch, errors: dict[str, str] | None = None) -> dict:
     """Everything the launch form shows: flows, templates, threads and the values entered so far."""
     templates = client().list("message-templates", sort="name", size=200).items
-    return {"launch": plan, "errors": errors or {}, "flows": flow_choices(), "templates": templates,
+    flows, held = launch_choices()
+    return {"launch": plan, "errors": errors or {}, "flows": flows, "held_flows": held, "templates": templates,
             "threads": picker_threads("", plan.thread_ids), "channels": launch.CHANNELS, "search": ""}
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from werkzeug.datastructures import MultiDict
 
+from dashboard.db import approvals
 from dashboard.recrubo.client import RecruboClient, RecruboError, Resource
 from dashboard.recrubo.ids import is_id
 from dashboard.recrubo.relations import related_id
@@ -75,10 +76,14 @@ def identifier_error(channel: str, identifier: str) -> str | None:
 def check(launch: Launch, api: RecruboClient) -> None:
     """Every problem with the launch keyed by field, reading (never writing) the API; raises LaunchRejected."""
     errors: dict[str, str] = {}
+    flow = api.find("flows", launch.flow_id) if is_id(launch.flow_id) else None
     if not launch.flow_id:
         errors["flowId"] = "Pick the flow to run."
-    elif not is_id(launch.flow_id) or api.find("flows", launch.flow_id) is None:
+    elif flow is None:
         errors["flowId"] = "That flow no longer exists; pick another."
+    elif approvals.awaiting_review(flow):
+        errors["flowId"] = (f"“{flow.get('name') or 'This flow'}” was generated and awaits review: approve it on "
+                            "its generation page before launching it.")
     if not launch.thread_ids and not launch.wants_new_thread:
         errors["messageThreadId"] = "Pick at least one thread, or add a new candidate below."
     elif len(launch.thread_ids) > MAX_THREADS:

@@ -4,22 +4,27 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 
 from dashboard.core import htmx, lists
+from dashboard.core.errors import render_error
 from dashboard.core.lists import PAGE_SIZE
 from dashboard.db import listing
-from dashboard.flows import drawing
+from dashboard.db.funnel import DEFAULT_PERIOD, PERIOD_NAMES
+from dashboard.flows import drawing, funnel
 from dashboard.live.pages import live_page
 from dashboard.recrubo.client import Resource, client
 from dashboard.recrubo.relations import attach, checked_id
 
 bp = Blueprint("flows", __name__, url_prefix="/flows")
+# A run of a flow changed: `dashboard.live.funnel_pushes` asks for the funnel regions of its page (by period).
+bp.record_once(lambda state: state.app.extensions.__setitem__("flow_funnel_push", funnel.pushed))
 # Step ids per node-transitions request: enough for most flows in one, short enough for any URL limit.
 LINK_BATCH = 40
 SORTS = {"newest": "-createdAt", "oldest": "createdAt", "name": "name", "updated": "-updatedAt"}
 TYPES = {"generated": "Generated from a vacancy", "manual": "Built by hand"}
+PERIODS_SHOWN = {"7d": "Last 7 days", "30d": "Last 30 days", "all": "All time"}
 PUBLISHED = {"published": "Published", "draft": "Never published", "changes": "Has unpublished changes"}
 # How each filter choice reads as API filters: a set foreign key or date is "greater than the smallest value".
 API_FILTERS = {
@@ -86,13 +91,19 @@ def load(flow_id: str) -> tuple[Resource, list[Resource]]:
 @bp.get("/<flow_id>")
 @live_page("flows:{flow_id}")
 def show(flow_id: str) -> ResponseReturnValue:
-    """One flow: its facts, its graph and its latest runs."""
+    """One flow: its facts, its graph with the funnel of the period in `period`, and its latest runs."""
+    period = request.args.get("period", DEFAULT_PERIOD)
+    if period not in PERIOD_NAMES:
+        return render_error("No such period", "The funnel's period is one of: "
+                            + ", ".join(f"{key} ({name})" for key, name in PERIOD_NAMES.items()) + ".", 400)
     flow, nodes = load(flow_id)
     api = client()
     runs = api.list("flow-runs", filters={"flowId": flow_id}, sort="-createdAt", size=10, include="messageThread")
     attach(api, attach(api, runs.items, "messageThread", "messageThreads"), "candidate", "candidates")
-    return render_template("flows/show.html", flow=flow, drawing=drawing.layout(nodes),
-                           steps=drawing.steps(nodes), runs=runs)
+    counted = funnel.build(flow_id, nodes, [period])[period]
+    return render_template("flows/show.html", flow=flow, drawing=drawing.layout(nodes, counted=True),
+                           steps=drawing.steps(nodes), runs=runs, funnel=counted, periods=PERIODS_SHOWN,
+                           model_ready=listing.ready("flowRuns"))
 
 
 @bp.get("/<flow_id>/graph")

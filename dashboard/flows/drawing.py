@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from dashboard.flows.labels import Placed, cubic, place, short
 from dashboard.recrubo.relations import related_id
 
 BOX_WIDTH = 300
@@ -18,6 +19,7 @@ LANE_GAP = 14
 MAX_LINES = 4
 CHARS_PER_LINE = 44
 LABEL_CHAR = 6.7  # width of one character of a link label (11px monospace)
+COUNT_LINE = 20  # the funnel's line at the foot of a step (`layout(counted=True)`)
 
 
 @dataclass
@@ -33,6 +35,7 @@ class Box:
     y: float = 0
     width: float = BOX_WIDTH
     height: float = HEADER
+    count_y: float = 0  # where the funnel's count line sits (0: none)
 
     @property
     def center(self) -> float:
@@ -46,11 +49,15 @@ class Edge:
 
     d: str
     kind: str  # next | lane | back
-    label: str = ""
+    label: str = ""  # the condition shortened (`labels.short`)
     label_x: float = 0
     label_y: float = 0
     source: str = ""
     target: str = ""
+    condition: str = ""  # in full, for the label's title and accessible name
+    points: list = field(default_factory=list)
+    box: Placed | None = None
+    tip: tuple[float, float, float] = (0, 0, 0)  # the full condition's box shown on hover and focus: x, y, width
 
 
 @dataclass
@@ -138,8 +145,9 @@ def _layers(order: list[str], links: dict[str, list[str]], start: str | None) ->
     return layer
 
 
-def layout(nodes: Sequence[Mapping[str, Any]]) -> Graph:
-    """Place each step in a layer below the steps that lead to it and route every link."""
+def layout(nodes: Sequence[Mapping[str, Any]], counted: bool = False) -> Graph:
+    """Place each step in a layer below the steps that lead to it and route every link; `counted` leaves a line at
+    the foot of each step for the funnel's count."""
     described = steps(nodes)
     if not described:
         return Graph(0, 0)
@@ -157,8 +165,9 @@ def layout(nodes: Sequence[Mapping[str, Any]]) -> Graph:
             lines.append(f"+ {len(step['actions']) - MAX_LINES} more actions")
         kind = "start" if step["start"] else "end" if step["end"] else "step"
         badge = "Start" if step["start"] else f"End · {step['end']}" if step["end"] else ""
+        height = HEADER + LINE * max(1, len(lines)) + 8
         boxes[step["id"]] = Box(step["id"], clip(step["name"], 30), kind, badge, lines,
-                                height=HEADER + LINE * max(1, len(lines)) + 8)
+                                height=height + (COUNT_LINE if counted else 0), count_y=height + 6 if counted else 0)
     # Order each row by where its parents sit, which untangles most crossings in one sweep.
     position: dict[str, float] = {}
     for number in sorted(rows):
@@ -174,7 +183,7 @@ def layout(nodes: Sequence[Mapping[str, Any]]) -> Graph:
     back_edges = [(source, target) for source, target in lane_edges if layer_of[target] <= layer_of[source]]
     back_left = len({target for _, target in back_edges})
     # A back link's condition is written left of its box, so the canvas starts far enough left to hold it.
-    label_room = max((len(clip(labels.get(edge) or "", 40)) * LABEL_CHAR for edge in back_edges), default=0)
+    label_room = max((len(short(labels.get(edge) or "")) * LABEL_CHAR for edge in back_edges), default=0)
     left = MARGIN + max(back_left * LANE_GAP + (LANE_GAP if back_left else 0), label_room + 8)
     content = widest * BOX_WIDTH + (widest - 1) * COLUMN_GAP
     y = MARGIN
@@ -200,27 +209,43 @@ def layout(nodes: Sequence[Mapping[str, Any]]) -> Graph:
             start_x = a.x + a.width * (slot + 1) / (len(outgoing) + 1)
             start_y = a.y + a.height
             if layer_of[target] == layer_of[source] + 1:
-                end_y = b.y
-                mid = (start_y + end_y) / 2
-                d = (f"M{start_x:.0f},{start_y:.0f} C{start_x:.0f},{mid:.0f} "
-                     f"{b.center:.0f},{mid:.0f} {b.center:.0f},{end_y - 2:.0f}")
-                edges.append(Edge(d, "next", clip(label, 40), (start_x + b.center) / 2, mid + 4, source, target))
+                sx, sy, bx, end_y = round(start_x), round(start_y), round(b.center), round(b.y - 2)
+                mid = round((start_y + b.y) / 2)
+                d = f"M{sx},{sy} C{sx},{mid} {bx},{mid} {bx},{end_y}"
+                points = cubic((sx, sy), (sx, mid), (bx, mid), (bx, end_y))
+                kind = "next"
             elif layer_of[target] > layer_of[source]:
                 # Links into one step share a lane: one vertical line with a stub from each source.
                 if target not in right_lane_of:
                     right_lane_of[target] = right_lanes
                     right_lanes += 1
-                lane = right_edge + right_lane_of[target] * LANE_GAP
-                out_y, in_y = a.y + a.height / 2 + slot * 6, b.y + b.height / 2
-                d = (f"M{a.x + a.width:.0f},{out_y:.0f} H{lane:.0f} V{in_y:.0f} H{b.x + b.width + 2:.0f}")
-                edges.append(Edge(d, "lane", clip(label, 40), a.x + a.width + 8, out_y - 6, source, target))
+                lane = round(right_edge + right_lane_of[target] * LANE_GAP)
+                out_y, in_y = round(a.y + a.height / 2 + slot * 6), round(b.y + b.height / 2)
+                points = [(round(a.x + a.width), out_y), (lane, out_y), (lane, in_y), (round(b.x + b.width + 2), in_y)]
+                kind = "lane"
             else:
                 if target not in left_lane_of:
                     left_lane_of[target] = left_lanes
                     left_lanes += 1
-                lane = left - LANE_GAP - left_lane_of[target] * LANE_GAP
-                out_y, in_y = a.y + a.height / 2 + slot * 6, b.y + 12
-                d = f"M{a.x:.0f},{out_y:.0f} H{lane:.0f} V{in_y:.0f} H{b.x - 2:.0f}"
-                edges.append(Edge(d, "back", clip(label, 40), a.x - 8, out_y - 6, source, target))
-    width = right_edge + right_lanes * LANE_GAP + MARGIN + (120 if right_lanes else 0)
-    return Graph(width, y - LAYER_GAP + MARGIN, list(boxes.values()), edges)
+                lane = round(left - LANE_GAP - left_lane_of[target] * LANE_GAP)
+                out_y, in_y = round(a.y + a.height / 2 + slot * 6), round(b.y + 12)
+                points = [(round(a.x), out_y), (lane, out_y), (lane, in_y), (round(b.x - 2), in_y)]
+                kind = "back"
+            if kind != "next":
+                d = "M" + " L".join(f"{x},{y_}" for x, y_ in points)
+            edges.append(Edge(d, kind, short(label) if label else "", source=source, target=target,
+                              condition=label, points=points))
+    width = right_edge + right_lanes * LANE_GAP + MARGIN
+    height = y - LAYER_GAP + MARGIN
+    rects = [(box.x, box.y, box.x + box.width, box.y + box.height) for box in boxes.values()]
+    placed, width, height = place([edge.points for edge in edges], [edge.label for edge in edges], rects,
+                                  (width, height))
+    for edge, spot in zip(edges, placed, strict=True):
+        edge.box = spot
+        if spot is not None:
+            edge.label_x, edge.label_y = spot.x + spot.width / 2, spot.y + spot.height - 4
+            tip_width = len(edge.condition) * LABEL_CHAR + 8
+            tip_x = min(max(2, edge.label_x - tip_width / 2), max(2, width - tip_width - 2))
+            tip_y = spot.y - spot.height - 4 if spot.y > spot.height + 6 else spot.y + spot.height + 4
+            edge.tip = (tip_x, tip_y, tip_width)
+    return Graph(width, height, list(boxes.values()), edges)

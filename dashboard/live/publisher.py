@@ -9,11 +9,11 @@ event a newer update superseded, stores the frames (each gets its seq) and hands
 arrive through a queue that one worker thread (a greenlet under gevent) per process drains, so a render never
 delays a webhook's 2xx; the admin's replay publishes in its request.
 
-Home's counters are decided here too. Counting asks the Recrubo API several questions; doing that for every run
-event made each push wait on the API (and, with the API down, on its retries). An event that changes what Home
-counts only marks them due; a second thread counts after a short pause that gathers a burst into one refresh,
-renders them and publishes them through the same `_publish`, as a push of the last event that changed them, so a
-reconnecting Home page replays them like any push.
+Home's panels are decided here too (`live.home.figures`: totals, runs by status, "Needs attention", "Generations
+in progress", the chart). Counting them for every run event would make each push wait on it. An event that changes
+what Home shows only marks them due; a second thread counts after a short pause that gathers a burst into one
+refresh, renders every panel once and publishes them through the same `_publish`, as a push of the last event
+that changed them, so a reconnecting Home page replays them like any push.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from sqlalchemy.orm import Session
 
 from dashboard.db import events, listing, pushes
 from dashboard.db.events import Event
-from dashboard.live import order, render
+from dashboard.live import home, order, render
+from dashboard.live.funnel_pushes import FunnelPushes
 from dashboard.live.hub import Hub
 from dashboard.recrubo.client import RecruboError
 from dashboard.recrubo.counting import current_totals, run_counts
@@ -44,7 +45,7 @@ PRUNE_EVERY = 500  # publishes between two cuts of the push log to its newest pu
 JOINED = {"flowRuns": listing.runs, "messageThreads": listing.threads, "flowGenerations": listing.generations,
           "flows": listing.flows}
 RENAMED_ROWS = 25  # at most this many rows per list renamed by one candidate change (a page's worth)
-# Home's counters change when these resources appear, go, or (runs) change status.
+# Home's panels change when these resources appear, go, or (runs, generations) change status.
 COUNTED = {"flowRuns", "flows", "messageThreads", "flowGenerations"}
 
 
@@ -78,13 +79,19 @@ def push_bodies(event: Event, session: Session | None = None) -> list[tuple[str,
 
 
 def counters_due(event: Event) -> bool:
-    """True when `event` may have changed what Home counts."""
+    """True when `event` may have changed what Home shows: a counted resource appearing or going, a run's or a
+    generation's status ("Needs attention", "Generations in progress" and the chart read it), or a name Home's
+    panels show (a flow's, a candidate's)."""
+    if event.resource_type == "candidates" and event.event == "update":
+        return not event.field_list or bool({"firstName", "lastName"} & set(event.field_list))
     if event.resource_type not in COUNTED:
         return False
     if event.event in ("create", "delete"):
         return True
     # An update without `fields` (the real API may leave it out) might have changed the status.
-    return event.resource_type == "flowRuns" and (not event.field_list or "status" in event.field_list)
+    if event.resource_type in ("flowRuns", "flowGenerations"):
+        return not event.field_list or "status" in event.field_list
+    return event.resource_type == "flows" and (not event.field_list or "name" in event.field_list)
 
 
 class Publisher:
@@ -100,6 +107,7 @@ class Publisher:
         self.counters_event: str | None = None  # the last event that made the counters due
         self.counters_wake = threading.Event()
         self.counters_thread: threading.Thread | None = None
+        self.funnels = FunnelPushes(self)  # flow pages' funnels, once per flow per burst of run changes
 
     def start(self) -> None:
         """Start the worker, with the gunicorn worker (`post_worker_init`), never at import time, in a CLI command
@@ -125,14 +133,20 @@ class Publisher:
             bodies = push_bodies(event)
             if counters_due(event):
                 self._counters_due(event.id)
+            self.funnels.note(event)
             return self._publish(event.id, bodies, event)
 
     def refresh_counters(self, event_id: str) -> int:
-        """Count Home's totals now and publish them as a push of `event_id`; return sockets reached."""
+        """Count Home's figures now and publish every panel as a push of `event_id`; return sockets reached. While
+        the model backfills only the totals and runs by status are pushed (the rest would walk the API)."""
         with self.app.app_context():
             with self.app.test_request_context("/"):
                 try:
-                    bodies = render.counters(current_totals(), run_counts())
+                    if listing.ready("home"):
+                        figures = home.figures(backfilling=False)
+                        bodies = render.counters(figures.totals, figures.runs, figures)
+                    else:
+                        bodies = render.counters(current_totals(), run_counts())
                 except RecruboError as error:
                     # The next change counts again; a reconnecting page re-fetches them from the API.
                     log.warning("home counters not pushed: %s", error.message)
@@ -155,6 +169,7 @@ class Publisher:
         when due, and the push log's pruning every so often (in an app context)."""
         if counters_due(event):
             self._counters_due(event.id)
+        self.funnels.note(event)
         self.count_published()
 
     def count_published(self) -> None:

@@ -16,6 +16,7 @@ from jinja2 import Template, TemplateNotFound
 
 from dashboard.core.htmx import hx_partial
 from dashboard.db.events import Event
+from dashboard.live.home import Figures
 from dashboard.recrubo.client import Resource, parse_resource
 from dashboard.recrubo.relations import related_id
 
@@ -101,11 +102,17 @@ def _message_html(event: Event, message: Resource) -> str:
             + hx_partial(f"message-thread-{related_id(message, 'messageThread')}-messages", html, "beforeend"))
 
 
-def counters(totals: dict[str, int], runs: dict[str, int]) -> list[tuple[str, dict]]:
-    """Home's totals and runs-by-status (as `recrubo.counting` counts them) as one push on the `home` channel."""
-    html = (hx_partial("totals", str(_macro("home/_partials.html", "totals")(totals)))
-            + hx_partial("run-counts", str(_macro("home/_partials.html", "run_counts")(runs))))
-    return [("home", {"content": html})]
+def counters(totals: dict[str, int], runs: dict[str, int], home: Figures | None = None) -> list[tuple[str, dict]]:
+    """Home's totals and runs-by-status (as `recrubo.counting` counts them) as one push on the `home` channel; with
+    `home` (its figures, read from the filled model) every other panel too: "Needs attention", "Generations in
+    progress" and the chart."""
+    parts = [("totals", _macro("home/_partials.html", "totals")(totals)),
+             ("run-counts", _macro("home/_partials.html", "run_counts")(runs))]
+    if home is not None:
+        parts += [("attention", _macro("home/_partials.html", "attention")(home.failed_today, home.today)),
+                  ("generating", _macro("home/_partials.html", "generating")(home.generating)),
+                  ("runs-chart", _macro("home/_chart.html", "runs_chart")(home.chart))]
+    return [("home", {"content": "".join(hx_partial(target, str(html)) for target, html in parts)})]
 
 
 def _announcement(event: Event, resource: Resource) -> str | None:

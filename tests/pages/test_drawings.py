@@ -8,7 +8,7 @@ from itertools import pairwise
 
 from dashboard.flow_runs import timeline
 from dashboard.flows import drawing as flow_drawing
-from dashboard.home import chart
+from dashboard.live import chart
 
 
 def chain(length: int) -> list[dict]:
@@ -52,7 +52,8 @@ def test_every_link_is_drawn_with_its_condition_and_a_loop_goes_back_up():
     nodes[-1]["nodeTransitions"] = [{"exitNodeId": "start", "condition": "session.retry == true", "index": 0}]
     drawing = flow_drawing.layout(nodes)
     links = {(edge.source, edge.target): edge for edge in drawing.edges}
-    assert links[("q0", "no")].label == "session.q0 === 'no'" and links[("q0", "no")].kind == "lane"
+    assert links[("q0", "no")].condition == "session.q0 === 'no'" and links[("q0", "no")].kind == "lane"
+    assert links[("q0", "no")].label == "q0 = no"
     assert links[("start", "q0")].label == "" and links[("start", "q0")].kind == "next"
     assert links[("no", "start")].kind == "back"
     assert len(drawing.edges) == sum(len(node.get("nodeTransitions") or []) for node in nodes)
@@ -107,4 +108,6 @@ def test_a_back_links_condition_fits_on_the_canvas():
     nodes[2]["nodeTransitions"].append({"exitNodeId": "start", "condition": "session.q1 == 'again'", "index": 2})
     drawing = flow_drawing.layout(nodes)
     back = next(edge for edge in drawing.edges if edge.kind == "back")
-    assert back.label_x - len(back.label) * flow_drawing.LABEL_CHAR >= 0
+    assert back.label == "q1 = again" and back.box is not None
+    assert 0 <= back.box.x and back.box.x + back.box.width <= drawing.width
+    assert 0 <= back.box.y and back.box.y + back.box.height <= drawing.height

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from dashboard.home import chart
+from dashboard.live import chart
 from dashboard.recrubo.counting import RUN_STATUSES
 from dashboard.recrubo.sync import sync_once
 from tests.support.accounts import sign_in
@@ -152,3 +152,51 @@ def test_home_says_it_reads_the_api_while_the_model_fills(recruiter, api):
     html = recruiter.get("/").get_data(as_text=True)
     assert 'id="model-backfilling"' in html and 'id="model-behind"' not in html
     assert card(html, "flows") == api.list("flows", size=1).total
+
+
+def listed_total(client, href: str) -> int:
+    """How many rows the list at `href` holds in all (its pagination's "N in all", 0 when empty)."""
+    response = client.get(href.replace("&amp;", "&"))
+    assert response.status_code == 200, href
+    found = re.search(r"(\d+) in all", response.get_data(as_text=True))
+    return int(found.group(1)) if found else 0
+
+
+def link(html: str, element_id: str) -> str:
+    found = re.search(rf'id="{element_id}" href="([^"]+)"|href="([^"]+)" id="{element_id}"', html)
+    assert found, element_id
+    return found.group(1) or found.group(2)
+
+
+def test_every_count_on_home_links_to_a_list_of_exactly_that_many(home, failed_today):
+    html = home.get("/").get_data(as_text=True)
+    shown = shown_on_home(html)
+    attention = section(html, "attention")
+    counted = {link(attention, "attention-today"): shown["failed"][0],
+               link(attention, "attention-all"): shown["runs"]["exception"] + shown["runs"]["timeout"]}
+    counted.update({link(html, f"run-count-{status}"): shown["runs"][status] for status in RUN_STATUSES})
+    counted.update({link(html, f"total-{label.replace(' ', '-')}"): shown["totals"][label]
+                    for label in ("flows", "message threads", "flow generations")})
+    generating = section(html, "generating")
+    if 'id="generating-count"' in generating:
+        total = int(re.search(r'id="generating-count"[^>]*>(\d+) in progress', generating).group(1))
+        counted[link(generating, "generating-count")] = total
+    assert "status=exception,timeout" in link(attention, "attention-all")  # timed-out runs too
+    assert shown["failed"][0] >= len(failed_today)
+    assert {href: listed_total(home, href) for href in counted} == counted
+
+
+@pytest.mark.parametrize(("query", "statuses"), [
+    ("status=exception&status=timeout", {"exception", "timeout"}),
+    ("status=timeout,exception", {"exception", "timeout"}),
+    ("status=exception&status=nonsense", {"exception"}),
+])
+def test_the_runs_list_takes_several_statuses(home, query, statuses):
+    html = home.get(f"/flow-runs?{query}&sort=updated").get_data(as_text=True)
+    shown = set(re.findall(r'<span class="status status-(\w+)"', html.split('id="flow-runs-rows"')[1]))
+    assert shown <= statuses and shown
+
+
+def test_the_runs_list_refuses_a_day_that_is_not_one(home):
+    response = home.get("/flow-runs?updated_since=yesterday")
+    assert response.status_code == 400 and "YYYY-MM-DD" in response.get_data(as_text=True)

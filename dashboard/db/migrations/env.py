@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from dashboard.db import events, pushes, stored_settings, users  # noqa: F401 - the tables, for autogenerate
+from dashboard.db import approvals, events, pushes, stored_settings, users  # noqa: F401 - the tables, for autogenerate
 from dashboard.db.base import Base
 from dashboard.db.search import outside_search_index
 
