@@ -26,7 +26,7 @@ from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # `python scripts/screenshots.py` from a clone: `tests.support` imports as in the suite
-from tests.support.every_page import Visit, candidate_page, every_page, first_link  # noqa: E402
+from tests.support.every_page import Visit, every_page  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -70,15 +70,9 @@ def readme_pages(page: Page, base_url: str) -> list[tuple[Visit, str | None]]:
     """The README's pages, each with the element to bring to the top of the screenshot (None: the page's top):
     Home; the candidate page of the latest thread (once `/candidates/<id>` exists); the flow of the latest
     finished run, at its funnel (`#flow-funnel`, when the flow page has one)."""
-    pages: list[tuple[Visit, str | None]] = [(Visit("home", "/"), None)]
-    thread = first_link(page, base_url, "/message-threads", "#message-threads-rows td:first-child a")
-    candidate = candidate_page(page, base_url, thread)
-    if candidate:
-        pages.append((candidate, None))
-    flow = first_link(page, base_url, "/flow-runs?status=finished", '#flow-runs-rows td[data-label="Flow"] a')
-    if flow:
-        pages.append((Visit("flow-funnel", flow), "#flow-funnel"))
-    return pages
+    visits = {visit.name: visit for visit in every_page(page, base_url)}
+    anchors = {"home": None, "candidate": None, "flow-funnel": "#flow-funnel"}
+    return [(visits[name], anchor) for name, anchor in anchors.items() if name in visits]
 
 
 def capture_readme(page: Page, base_url: str, folder: Path = README_FOLDER) -> list[Path]:

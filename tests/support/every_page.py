@@ -2,7 +2,8 @@
 accessibility audit and `scripts/screenshots.py` all walk, so a new page is added here once.
 
 Detail pages are found the way a recruiter reaches them, by following the first link of a list (the
-run page prefers a finished run, whose gathered answers are filled in), so they show real data.
+run page prefers a finished run, whose gathered answers are filled in, and a second flow page is that run's
+flow, whose funnel has numbers), so they show real data.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ SIGN_IN = Visit("sign-in", "/login")  # open it signed out (a fresh browser cont
 DETAILS = {"flow": ("/flows", "#flows-rows td:first-child a"),
            "message-thread": ("/message-threads", "#message-threads-rows td:first-child a"),
            "flow-run": ("/flow-runs?status=finished", "#flow-runs-rows td:first-child a"),
+           # The flow of the latest finished run: its funnel has numbers (the newest flow may have no runs).
+           "flow-funnel": ("/flow-runs?status=finished", '#flow-runs-rows td[data-label="Flow"] a'),
            "flow-generation": ("/flow-generations?status=finished", "#flow-generations-rows td:first-child a")}
 
 
