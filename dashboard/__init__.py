@@ -17,6 +17,7 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     from dashboard import (
         accounts,
         auth,
+        candidates,
         embeds,
         flow_generations,
         flow_runs,
@@ -28,9 +29,9 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
         vacancy_analyses,
         webhooks,
     )
-    from dashboard.core import errors, hosts, htmx, logs, security, sessions, throttle
+    from dashboard.core import errors, hosts, htmx, logs, names, security, sessions, throttle, times
     from dashboard.db import approvals, base, users
-    from dashboard.live import socket, sync_pushes
+    from dashboard.live import render, socket, sync_pushes
     from dashboard.recrubo import behind, sandbox_mount, subscriptions, sync_runner
     from dashboard.recrubo.client import RecruboClient
     from dashboard.recrubo.relations import related_id
@@ -51,17 +52,20 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     app.extensions["recrubo"] = RecruboClient(config.recrubo_api_url, config.api_key)
     # Templates read relationships the one way the client does (linkage, to-one link, inferred attribute).
     app.add_template_global(related_id)
+    times.init_app(app)
+    names.init_app(app)
     errors.init_app(app)
     # Before the session guard: a foreign Origin is refused before anything looks at the session.
     socket.init_app(app, config)
     sync_pushes.init_app(app)
+    render.init_app(app)
     sessions.init_app(app)
     webhooks.init_app(app)
     subscriptions.init_app(app)
     sync_runner.init_app(app, config.sync_seconds)
     behind.init_app(app)
     for module in (auth, health, home, flows, flow_runs, message_threads, flow_generations, vacancy_analyses,
-                   embeds, settings, accounts):
+                   embeds, settings, accounts, candidates):
         app.register_blueprint(module.bp)
     throttle.limit_sign_in(app, config, "auth.login")
     if config.embedded_sandbox:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Blueprint, abort, g, redirect, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
@@ -14,6 +14,8 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from dashboard.core import htmx
 from dashboard.core.sessions import admin_required
 from dashboard.db import users
+from dashboard.recrubo import org_users
+from dashboard.recrubo.client import RecruboError, client
 
 log = logging.getLogger(__name__)
 bp = Blueprint("accounts", __name__, url_prefix="/settings/users")
@@ -83,6 +85,45 @@ def link(user_id: int) -> ResponseReturnValue:
         abort(404)
     log.info("account %s linked to recrubo user %s by user=%s", user_id, value or "-", g.user.id)
     return redirect(url_for("accounts.index")) if not htmx.is_partial() else render_accounts(AccountForm(formdata=None))
+
+
+@bp.get("/<int:user_id>/recrubo-users")
+@admin_required
+def find_recrubo_users(user_id: int) -> ResponseReturnValue:
+    """The organization's Recrubo users matching the typed name or e-mail, each with a button linking the account
+    to it; when Recrubo cannot be reached, says so and points to the id field."""
+    account = users.get_user(user_id)
+    if account is None:
+        abort(404)
+    text = request.args.get("q", "").strip()[:200]
+    found, problem = None, None
+    if len(text) >= org_users.MIN_SEARCH:
+        try:
+            found = org_users.search(client(), text)
+        except RecruboError as error:
+            log.warning("searching recrubo users failed: %s", error.message)
+            problem = ("Recrubo can't be reached right now, so its users can't be searched: paste the user's id "
+                       "under “Paste an id instead”." if error.kind == "unreachable" else
+                       f"Recrubo did not answer the search ({error.message}): paste the user's id under "
+                       "“Paste an id instead”.")
+    return render_template("accounts/_user_matches.html", account=account, text=text, found=found, problem=problem,
+                           min_search=org_users.MIN_SEARCH, display_name=org_users.display_name)
+
+
+@bp.get("/<int:user_id>/recrubo-user")
+@admin_required
+def linked_recrubo_user(user_id: int) -> ResponseReturnValue:
+    """The name and e-mail of the Recrubo user an account is linked to (its id when Recrubo cannot tell)."""
+    account = users.get_user(user_id)
+    if account is None or not account.recrubo_user_id:
+        abort(404)
+    try:
+        user = client().find("users", account.recrubo_user_id)
+        problem = None if user else "no such user in Recrubo"
+    except RecruboError as error:
+        user, problem = None, ("Recrubo can't be reached" if error.kind == "unreachable" else error.message)
+    return render_template("accounts/_linked_user.html", account=account, user=user, problem=problem,
+                           display_name=org_users.display_name)
 
 
 @bp.post("/<int:user_id>/delete")

@@ -10,7 +10,7 @@ import htmx_flask
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from dashboard.core import htmx, lists
+from dashboard.core import export, htmx, lists
 from dashboard.core.lists import PAGE_SIZE
 from dashboard.db import approvals, listing
 from dashboard.live.own_changes import push_row
@@ -28,6 +28,7 @@ STATUSES = {"queued": "Queued", "processing": "Processing", "finished": "Finishe
 SORTS = {"newest": "-createdAt", "oldest": "createdAt"}
 # A generation usually takes seconds to a minute; past this it is shown as possibly stuck.
 STUCK_AFTER = timedelta(minutes=10)
+HEADER = ["Status", "Flow type", "Flow", "Cost", "Started (UTC)", "id"]
 
 
 @bp.app_template_filter("possibly_stuck")
@@ -47,18 +48,38 @@ def possibly_stuck(generation: Mapping) -> bool:
 @bp.get("")
 @live_page("flowGenerations")
 def index() -> ResponseReturnValue:
-    """The generations list for the status, sort and page in the URL."""
+    """The generations list for the status, sort and page in the URL; all of it as CSV with `format=csv`."""
     state = lists.parse({"status": STATUSES}, SORTS)
+    if export.wanted():
+        return export_csv(state)
     backfilling = not listing.ready("flowGenerations")
     if backfilling:
         page = client().list("flow-generations", filters={"status": state.get("status")},
                              sort=SORTS[state.sort], page=state.page, size=PAGE_SIZE, include="flow")
         attach(client(), page.items, "flow", "flows")
     else:
-        page = lists.model_page(listing.generations(status=state.get("status"), sort=SORTS[state.sort],
-                                                    page=state.page, size=PAGE_SIZE))
+        page = lists.model_page(model_generations(state, state.page, PAGE_SIZE))
     return htmx.render("flow_generations/index.html", "flow_generations/_list.html", page=page, query=state,
                        sorts=SORTS, statuses=STATUSES, backfilling=backfilling)
+
+
+def model_generations(state: lists.ListQuery, page: int, size: int) -> listing.Found:
+    """The generations of a list state read from the model: the page and its export read this one query."""
+    return listing.generations(status=state.get("status"), sort=SORTS[state.sort], page=page, size=size)
+
+
+def export_csv(state: lists.ListQuery) -> ResponseReturnValue:
+    """Every generation of the list state as CSV, in its order (from the read model only: a 503 until it is
+    filled); a failed one names its error where its flow would be, as the table does."""
+    export.check({"status": STATUSES}, SORTS)
+    if not listing.ready("flowGenerations"):
+        return export.not_ready()
+    rows = ([STATUSES.get(generation.get("status") or "", generation.get("status")),
+             (generation.get("flowType") or "").replace("_", " ").capitalize(),
+             export.related(generation, "flow").get("name") or generation.get("error"), generation.get("cost"),
+             export.utc(generation.get("createdAt")), generation.get("id")]
+            for generation in model_generations(state, listing.EVERY, export.CHUNK).items)
+    return export.respond("flow-generations", HEADER, rows)
 
 
 @bp.get("/<generation_id>")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from dashboard.core import htmx, lists
+from dashboard.core import export, htmx, lists
 from dashboard.core.lists import PAGE_SIZE
 from dashboard.db import listing
 from dashboard.live.pages import live_page
@@ -20,11 +20,13 @@ CHANNELS = {"whatsapp": "WhatsApp", "facebook-messenger": "Facebook Messenger"}
 SORTS = {"activity": "-updatedAt", "newest": "-createdAt", "oldest": "createdAt"}
 BOT = {"active": "Chatbot active", "paused": "Chatbot paused"}
 MESSAGES_SHOWN = 100
+FILTERS = {"q": None, "channel": CHANNELS, "bot": BOT}
+HEADER = ["Candidate", "Channel", "Identifier", "Chatbot", "Last activity (UTC)", "id"]
 
 
 def query() -> lists.ListQuery:
     """The threads list state from the URL."""
-    return lists.parse({"q": None, "channel": CHANNELS, "bot": BOT}, SORTS)
+    return lists.parse(FILTERS, SORTS)
 
 
 def api_filters(state: lists.ListQuery) -> dict[str, str] | None:
@@ -41,13 +43,13 @@ def api_filters(state: lists.ListQuery) -> dict[str, str] | None:
 @bp.get("")
 @live_page("messageThreads")
 def index() -> ResponseReturnValue:
-    """The threads list for the search, channel, chatbot state, sort and page in the URL."""
+    """The threads list for the search, channel, chatbot state, sort and page in the URL; all of it as CSV with
+    `format=csv`."""
     state = query()
+    if export.wanted():
+        return export_csv(state)
     backfilling = not listing.ready("messageThreads")
-    page = api_page(state) if backfilling else lists.model_page(listing.threads(
-        search=state.get("q"), channel=state.get("channel"),
-        paused=(state.get("bot") == "paused") if state.get("bot") else None, sort=SORTS[state.sort],
-        page=state.page, size=PAGE_SIZE))
+    page = api_page(state) if backfilling else lists.model_page(model_threads(state, state.page, PAGE_SIZE))
     if not backfilling and state.get("q") and not page.total:
         # Someone added a moment ago whose webhooks are still on the way: the API may know them already. When it
         # cannot be reached, the model's answer stands (the list says since when it may be behind).
@@ -58,6 +60,25 @@ def index() -> ResponseReturnValue:
                 behind.note_unreachable()
     return htmx.render("message_threads/index.html", "message_threads/_list.html", page=page, query=state,
                        sorts=SORTS, channels=CHANNELS, bot=BOT, backfilling=backfilling)
+
+
+def model_threads(state: lists.ListQuery, page: int, size: int) -> listing.Found:
+    """The threads of a list state read from the model: the page and its export read this one query."""
+    return listing.threads(search=state.get("q"), channel=state.get("channel"),
+                           paused=(state.get("bot") == "paused") if state.get("bot") else None,
+                           sort=SORTS[state.sort], page=page, size=size)
+
+
+def export_csv(state: lists.ListQuery) -> ResponseReturnValue:
+    """Every thread of the list state as CSV, in its order (from the read model only: a 503 until it is filled)."""
+    export.check(FILTERS, SORTS)
+    if not listing.ready("messageThreads"):
+        return export.not_ready()
+    rows = ([export.person(export.related(thread, "candidate")) or thread.get("identifier"),
+             CHANNELS.get(thread.get("channel") or "", thread.get("channel")), thread.get("identifier"),
+             "Paused" if thread.get("chatbotPaused") else "Active", export.utc(thread.get("updatedAt")),
+             thread.get("id")] for thread in model_threads(state, listing.EVERY, export.CHUNK).items)
+    return export.respond("message-threads", HEADER, rows)
 
 
 def api_page(state: lists.ListQuery) -> Page:

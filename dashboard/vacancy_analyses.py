@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from dashboard.recrubo import generations
 from dashboard.recrubo.client import client
+from dashboard.recrubo.rows import keep
 
 bp = Blueprint("vacancy_analyses", __name__, url_prefix="/vacancy-analyses")
 MUST_HAVE_RATING = 4  # skills rated this high (of 5) become knockout requirements
@@ -44,6 +45,7 @@ def create() -> ResponseReturnValue:
                                message=f"Paste the vacancy text first (at least {generations.MIN_VACANCY_TEXT} "
                                        "characters), then analyse it."), 422
     analysis = client().create("vacancy-analyses", "vacancyAnalyses", {"inputText": text})
+    keep(analysis)  # in the read model at once: the generation page looks there for the analysis that shaped it
     return render_template("vacancy_analyses/_block.html", analysis=analysis), 201
 
 

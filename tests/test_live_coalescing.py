@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 from wsproto.frame_protocol import Opcode
 
+from dashboard.core.htmx import hx_partial
 from dashboard.live import hub as hub_module
 from dashboard.live.frames import coalesced
 from dashboard.live.hub import Hub
@@ -95,10 +96,35 @@ def test_held_pushes_of_a_socket_that_is_dropped_meanwhile_are_not_sent_after_th
 
 
 def test_a_coalesced_message_keeps_the_order_and_joins_the_announcements():
-    merged = json.loads(coalesced([body(7, "x", "One."), body(8, "y"), body(9, "x", "Two.")]))
+    [message] = coalesced([body(7, "x", "One."), body(8, "y"), body(9, "x", "Two.")])
+    merged = json.loads(message)
     assert merged == {"seq": 9, "seqs": [7, 8, 9], "announce": "One. Two.",
                       "content": "".join(json.loads(body(seq, row))["content"] for seq, row in
                                          [(7, "x"), (8, "y"), (9, "x")])}
+
+
+def partial(seq: int, target: str, html: str, swap: str = "outerHTML") -> str:
+    return json.dumps({"seq": seq, "content": str(hx_partial(target, html, swap))})
+
+
+def test_a_push_aimed_at_what_an_earlier_one_put_on_the_page_starts_the_next_message():
+    """htmx finds all of a message's targets before swapping any: a row's update after its insertion, or a second
+    replacement of one row, would land on nothing in the same message."""
+    inserted = partial(1, "flow-runs-rows", '<tr id="flow-run-a"><td>new</td></tr>', "afterbegin")
+    other = partial(2, "flow-run-b", '<tr id="flow-run-b"><td>b</td></tr>')
+    updated = partial(3, "flow-run-a", '<tr id="flow-run-a"><td>running</td></tr>')
+    again = partial(4, "flow-run-a", '<tr id="flow-run-a"><td>finished</td></tr>')
+    messages = [json.loads(message) for message in coalesced([inserted, other, updated, again])]
+    assert [message.get("seqs", [message["seq"]]) for message in messages] == [[1, 2], [3], [4]]
+    assert [message["seq"] for message in messages] == [2, 3, 4]
+    assert messages[2] == json.loads(again)  # a message of one push is that push, unchanged
+
+
+def test_pushes_into_one_container_or_into_one_element_share_a_message():
+    rows = [partial(seq, "flow-runs-rows", f'<tr id="flow-run-{seq}"></tr>', "afterbegin") for seq in (1, 2)]
+    counts = [partial(seq, "run-counts", f"<li>{seq}</li>", "innerHTML") for seq in (3, 4)]
+    [message] = coalesced(rows + counts)
+    assert json.loads(message)["seqs"] == [1, 2, 3, 4]
 
 
 def test_pushes_due_are_flushed_by_the_next_delivery_when_the_flusher_has_not_run(hub, pages, monkeypatch):

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import DateTime, Index, Integer, String, Text, bindparam, func, insert, select, update
+from sqlalchemy import DateTime, Index, Integer, Select, String, Text, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from dashboard.db import chunks
 from dashboard.db.base import Base, session_scope
 
 APPLIED, DUPLICATE, STALE = "applied", "duplicate", "stale"
@@ -184,7 +185,14 @@ def get(event_id: str) -> Event | None:
 def recent(limit: int = 100, verdict: str | None = None, resource_type: str | None = None,
            search: str | None = None) -> list[Event]:
     """The newest events, optionally only one verdict, one resource type, or ids containing `search`."""
-    query = select(Event).order_by(Event.received_at.desc(), Event.id).limit(limit)
+    query = matching(verdict, resource_type, search).order_by(Event.received_at.desc(), Event.id).limit(limit)
+    with session_scope() as session:
+        return list(session.scalars(query))
+
+
+def matching(verdict: str | None = None, resource_type: str | None = None, search: str | None = None) -> Select:
+    """The events of one verdict, one resource type and ids containing `search` (each when given), unordered."""
+    query = select(Event)
     if verdict:
         query = query.where(Event.verdict == verdict)
     if resource_type:
@@ -192,8 +200,13 @@ def recent(limit: int = 100, verdict: str | None = None, resource_type: str | No
     if search:
         pattern = f"%{search}%"
         query = query.where(Event.id.like(pattern) | Event.resource_id.like(pattern))
-    with session_scope() as session:
-        return list(session.scalars(query))
+    return query
+
+
+def every(verdict: str | None = None, resource_type: str | None = None, search: str | None = None) -> Iterator[Event]:
+    """Every matching event in the log's order (newest first), read in keyset chunks (`chunks`), for an export."""
+    return chunks.each(matching(verdict, resource_type, search), Event.received_at, True, Event.id, False,
+                       lambda event: event)
 
 
 def count() -> int:

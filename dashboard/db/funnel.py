@@ -29,7 +29,8 @@ PERIOD_NAMES = {"7d": "last 7 days", "30d": "last 30 days", "all": "all time"}
 DEFAULT_PERIOD = "7d"
 # A JSON object key SQLite's path syntax can quote as is (`$.state."first name"`); others go through json_each.
 PLAIN_KEY = re.compile(r'[^"\\\x00-\x1f]{1,200}')
-# A condition over one run: ("var", name) answered; ("status", names); ("and"|"or", [conds]); ("not", cond).
+# A condition over one run: ("var", name) answered; ("equals", name, text) that answer is `text`; ("status", names);
+# ("and"|"or", [conds]); ("not", cond); ("always",).
 Cond = tuple
 
 
@@ -42,8 +43,9 @@ class Window:
 
 
 def windows(period: str, now: datetime) -> tuple[Window, Window | None]:
-    """A period's window ending now, and the one of the same length before it (None for all time)."""
-    length = PERIODS[period]
+    """A period's window ending now, and the one of the same length before it (None for all time); from a whole
+    second, as the page shows it."""
+    length, now = PERIODS[period], now.replace(microsecond=0)
     if length is None:
         return Window(None, None), None
     return Window(now - length, None), Window(now - 2 * length, now - length)
@@ -59,13 +61,16 @@ def count(flow_id: str, variables: Sequence[str], conditions: dict[str, Cond], p
     postgres = session.get_bind().dialect.name == "postgresql"
     flags = [case((_answered(name, postgres), 1), else_=0).label(f"a{index}")
              for index, name in enumerate(variables)]
+    compared = sorted({name for cond in conditions.values() for name in _compared(cond)})
+    values = [_value(name, postgres).label(f"t{index}") for index, name in enumerate(compared)]
     earliest = [window.start for window in periods]
     where = [FlowRun.flow_id == flow_id, ~FlowRun.deleted]
     if earliest and None not in earliest:
         where.append(FlowRun.created_at >= min(earliest))  # type: ignore[type-var]
-    runs = select(FlowRun.status.label("status"), FlowRun.created_at.label("created_at"), *flags).where(
+    runs = select(FlowRun.status.label("status"), FlowRun.created_at.label("created_at"), *flags, *values).where(
         *where).subquery("runs")
     columns = {name: runs.c[f"a{index}"] == 1 for index, name in enumerate(variables)}
+    columns.update({("text", name): runs.c[f"t{index}"] for index, name in enumerate(compared)})
     measures: dict[str, ColumnElement[bool]] = {"runs": true()}
     for status in STATUSES:
         measures[f"status:{status}"] = runs.c.status == status
@@ -103,10 +108,32 @@ def _answered(name: str, postgres: bool) -> ColumnElement[bool]:
                                                          entries.c.type != "null").exists()
 
 
-def _sql(cond: Cond, columns: dict[str, ColumnElement[bool]], status) -> ColumnElement[bool]:
+def _value(name: str, postgres: bool) -> ColumnElement:
+    """The run's answer under `name` as text (NULL when missing); `name` is a plain key (PLAIN_KEY)."""
+    if postgres:
+        return cast(FlowRun.attributes, JSONB)["state"][name].astext
+    return func.json_extract(FlowRun.attributes, literal(f'$.state."{name}"'))
+
+
+def _compared(cond: Cond) -> list[str]:
+    if cond[0] == "equals":
+        return [cond[1]]
+    if cond[0] in ("and", "or"):
+        return [name for part in cond[1] for name in _compared(part)]
+    if cond[0] == "not":
+        return _compared(cond[1])
+    return []
+
+
+def _sql(cond: Cond, columns: dict, status) -> ColumnElement[bool]:
     kind = cond[0]
     if kind == "var":
         return columns[cond[1]]
+    if kind == "equals":
+        value = columns[("text", cond[1])]
+        return and_(value.is_not(None), value == cond[2])
+    if kind == "always":
+        return true()
     if kind == "status":
         return status.in_(cond[1])
     if kind == "and":

@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.util import find_tables
 
+from dashboard.db import chunks
 from dashboard.db.base import session_scope
 from dashboard.db.model import Candidate, Flow, FlowGeneration, FlowRun, MessageThread, Row, VacancyAnalysis
 from dashboard.db.search import flow_matches, thread_matches
@@ -46,10 +47,16 @@ class Item(dict):
 
 @dataclass(frozen=True)
 class Found:
-    """One page of a list read from the model: its rows and how many the whole list has."""
+    """One page of a list read from the model: its rows and how many the whole list has (or, with `page=EVERY`,
+    an iterator over every row, uncounted)."""
 
     items: list[Item]
     total: int
+
+
+# `page=EVERY`: not one page but every match, in the list's order, read lazily in keyset chunks of `size` rows
+# (`dashboard.db.chunks`): `items` is then an iterator and `total` is not counted (-1). Exports read lists so.
+EVERY = 0
 
 
 def ready(list_type: str) -> bool:
@@ -170,6 +177,9 @@ def _page(query: Select, table: type[Row], sort: str, page: int, size: int, shap
     Rows asked for by id (a push's) are not counted: the total is the rows found. In `session` when given (a
     webhook's transaction, which sees the row it has just written), else in a session of its own."""
     column = getattr(table, SORT_COLUMNS[sort.lstrip("-")])
+    if page == EVERY:
+        descending = sort.startswith("-")
+        return Found(chunks.each(query, column, descending, table.id, descending, shape, size), -1)
     order = [column.desc(), table.id.desc()] if sort.startswith("-") else [column.asc(), table.id.asc()]
     if session is None:
         with session_scope() as own:

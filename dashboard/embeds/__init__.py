@@ -7,10 +7,10 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from flask import Blueprint, abort, current_app, g, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
-from dashboard.db import users
+from dashboard.core.linked_user import linked_recrubo_user_id
 from dashboard.embeds.components import COMPONENTS, default_settings
 from dashboard.recrubo.client import RecruboError, client
 from dashboard.recrubo.ids import is_id
@@ -93,18 +93,6 @@ def component_url(slug: str) -> str:
     config = current_app.config["RECRUBO"]
     base = "/sandbox/public/v2" if config.embedded_sandbox else config.recrubo_api_url
     return f"{base}/embed/component/{slug}"
-
-
-def linked_recrubo_user_id() -> str | None:
-    """The signed-in account's Recrubo user; the demo account links itself to the sandbox's recruiter."""
-    if g.user.recrubo_user_id:
-        return g.user.recrubo_user_id
-    if current_app.config["RECRUBO"].embedded_sandbox and g.user.email == users.DEMO_EMAIL:
-        first = client().list("users", sort="createdAt", size=1).items
-        if first:
-            users.link_recrubo_user(g.user.id, first[0].id)
-            return first[0].id
-    return None
 
 
 def token_for_current_user(stale: str | None = None) -> EmbedToken | None:

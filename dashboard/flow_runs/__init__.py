@@ -9,11 +9,12 @@ import htmx_flask
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from dashboard.core import htmx, lists
+from dashboard.core import export, htmx, lists
 from dashboard.core.lists import PAGE_SIZE
 from dashboard.db import approvals, listing
-from dashboard.flow_runs import launch, timeline
+from dashboard.flow_runs import columns, launch
 from dashboard.live.pages import live_page
+from dashboard.recrubo import run_timeline as timeline
 from dashboard.recrubo.client import Resource, client
 from dashboard.recrubo.relations import attach, attach_runs, related_id
 from dashboard.recrubo.rows import keep
@@ -69,8 +70,10 @@ def launch_choices() -> tuple[dict[str, str], list[Mapping]]:
 @bp.get("")
 @live_page("flowRuns")
 def index() -> ResponseReturnValue:
-    """The runs list for the status, flow, thread, sort and page in the URL."""
+    """The runs list for the status, flow, thread, sort and page in the URL; all of it as CSV with `format=csv`."""
     state = query()
+    if export.wanted():
+        return export_csv(state)
     backfilling = not listing.ready("flowRuns")
     if backfilling:
         filters = {"status": state.get("status"), "flowId": state.get("flow"),
@@ -79,15 +82,27 @@ def index() -> ResponseReturnValue:
                              size=PAGE_SIZE, include=RELATED)
         attach_runs(client(), page.items)
     else:
-        page = lists.model_page(listing.runs(status=state.get("status"), flow_id=state.get("flow"),
-                                             thread_id=state.get("thread"), updated_since=updated_since(state),
-                                             sort=SORTS[state.sort],
-                                             page=state.page, size=PAGE_SIZE))
+        page = lists.model_page(model_runs(state, state.page, PAGE_SIZE))
     # The filter form is only rendered on a full page, so only then are the flows fetched for it.
     flows = {} if htmx.is_partial() else flow_choices()
     thread = filtered_thread(state.get("thread"), backfilling) if state.get("thread") and flows else None
     return htmx.render("flow_runs/index.html", "flow_runs/_list.html", page=page, query=state, sorts=SORTS,
                        statuses=STATUSES, flows=flows, thread=thread, backfilling=backfilling)
+
+
+def model_runs(state: lists.ListQuery, page: int, size: int) -> listing.Found:
+    """The runs of a list state read from the model: the page and its export read this one query."""
+    return listing.runs(status=state.get("status"), flow_id=state.get("flow"), thread_id=state.get("thread"),
+                        updated_since=updated_since(state), sort=SORTS[state.sort], page=page, size=size)
+
+
+def export_csv(state: lists.ListQuery) -> ResponseReturnValue:
+    """Every run of the list state as CSV, in its order (from the read model only: a 503 until it is filled)."""
+    export.check({"status": STATUSES}, SORTS)
+    if not listing.ready("flowRuns"):
+        return export.not_ready()
+    runs = model_runs(state, listing.EVERY, export.CHUNK).items
+    return export.respond("flow-runs", columns.HEADER, (columns.row(run, STATUSES) for run in runs))
 
 
 def filtered_thread(thread_id: str, backfilling: bool) -> Mapping | None:

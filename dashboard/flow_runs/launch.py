@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 from werkzeug.datastructures import MultiDict
 
-from dashboard.db import approvals
+from dashboard.core.names import thread_name
+from dashboard.db import approvals, listing
 from dashboard.recrubo.client import RecruboClient, RecruboError, Resource
 from dashboard.recrubo.ids import is_id
 from dashboard.recrubo.relations import related_id
@@ -114,7 +115,9 @@ def _thread_errors(launch: Launch, api: RecruboClient) -> dict[str, str]:
     busy = api.list("flow-runs", filters={"messageThreadId": list(launch.thread_ids), "status": "queued,running"},
                     size=MAX_THREADS).items
     if busy:
-        names = ", ".join(sorted({(related_id(run, "messageThread") or "?")[:8] for run in busy}))
+        busy_ids = sorted({related_id(run, "messageThread") or "" for run in busy} - {""})
+        rows = {row["id"]: row for row in listing.threads(ids=busy_ids, size=len(busy_ids) or 1).items}
+        names = ", ".join(sorted(thread_name(rows.get(id_), id_) for id_ in busy_ids)) or "one of them"
         return {"messageThreadId": f"A thread can run one flow at a time; these already have a queued or "
                                    f"running run: {names}. Unpick them or cancel their runs first."}
     return {}

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 
-from dashboard.core import htmx, lists
+from dashboard.core import export, htmx, lists
 from dashboard.core.errors import render_error
 from dashboard.core.lists import PAGE_SIZE
-from dashboard.db import listing
+from dashboard.db import approvals, listing
 from dashboard.db.funnel import DEFAULT_PERIOD, PERIOD_NAMES
 from dashboard.flows import drawing, funnel
 from dashboard.live.pages import live_page
@@ -36,9 +37,14 @@ API_FILTERS = {
 }
 
 
+FILTERS = {"q": None, "type": TYPES, "published": PUBLISHED}
+HEADER = ["Name", "Type", "Review", "Published", "Unpublished changes", "Session timeout (minutes)", "Created (UTC)",
+          "id"]
+
+
 def query() -> lists.ListQuery:
     """The flows list state from the URL."""
-    return lists.parse({"q": None, "type": TYPES, "published": PUBLISHED}, SORTS)
+    return lists.parse(FILTERS, SORTS)
 
 
 def api_filters(state: lists.ListQuery) -> dict[str, str]:
@@ -52,12 +58,12 @@ def api_filters(state: lists.ListQuery) -> dict[str, str]:
 @bp.get("")
 @live_page("flows")
 def index() -> ResponseReturnValue:
-    """The flows list for the search, filters, sort and page in the URL."""
+    """The flows list for the search, filters, sort and page in the URL; all of it as CSV with `format=csv`."""
     state = query()
+    if export.wanted():
+        return export_csv(state)
     if listing.ready("flows"):
-        page = lists.model_page(listing.flows(search=state.get("q"), origin=state.get("type"),
-                                              published=state.get("published"), sort=SORTS[state.sort],
-                                              page=state.page, size=PAGE_SIZE))
+        page = lists.model_page(model_flows(state, state.page, PAGE_SIZE))
         return htmx.render("flows/index.html", "flows/_list.html", page=page, query=state, sorts=SORTS,
                            types=TYPES, published=PUBLISHED, backfilling=False)
     page = client().list("flows", filters=api_filters(state), sort=SORTS[state.sort], page=state.page,
@@ -70,6 +76,32 @@ def index() -> ResponseReturnValue:
                              size=PAGE_SIZE)
     return htmx.render("flows/index.html", "flows/_list.html", page=page, query=state, sorts=SORTS,
                        types=TYPES, published=PUBLISHED, backfilling=True)
+
+
+def model_flows(state: lists.ListQuery, page: int, size: int) -> listing.Found:
+    """The flows of a list state read from the model: the page and its export read this one query."""
+    return listing.flows(search=state.get("q"), origin=state.get("type"), published=state.get("published"),
+                         sort=SORTS[state.sort], page=page, size=size)
+
+
+def export_csv(state: lists.ListQuery) -> ResponseReturnValue:
+    """Every flow of the list state as CSV, in its order (from the read model only: a 503 until it is filled)."""
+    export.check(FILTERS, SORTS)
+    if not listing.ready("flows"):
+        return export.not_ready()
+    return export.respond("flows", HEADER, flow_rows(model_flows(state, listing.EVERY, export.CHUNK).items))
+
+
+def flow_rows(flows: Iterable[Mapping]) -> Iterator[list]:
+    """Flows as the table shows them, with the dashboard's review state of generated ones (asked per chunk)."""
+    for chunk in export.chunked(flows):
+        done = approvals.approved(str(flow["id"]) for flow in chunk if flow.get("flowGenerationId"))
+        for flow in chunk:
+            review = ("Approved" if flow["id"] in done else "Awaiting review") if flow.get("flowGenerationId") else ""
+            yield [flow.get("name"), "Generated" if flow.get("flowGenerationId") else "Built by hand", review,
+                   "Published" if flow.get("publishedAt") else "Draft",
+                   "yes" if flow.get("unpublishedChanges") else "no", flow.get("sessionTimeout"),
+                   export.utc(flow.get("createdAt")), flow.get("id")]
 
 
 def load(flow_id: str) -> tuple[Resource, list[Resource]]:

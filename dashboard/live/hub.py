@@ -129,7 +129,9 @@ class Hub:
                 return frames[0][0], frames[0][2]
             key = tuple(seq for seq, _, _ in frames)
             if key not in merged:
-                merged[key] = key[-1], text_frame(coalesced([frame for _, frame, _ in frames]))
+                # Usually one message; more when a push aims at what an earlier one put on the page (frames.coalesced).
+                merged[key] = key[-1], b"".join(text_frame(message) for message in coalesced(
+                    [frame for _, frame, _ in frames]))
             return merged[key]
 
         now = time.monotonic()

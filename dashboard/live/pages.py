@@ -19,6 +19,7 @@ from flask import Flask, current_app, g, request
 from dashboard.db import pushes
 
 View = TypeVar("View", bound=Callable)
+PAGE_CHANNEL = "page"  # watched by signed-in pages that show nothing live
 
 
 def live_page(channel: str) -> Callable[[View], View]:
@@ -50,11 +51,14 @@ def remember_seq() -> None:
 
 
 def page_live() -> dict:
-    """Template context: the channel this page watches and the seq its content is current to."""
+    """Template context: the channel this page watches and the seq its content is current to. A signed-in page
+    that watches nothing still opens the socket on PAGE_CHANNEL, on which nothing is published: its indicator says
+    whether the dashboard can be reached, and its session's end closes it like any other page's."""
     channel = page_channel()
-    if channel is None or "live_seq" not in g:
-        return {"live_watch": None, "live_seq": None}
-    return {"live_watch": channel, "live_seq": g.live_seq}
+    if channel is not None and "live_seq" in g:
+        return {"live_watch": channel, "live_seq": g.live_seq}
+    # Nothing to catch up on (no `since`): such a page is never too far behind.
+    return {"live_watch": PAGE_CHANNEL if getattr(g, "user", None) is not None else None, "live_seq": None}
 
 
 def init_app(app: Flask) -> None:

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.db import events, listing, pushes
 from dashboard.db.events import Event
-from dashboard.live import home, order, render
+from dashboard.live import home, order, render, render_candidate
 from dashboard.live.funnel_pushes import FunnelPushes
 from dashboard.live.hub import Hub
 from dashboard.recrubo.client import RecruboError
@@ -74,7 +74,8 @@ def naming_rows(event: Event, session: Session | None = None) -> dict[str, list[
 def push_bodies(event: Event, session: Session | None = None) -> list[tuple[str, dict]]:
     """Everything an applied event pushes, rendered once in the app context alone (no request, no session, no CSRF
     token: render.PUSH_GLOBALS): its row and detail, and the rows a candidate's new name renames."""
-    return render.render(event, joined_row(event, session)) + [
+    row = joined_row(event, session)
+    return render.render(event, row) + render_candidate.bodies(event, row, session) + [
         body for type_, rows in naming_rows(event, session).items() for body in render.renamed(type_, rows)]
 
 

@@ -11,16 +11,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from flask import current_app
+from flask import Flask, current_app, has_request_context, url_for
 from jinja2 import Template, TemplateNotFound
 
+from dashboard.core import names
 from dashboard.core.htmx import hx_partial
+from dashboard.core.times import in_utc
 from dashboard.db.events import Event
 from dashboard.live.home import Figures
 from dashboard.recrubo.client import Resource, parse_resource
 from dashboard.recrubo.relations import related_id
 
-TERMINAL_RUN_STATUSES = {"finished", "timeout", "exception", "cancelled"}
+RUN_ENDINGS = {"finished": "{who} finished {flow}.", "timeout": "{who} timed out in {flow}.",
+               "exception": "{flow} failed for {who}.", "cancelled": "{flow} was cancelled for {who}."}
+TERMINAL_RUN_STATUSES = set(RUN_ENDINGS)
 
 
 @dataclass(frozen=True)
@@ -116,15 +120,22 @@ def counters(totals: dict[str, int], runs: dict[str, int], home: Figures | None 
 
 
 def _announcement(event: Event, resource: Resource) -> str | None:
+    # Named as the list names them (the joined row the publisher passes): a screen reader hears who and which
+    # flow, never an id.
     if event.resource_type == "flowRuns" and event.event != "delete":
         status = resource.get("status")
         if status in TERMINAL_RUN_STATUSES and (not event.field_list or "status" in event.field_list):
-            return f"Flow run {resource.id[:8]} {status}."
+            who = names.thread_name(resource.get("messageThread"), related_id(resource, "messageThread"))
+            flow = names.flow_name(resource.get("flow"), related_id(resource, "flow"))
+            return RUN_ENDINGS[status].format(who=who, flow=flow)
     if event.resource_type == "messages" and event.event == "create" and resource.get("origin") == "inbound":
         return f"New message from {resource.get('sendBy') or 'a candidate'}."
     if event.resource_type == "flowGenerations" and resource.get("status") == "finished" \
             and "status" in (event.field_list or ["status"]):
-        return f"Flow generation {resource.id[:8]} finished."
+        flow = resource.get("flow")
+        if isinstance(flow, Mapping) and flow.get("name"):
+            return f"The flow {flow['name']} is generated."
+        return "A flow generation finished."
     return None
 
 
@@ -134,19 +145,33 @@ def push_url_for(endpoint: str, **values: object) -> str:
     return current_app.url_map.bind("localhost").build(endpoint, values)
 
 
+def url_for_anywhere(endpoint: str, **values: object) -> str:
+    """The templates' `url_for`: Flask's in a request, `push_url_for` outside one. A push is rendered once,
+    outside any request, and the macros a partial imports (`{% from ... import %}`) see the environment's globals,
+    not the variables the partial was rendered with, so the fallback must live in the environment itself."""
+    return url_for(endpoint, **values) if has_request_context() else push_url_for(endpoint, **values)
+
+
 # A push goes to every open page: a CSRF token made while rendering it would belong to no one's session, and
 # a form's hidden field wins over the X-CSRFToken header that every page sends (hx-headers on <body>). Left
 # empty in pushes, the field gives way to the header, which carries the page's own token. Links are built
-# without a request (`push_url_for`): a push is rendered once, outside any request, for every page.
-PUSH_GLOBALS = {"csrf_token": lambda: "", "url_for": push_url_for}
+# without a request by the environment's `url_for` (`url_for_anywhere`).
+PUSH_GLOBALS = {"csrf_token": lambda: ""}
+
+
+def init_app(app: Flask) -> None:
+    """Give every template the `url_for` that also works in pushes."""
+    app.jinja_env.globals["url_for"] = url_for_anywhere
 
 
 def _macro(template: str, name: str):
     """A macro of `template` as pushes render it (see PUSH_GLOBALS), or None when it has none by that name."""
     try:
-        return getattr(_push_module(current_app.jinja_env.get_template(template)), name)
+        macro = getattr(_push_module(current_app.jinja_env.get_template(template)), name)
     except (AttributeError, TemplateNotFound):
         return None
+    # Times in UTC, as every page's times.js reads them, even when a request renders it (an admin's "Push again").
+    return in_utc(macro)
 
 
 @lru_cache(maxsize=64)

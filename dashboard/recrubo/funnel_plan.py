@@ -7,7 +7,9 @@ each action's `variableName`, reference §5.12, §7.2) and `status`. So, per run
   on its question, or abandoned there, counts at the step before);
 - a start step that asks nothing is reached by a run that answered anything or finished;
 - an end step that asks nothing is reached through a link from a step that asks, by a finished run that answered
-  that step and none of the other steps it links forward to;
+  that step, none of the other steps it links forward to and, when the links' conditions are simple comparisons of
+  an answer with a word (`session.confirmed === "no"`), whose answers make that link the first that holds
+  (reference §7.2-7.3: links are tried in `index` order);
 - other steps that ask nothing (a `say` between two questions) cannot be told from `state`: no count;
 - a link is taken when both its ends were reached (to an end step: as above); links back to an earlier step
   (a loop, "start over") are not counted, since a run keeps its old answers;
@@ -19,6 +21,7 @@ Each of these is a condition over one run (`dashboard.db.funnel.Cond`); `dashboa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +30,9 @@ from dashboard.db.funnel import Cond
 from dashboard.recrubo.relations import related_id
 
 LEFT_EARLY = ("timeout", "exception", "cancelled")
+# The conditions read here: one answer compared with a word or quoted text (no escapes), e.g. `session.x === "no"`.
+SIMPLE = re.compile(r"""\s*session\.([A-Za-z_][\w\-]*)\s*(===|==|!==|!=)\s*
+                        (?:"([^"\\]*)"|'([^'\\]*)'|([A-Za-z_][\w\-]*))\s*""", re.VERBOSE)
 
 
 @dataclass
@@ -54,6 +60,12 @@ def ask_variables(node: Mapping[str, Any]) -> list[str]:
     actions = sorted(node.get("nodeActions") or [], key=lambda action: action.get("index") or 0)
     return [str(action["variableName"]) for action in actions
             if action.get("actionType") == "ask" and action.get("variableName")]
+
+
+def _links(node: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """A step's links in `index` order: (target id, condition)."""
+    ordered = sorted(node.get("nodeTransitions") or [], key=lambda item: item.get("index") or 0)
+    return [(related_id(link, "exitNode") or "", link.get("condition")) for link in ordered]
 
 
 def _forward(nodes: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
@@ -87,6 +99,38 @@ def _forward(nodes: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
     return {node: [target for target in targets if (node, target) not in back] for node, targets in links.items()}
 
 
+def condition(text: Any) -> Cond | None:
+    """A link's condition as a run condition: `null` always holds; a simple comparison (SIMPLE) of an answer with a
+    word; None for anything else (not read here). Bare `true`, `false`, `null` are not words (they are literals)."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return ("always",)
+    found = SIMPLE.fullmatch(str(text))
+    if not found:
+        return None
+    name, operator, double, single, word = found.groups()
+    if word in ("true", "false", "null"):
+        return None
+    equals: Cond = ("equals", name, double if double is not None else single if single is not None else word)
+    return equals if operator in ("===", "==") else ("not", equals)
+
+
+def _chosen(links: list[tuple[str, Any]], target: str) -> Cond | None:
+    """The condition that a step's link to `target` is the first whose condition holds; None when one of the
+    conditions up to it is not read here."""
+    parts: list[Cond] = []
+    for exit_id, text in links:
+        cond = condition(text)
+        if cond is None:
+            return None
+        if exit_id == target:
+            taken = parts + ([] if cond == ("always",) else [cond])
+            return ("and", taken) if taken else ("always",)
+        if cond == ("always",):
+            return None  # an earlier link always holds: this one is never taken
+        parts.append(("not", cond))
+    return None
+
+
 def _any(conds: list[Cond]) -> Cond:
     return conds[0] if len(conds) == 1 else ("or", conds)
 
@@ -117,8 +161,10 @@ def plan(nodes: Sequence[Mapping[str, Any]]) -> Plan:
                 edge = ("and", [here, result.reached[target]])
             elif here is not None and by_id[target].get("isEndFlow"):
                 others = [other for other in forward[source] if other != target]
-                if all(asks[other] for other in others):
-                    parts = [here, finished] + [("not", result.reached[other]) for other in others]
+                chosen = _chosen(_links(by_id[source]), target)
+                if chosen is not None or all(asks[other] for other in others):
+                    parts = [here, finished] + ([chosen] if chosen not in (None, ("always",)) else []) + [
+                        ("not", result.reached[other]) for other in others if asks[other]]
                     edge = ("and", parts)
                     preds.setdefault(target, []).append(edge)
             result.edges[(source, target)] = edge

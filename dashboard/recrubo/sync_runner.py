@@ -16,13 +16,14 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from dashboard.db import sync_state
+from dashboard.db import event_log, sync_state
 from dashboard.recrubo.subscriptions import recrubo_cli
 from dashboard.recrubo.sync import LEASE_SECONDS, Result, sync_once
 
 log = logging.getLogger(__name__)
 FIRST_DELAY_SECONDS = 1.0  # the embedded sandbox is served by this server: let it answer first
 RETRY_SECONDS = 10.0  # after a failed sync, while the backfill is unfinished
+PRUNE_EVERY_SECONDS = 3600.0  # the event log is cut to its retention at most this often per process
 
 
 class SyncRunner:
@@ -33,6 +34,7 @@ class SyncRunner:
         self.seconds = seconds
         self.thread: threading.Thread | None = None
         self.last: Result | None = None
+        self.pruned_at: float | None = None
 
     def start(self) -> None:
         """Start the loop (once per process): the first sync begins about a second later."""
@@ -52,7 +54,25 @@ class SyncRunner:
                     wait = min(self.seconds, RETRY_SECONDS) if unfinished else self.seconds
             except Exception:  # the next round tries again; one failure must not end the loop
                 log.exception("read model sync failed")
+            self.prune_events()
             time.sleep(wait)
+
+    def prune_events(self) -> int:
+        """Delete the webhook events older than the log's retention (`db.event_log`), at most once every
+        PRUNE_EVERY_SECONDS in this process; answer how many were deleted."""
+        now = time.monotonic()
+        if self.pruned_at is not None and now - self.pruned_at < PRUNE_EVERY_SECONDS:
+            return 0
+        self.pruned_at = now
+        try:
+            with self.app.app_context():
+                deleted = event_log.prune(event_log.retention_days())
+        except Exception:  # the next hour tries again
+            log.exception("pruning the event log failed")
+            return 0
+        if deleted:
+            log.info("event log pruned: %s events older than its retention deleted", deleted)
+        return deleted
 
 
 @click.command("sync")

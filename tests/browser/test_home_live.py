@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_live_updates import open_live, sign_in
+from tests.support.browsing import open_live, sign_in
 from tests.support.sockets import poll_health
 from tests.support.synthetic import Synthetic
 

@@ -11,25 +11,13 @@ import requests
 from playwright.sync_api import Page, expect
 
 from dashboard.recrubo.client import RecruboClient
+from tests.support.browsing import open_live, sign_in
 from tests.support.payloads import payload
 from tests.support.servers import API_KEY, WEBHOOK_SECRET
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 TERMINAL = ("finished", "timeout", "exception", "cancelled")
-
-
-def sign_in(page: Page, url: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("#email", page.locator("#demo-email").inner_text())
-    page.fill("#password", page.locator("#demo-password").inner_text())
-    page.click("#sign-in")
-    expect(page.locator("#account-email")).to_be_visible()
-
-
-def open_live(page: Page, url: str) -> None:
-    page.goto(url)
-    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
 
 
 def sandbox_api(server) -> RecruboClient:
@@ -73,7 +61,8 @@ def test_two_browsers_see_a_new_run_appear_and_finish_without_reload(page: Page,
         tab.evaluate("window.loadedOnce = true")  # gone if the page reloaded
     page.screenshot(path=str(tmp_path / "runs-live.png"))
     api = sandbox_api(live_server)
-    run = launch_run(api, runnable_flow(api))
+    flow = runnable_flow(api)
+    run = launch_run(api, flow)
     for tab in (page, other):
         row = tab.locator(f"#flow-run-{run}")
         expect(row).to_be_visible(timeout=20000)
@@ -81,7 +70,8 @@ def test_two_browsers_see_a_new_run_appear_and_finish_without_reload(page: Page,
         assert tab.evaluate("window.loadedOnce") is True
         assert tab.locator(f"#flow-run-{run}").count() == 1
     assert api.get("flow-runs", run).status == "finished"
-    expect(page.locator("#live-announcer")).to_have_text(f"Flow run {run[:8]} finished.")
+    # Announced by name (the candidate's and the flow's), never by an id.
+    expect(page.locator("#live-announcer")).to_have_text(f"Noor Live finished {flow.name}.")
     second_browser.close()
 
 

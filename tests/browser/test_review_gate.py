@@ -16,6 +16,14 @@ VACANCY = ("Kitchen help in a hotel in Delft, evening shifts. You prepare vegeta
            "the cooks. You need a food hygiene certificate. Experience in a kitchen is a plus.")
 
 
+def analysed(api, name: str) -> str:
+    """The id of a finished analysis of the vacancy text `generated_flow` uses for `name`."""
+    analysis = api.create("vacancy-analyses", "vacancyAnalyses", {"inputText": f"{VACANCY} ({name})"})
+    wait_until(lambda: api.get("vacancy-analyses", analysis.id).get("analyzeResult"), 45, "the analysis finished",
+               every=0.3)
+    return analysis.id
+
+
 def generated_flow(api, name: str) -> tuple[str, str]:
     """A vacancy and a flow generated from it by the sandbox's engine: (generation id, flow id)."""
     vacancy = api.create("vacancy", "vacancies", {"title": name, "description": f"{VACANCY} ({name})"})
@@ -33,6 +41,7 @@ def test_an_unapproved_generated_flow_is_missing_from_the_launch_picker_until_ap
     api = api_for(f"{live_server.url}/sandbox")
     sign_in(page, live_server.url)
     name = unique("Kitchen help")
+    analysis_id = analysed(api, name)
     generation_id, flow_id = generated_flow(api, name)
 
     # An open flows list, which the approval updates in place (once the flow's webhook has brought its row).
@@ -52,6 +61,7 @@ def test_an_unapproved_generated_flow_is_missing_from_the_launch_picker_until_ap
     page.locator("#flows-awaiting-review").get_by_role("link", name=name).click()
     expect(page).to_have_url(f"{live_server.url}/flow-generations/{generation_id}")
     expect(page.locator("#generation-shaped")).to_contain_text("Food hygiene certificate")
+    expect(page.locator(f"#generation-shaped #vacancy-analysis-{analysis_id}")).to_contain_text("Hard skills")
     expect(page.locator("#generation-review")).to_contain_text("holds them back from launching until reviewed")
     page.click("#approve-flow")
     expect(page.locator("#flow-approved-by")).to_contain_text("@")

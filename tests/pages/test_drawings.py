@@ -6,9 +6,9 @@ from collections import Counter
 from datetime import date
 from itertools import pairwise
 
-from dashboard.flow_runs import timeline
 from dashboard.flows import drawing as flow_drawing
 from dashboard.live import chart
+from dashboard.recrubo import run_timeline as timeline
 
 
 def chain(length: int) -> list[dict]:

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from dashboard.flow_runs import launch as launching
-from dashboard.flow_runs import timeline
+from dashboard.recrubo import run_timeline as timeline
 from dashboard.recrubo.client import RecruboError, Resource
 from dashboard.recrubo.relations import related_id
 from tests.support.accounts import csrf_token

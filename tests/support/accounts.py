@@ -25,8 +25,10 @@ def sign_in(client: FlaskClient, email: str, password: str) -> TestResponse:
     return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
 
 
-def create_account(server: Server, email: str, password: str, admin: bool = False) -> None:
-    """Add an account to a started dashboard's own database (the same instance folder it runs on)."""
+def create_account(server: Server, email: str, password: str, admin: bool = False,
+                   recrubo_user_id: str | None = None) -> None:
+    """Add an account to a started dashboard's own database (the same instance folder it runs on), linked to
+    `recrubo_user_id` when given."""
     from dashboard import create_app
     from dashboard.db import users
 
@@ -34,7 +36,7 @@ def create_account(server: Server, email: str, password: str, admin: bool = Fals
                    **{name: server.env[name] for name in ("DATABASE_URL",) if server.env.get(name)},
                    **remote_api("http://127.0.0.1:9/public/v2")}  # never called: accounts only
     with create_app(environment).app_context():
-        users.create_user(email, password, admin=admin)
+        users.create_user(email, password, admin=admin, recrubo_user_id=recrubo_user_id)
 
 
 def signed_in_session(server: Server, email: str, password: str) -> requests.Session:
@@ -59,6 +61,6 @@ def post_form(session: requests.Session, server: Server, page: str, action: str,
 def account_id(admin: requests.Session, server: Server, email: str) -> int:
     """The id of the account with `email`, as the admin's accounts page shows it."""
     page = admin.get(f"{server.url}/settings/users", timeout=10).text
-    match = re.search(rf'<tr id="account-(\d+)">\s*<td>{re.escape(email)}', page)
+    match = re.search(rf'<tr id="account-(\d+)">\s*<td[^>]*>{re.escape(email)}', page)
     assert match, f"no account {email} on the accounts page"
     return int(match.group(1))
