@@ -68,8 +68,8 @@ def capture(page: Page, base_url: str, folder: Path) -> list[Path]:
 
 def readme_pages(page: Page, base_url: str) -> list[tuple[Visit, str | None]]:
     """The README's pages, each with the element to bring to the top of the screenshot (None: the page's top):
-    Home; the candidate page of the latest thread (once `/candidates/<id>` exists); the flow of the latest
-    finished run, at its funnel (`#flow-funnel`, when the flow page has one)."""
+    Home; the candidate page of the latest finished run's candidate (messages and a run on its timeline); the
+    flow of the latest finished run, at its funnel (`#flow-funnel`)."""
     visits = {visit.name: visit for visit in every_page(page, base_url)}
     anchors = {"home": None, "candidate": None, "flow-funnel": "#flow-funnel"}
     return [(visits[name], anchor) for name, anchor in anchors.items() if name in visits]

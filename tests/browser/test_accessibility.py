@@ -7,7 +7,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page
 
 from scripts.screenshots import sign_in
-from tests.support.every_page import SIGN_IN, Visit, every_page
+from tests.support.every_page import OPEN_DETAILS, SIGN_IN, Visit, every_page
 from tests.support.pages import api_for, make_thread, unique
 
 pytestmark = pytest.mark.browser
@@ -23,11 +23,12 @@ def violations(page: Page, visit: Visit) -> list[str]:
 
 
 def audit(page: Page, base_url: str, visits: list[Visit]) -> list[str]:
-    """Open each page, let it settle, and collect what axe-core finds."""
+    """Open each page, let it settle, open what it folds away, and collect what axe-core finds."""
     found = []
     for visit in visits:
         page.goto(f"{base_url}{visit.path}")
         page.wait_for_load_state("networkidle")
+        page.evaluate(OPEN_DETAILS)
         found += violations(page, visit)
     return found
 
@@ -38,7 +39,8 @@ def test_every_page_passes_axe(page: Page, live_server, width):
     sign_in(page, live_server.url)
     page.set_viewport_size(WIDTHS[width])
     visits = every_page(page, live_server.url)
-    assert {"flow", "message-thread", "flow-run", "flow-generation"} <= {visit.name for visit in visits}
+    assert {"flow", "message-thread", "flow-run", "flow-generation", "candidate", "flow-funnel", "events-filtered",
+            "launch-picked"} <= {visit.name for visit in visits}
     found = audit(page, live_server.url, visits)
     assert not found, f"{len(found)} axe violations at {width} width:\n" + "\n".join(found)
 
