@@ -66,13 +66,24 @@ def capture(page: Page, base_url: str, folder: Path) -> list[Path]:
     return written
 
 
-def readme_pages(page: Page, base_url: str) -> list[tuple[Visit, str | None]]:
-    """The README's pages, each with the element to bring to the top of the screenshot (None: the page's top):
-    Home; the candidate page of the latest finished run's candidate (messages and a run on its timeline); the
-    flow of the latest finished run, at its funnel (`#flow-funnel`)."""
+# The README's screenshots, one screen each: page name -> {width suffix: (the element brought to the top, None for
+# the page's top; the screen's height)}; a width not named shows the page's top on the usual screen. On a desktop
+# the flow's screen is tall enough for its name, facts and funnel; on a phone it starts at the funnel.
+README_SHOTS = {"home": {"": (None, 1060)}, "candidate": {},
+                "flow-funnel": {"": (None, 1380), "-phone": ("#flow-funnel", 844)}}
+# A graph wider than its canvas scrolls inside it; when its start step is out of view, the screenshot scrolls
+# the canvas to show that step in the middle.
+CENTER_GRAPH = """canvas => { const start = canvas.querySelector('.step-start'); if (!start) return;
+  const box = canvas.getBoundingClientRect(), step = start.getBoundingClientRect();
+  if (step.left >= box.left && step.right <= box.right) return;
+  canvas.scrollLeft += step.left + step.width / 2 - (box.left + box.width / 2); }"""
+
+
+def readme_pages(page: Page, base_url: str) -> list[Visit]:
+    """The README's pages: Home; the candidate page of the latest finished run's candidate (messages and a run on
+    its timeline); the flow of the latest finished run with its funnel (`#flow-funnel`)."""
     visits = {visit.name: visit for visit in every_page(page, base_url)}
-    anchors = {"home": None, "candidate": None, "flow-funnel": "#flow-funnel"}
-    return [(visits[name], anchor) for name, anchor in anchors.items() if name in visits]
+    return [visits[name] for name in README_SHOTS if name in visits]
 
 
 def capture_readme(page: Page, base_url: str, folder: Path = README_FOLDER) -> list[Path]:
@@ -81,12 +92,15 @@ def capture_readme(page: Page, base_url: str, folder: Path = README_FOLDER) -> l
     pages = readme_pages(page, base_url)
     written = []
     for width, height, suffix in WIDTHS:
-        page.set_viewport_size({"width": width, "height": height})
-        for visit, anchor in pages:
+        for visit in pages:
+            anchor, screen = README_SHOTS[visit.name].get(suffix, (None, height))
+            page.set_viewport_size({"width": width, "height": screen})
             page.goto(f"{base_url}{visit.path}")
             settle(page)
             if anchor and page.locator(anchor).count():
                 page.locator(anchor).evaluate("element => element.scrollIntoView({block: 'start'})")
+            for canvas in page.locator(".flow-graph-canvas").all():
+                canvas.evaluate(CENTER_GRAPH)
             target = folder / f"{visit.name}{suffix}.png"
             page.screenshot(path=str(target))
             written.append(target)
