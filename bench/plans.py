@@ -93,7 +93,8 @@ def cases(today: datetime) -> dict:
     found["home: generating"] = lambda: listing.generations(status="queued,processing", size=10)
     found["home: totals"] = counts.totals
     found["home: runs by status (counted)"] = lambda: (_forget(), counts.runs_by_status())
-    found["home: runs per day (counted)"] = lambda: (_forget(), counts.runs_per_day(today - timedelta(days=13)))
+    found["home: runs per day (counted)"] = lambda: (_forget(), counts.runs_per_day(
+        tuple(today - timedelta(days=13 - offset) for offset in range(15))))
     found["home: runs by status (kept)"] = counts.runs_by_status
     return found
 

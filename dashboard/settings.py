@@ -97,7 +97,7 @@ def event_log() -> ResponseReturnValue:
 SCREENS = {"flowRuns": ("flow_runs.show", "run_id"), "messageThreads": ("message_threads.show", "thread_id"),
            "flows": ("flows.show", "flow_id"), "flowGenerations": ("flow_generations.show", "generation_id"),
            "vacancyAnalyses": ("vacancy_analyses.show", "analysis_id"),
-           "candidates": ("candidates.show", "candidate_id")}
+           "candidates": ("candidates.show", "candidate_id"), "launches": ("flow_runs.launch", "launch_id")}
 
 
 @bp.app_template_global("event_screen")

@@ -5,17 +5,13 @@ from __future__ import annotations
 import pytest
 
 from dashboard.db import users
-from tests.support.accounts import csrf_token, sign_in
+from tests.support.accounts import csrf_token, sign_in, signed_in_client
 from tests.support.pages import PARTIAL
 
 
 @pytest.fixture()
 def admin(offline_app):
-    with offline_app.app_context():
-        users.create_user("admin@example.com", "a long password", admin=True)
-    client = offline_app.test_client()
-    sign_in(client, "admin@example.com", "a long password")
-    return client
+    return signed_in_client(offline_app, "admin@example.com", admin=True)
 
 
 def emails(app) -> list[str]:

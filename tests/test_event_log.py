@@ -9,17 +9,13 @@ from sqlalchemy import func, select
 
 from dashboard.db import pushes, users
 from dashboard.db.base import session_scope
-from tests.support.accounts import csrf_token, sign_in
+from tests.support.accounts import csrf_token, sign_in, signed_in_client
 from tests.support.payloads import deliver, payload
 
 
 @pytest.fixture()
 def admin(receiver_app):
-    with receiver_app.app_context():
-        users.create_user("admin@example.com", "a long password", admin=True)
-    client = receiver_app.test_client()
-    sign_in(client, "admin@example.com", "a long password")
-    return client
+    return signed_in_client(receiver_app, "admin@example.com", admin=True)
 
 
 def pushes_of(app, event_id: str) -> int:

@@ -14,10 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 
-from dashboard.db import pushes, users
+from dashboard.db import pushes
 from dashboard.db.base import session_scope
 from dashboard.db.events import Event, utcnow
-from tests.support.accounts import csrf_token, sign_in
+from dashboard.flow_runs import bulk
+from dashboard.flow_runs.launch import Launch
+from tests.support.accounts import csrf_token, signed_in_client
 from tests.support.payloads import deliver, payload
 from tests.support.servers import WEBHOOK_SECRET
 from tests.support.synthetic import document, now
@@ -27,11 +29,7 @@ ROW = re.compile(r'<tr id="event-([^"]+)">')
 
 @pytest.fixture()
 def admin(receiver_app):
-    with receiver_app.app_context():
-        users.create_user("admin@example.com", "a long password", admin=True)
-    client = receiver_app.test_client()
-    sign_in(client, "admin@example.com", "a long password")
-    return client
+    return signed_in_client(receiver_app, "admin@example.com", admin=True)
 
 
 def delivered(receiver, resource_type: str, attributes: dict, event: str = "create",
@@ -74,6 +72,14 @@ def test_each_event_links_to_the_screen_it_changed(admin, receiver):
         assert f'class="event-screen" href="{href}"' in event_row(html, event_id), href
     gone, _ = delivered(receiver, "flows", {"name": "Gone"}, event="delete")
     assert "event-screen" not in event_row(admin.get("/settings/events").get_data(as_text=True), gone)
+
+
+def test_a_bulk_launchs_event_links_to_the_launchs_page(admin, receiver_app):
+    # A bulk launch records one event of its own (type `launches`) that its pushes are logged under.
+    with receiver_app.test_request_context("/"):
+        launch_id = bulk.store(Launch(flow_id=str(uuid.uuid4())), "A flow", [], 0, "every thread", "")
+    html = admin.get("/settings/events", query_string={"resource": "launches"}).get_data(as_text=True)
+    assert f'class="event-screen" href="/flow-runs/launches/{launch_id}"' in event_row(html, launch_id)
 
 
 def test_the_log_filters_by_resource_type_and_verdict(admin, receiver):

@@ -8,8 +8,9 @@ from flask import Flask, render_template, request
 from htmx_flask import Htmx
 from markupsafe import Markup, escape
 
-# An element id (ours are `<kind>-<Recrubo id>`), optionally narrowed by one attribute: `flows-rows[data-live-inserts]`.
-TARGET = re.compile(r"[A-Za-z][A-Za-z0-9_-]*(\[[a-z-]+\])?")
+# An element id (ours are `<kind>-<Recrubo id>`), optionally narrowed by one attribute: `flows-rows[data-live-inserts]`,
+# and optionally the child with an id of such an element: `flows-rows[data-live-inserts] > #flow-<id>`.
+TARGET = re.compile(r"[A-Za-z][A-Za-z0-9_-]*(\[[a-z-]+\])?( > #[A-Za-z][A-Za-z0-9_-]*)?")
 
 
 def init_app(app: Flask) -> None:
@@ -31,7 +32,8 @@ def render(page: str, fragment: str, /, **context) -> str:
 
 def hx_partial(target_id: str, html: str, swap: str = "outerHTML") -> Markup:
     """Wrap HTML so htmx applies it to the element with `target_id`, wherever it arrives from; a target that is
-    not one id (with at most an attribute test) raises ValueError, as `x,main` would select more than one."""
+    not one id (with at most an attribute test, and a child by its id) raises ValueError, as `x,main` would
+    select more than one."""
     if not TARGET.fullmatch(target_id):
         raise ValueError(f"not a single element id: {target_id[:80]!r}")
     return Markup(f'<hx-partial hx-target="#{escape(target_id)}" hx-swap="{escape(swap)}">'

@@ -9,7 +9,7 @@ the same row after a reload read the same once times.js has shown both in the pa
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 from functools import wraps
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -95,6 +95,30 @@ def time_element(value: object, seconds: bool = False, relative: bool = True) ->
     precision = "seconds" if seconds else "minutes"
     return Markup(f'<time datetime="{moment.strftime("%Y-%m-%dT%H:%M:%SZ")}" data-time="{precision}"{extra}'
                   f' title="{exact}">{exact}</time>')
+
+
+def day_start(day: date, zone: str) -> datetime:
+    """The instant `day` begins in `zone` (midnight there), as a naive UTC datetime (how the read model stores
+    times): a day in Amsterdam starts at 23:00 UTC the day before in winter."""
+    return datetime.combine(day, time(), tzinfo=ZoneInfo(zone)).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def since(text: str) -> datetime | None:
+    """A `since` the address gives: an instant (`2026-12-05T23:00:00Z`) as it is, or a day (`2026-12-06`) from its
+    start in the page's zone; naive UTC, or None when it is neither."""
+    text = text.strip()
+    if len(text) == 10:
+        try:
+            return day_start(date.fromisoformat(text), page_zone())
+        except ValueError:
+            return None
+    moment = instant(text) if "T" in text else None
+    return moment.replace(tzinfo=None) if moment else None
+
+
+def utc_text(moment: datetime) -> str:
+    """A naive UTC datetime as an address carries it: `2026-12-05T23:00:00Z`."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def local_day(value: object, pattern: str = "%Y-%m-%d") -> str:

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import threading
 import time as clock
-from collections import Counter
 from collections.abc import Callable
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timezone
 from typing import TypeVar
 
 from flask import current_app
@@ -27,6 +26,7 @@ from dashboard.db.model import Flow, FlowGeneration, FlowRun, MessageThread
 
 RUN_STATUSES = ("queued", "running", "finished", "timeout", "exception", "cancelled")
 FRESH_SECONDS = 30.0
+KEPT_MOST = 256  # counts kept per process (a chart's per zone and day, runs by status)
 Value = TypeVar("Value")
 _lock = threading.Lock()
 
@@ -51,23 +51,21 @@ def runs_by_status() -> dict[str, int]:
     return _kept_between_changes(("status",), count)
 
 
-def runs_per_day(since: datetime, finished: bool = False, days: int = 14) -> Counter:
-    """How many runs were started (by `createdAt`) or finished (status finished, by `updatedAt`) on each of `days`
-    UTC days from `since` (naive UTC midnight), as `live.chart.counts` counts them from the API."""
-    def count() -> Counter:
+def runs_per_day(bounds: tuple[datetime, ...], finished: bool = False) -> list[int]:
+    """How many runs were started (by `createdAt`) or finished (status finished, by `updatedAt`) in each stretch
+    between two of `bounds` (naive UTC: the days' starts in the page's zone, then the last one's end), as
+    `live.chart.counts` counts them from the API."""
+    def count() -> list[int]:
         stamp = FlowRun.updated_at if finished else FlowRun.created_at
-        first = datetime.combine(since.date(), time())
-        starts = [first + timedelta(days=offset) for offset in range(days)]
         # One range count per day in one statement: each reads its day's stretch of the (deleted, [status,] stamp)
-        # index. A `GROUP BY date(stamp)` reads the same entries but computes a date and sorts them per run (5x).
+        # index. A `GROUP BY date(stamp)` reads the same entries but computes a date and sorts them per run (5x),
+        # and knows UTC days only.
         conditions = [~FlowRun.deleted] + ([FlowRun.status == "finished"] if finished else [])
-        per_day = [select(func.count()).select_from(FlowRun).where(*conditions, stamp >= start,
-                                                                   stamp < start + timedelta(days=1))
-                   .scalar_subquery() for start in starts]
+        per_day = [select(func.count()).select_from(FlowRun).where(*conditions, stamp >= start, stamp < end)
+                   .scalar_subquery() for start, end in zip(bounds, bounds[1:], strict=False)]
         with session_scope() as session:
-            numbers = session.execute(select(*per_day)).one()
-        return Counter({start.date(): number for start, number in zip(starts, numbers, strict=True) if number})
-    return _kept_between_changes(("day", since, finished, days), count)
+            return list(session.execute(select(*per_day)).one())
+    return _kept_between_changes(("day", bounds, finished), count)
 
 
 def _kept_between_changes(key: tuple, count: Callable[[], Value]) -> Value:
@@ -83,5 +81,7 @@ def _kept_between_changes(key: tuple, count: Callable[[], Value]) -> Value:
         return kept[1][1]  # type: ignore[return-value]
     value = count()
     with _lock:
+        if len(kept_here) >= KEPT_MOST:  # days gone by and zones no page shows any more
+            kept_here.clear()
         kept_here[key] = (now, (stamp, value))
     return value

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.util import find_tables
 
@@ -32,6 +32,7 @@ NEEDS = {"messageThreads": ("messageThreads", "candidates"),
          "home": ("flowRuns", "flows", "messageThreads", "candidates", "flowGenerations"),
          "vacancyAnalyses": ("vacancyAnalyses",)}
 # A run's thread and that thread's candidate, aliased once: an alias made per query costs more than the query.
+ACTIVE_RUN_STATUSES = ("queued", "running")  # a thread runs one flow at a time: these hold it
 RUN_THREAD, RUN_PERSON = aliased(MessageThread, name="run_thread"), aliased(Candidate, name="run_person")
 
 
@@ -79,9 +80,10 @@ def item(row: Row | None, type_: str | None = None, id_: str | None = None) -> I
 
 def threads(*, search: str = "", channel: str = "", paused: bool | None = None, sort: str = "-updatedAt",
             page: int = 1, size: int = 25, ids: list[str] | None = None, candidate_id: str = "",
-            session: Session | None = None) -> Found:
+            idle: bool = False, session: Session | None = None) -> Found:
     """Threads with their candidates, filtered by search (name, phone, e-mail or identifier; case and accents
-    ignored), channel, chatbot state and candidate, or by ids; sorted and paged."""
+    ignored), channel, chatbot state, candidate and (`idle`) having no queued or running run, or by ids; sorted and
+    paged."""
     query = (select(MessageThread, Candidate).outerjoin(Candidate, Candidate.id == MessageThread.candidate_id)
              .where(~MessageThread.deleted))
     query = query.where(*_ids(MessageThread, ids))
@@ -93,6 +95,9 @@ def threads(*, search: str = "", channel: str = "", paused: bool | None = None, 
         query = query.where(MessageThread.chatbot_paused == paused)
     if search.strip():
         query = query.where(person_matches(search, Candidate, MessageThread))
+    if idle:
+        query = query.where(~exists().where(FlowRun.message_thread_id == MessageThread.id, ~FlowRun.deleted,
+                                            FlowRun.status.in_(ACTIVE_RUN_STATUSES)))
     return _page(query, MessageThread, sort, page, size, _thread, ids, session)
 
 

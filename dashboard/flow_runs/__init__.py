@@ -3,49 +3,47 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, time
+from datetime import datetime
 
 import htmx_flask
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from dashboard.core import export, htmx, lists
+from dashboard.core import export, htmx, lists, times
 from dashboard.core.lists import PAGE_SIZE
 from dashboard.db import approvals, listing
-from dashboard.flow_runs import columns, launch
+from dashboard.flow_runs import bulk, by_filter, columns, launch, selection
 from dashboard.live.pages import live_page
 from dashboard.recrubo import run_timeline as timeline
 from dashboard.recrubo.client import Resource, client
-from dashboard.recrubo.relations import attach, attach_runs, related_id
+from dashboard.recrubo.relations import attach_runs, related_id
 from dashboard.recrubo.rows import keep
-from dashboard.recrubo.search import thread_filters
 
 bp = Blueprint("flow_runs", __name__, url_prefix="/flow-runs")
 STATUSES = {"queued": "Queued", "running": "Running", "finished": "Finished", "timeout": "Timed out",
             "cancelled": "Cancelled", "exception": "Failed", "exception,timeout": "Failed or timed out"}
 SORTS = {"newest": "-createdAt", "oldest": "createdAt", "updated": "-updatedAt"}
 RELATED = "flow,messageThread"
-PICKER_SIZE = 15
 
 
 def query() -> lists.ListQuery:
-    """The runs list state from the URL (`updated_since`, a UTC day, keeps the runs changed since it began: Home's
-    "failed or timed out today" opens the list with it)."""
+    """The runs list state from the URL (`updated_since`, an instant or a day from its start in the page's zone,
+    keeps the runs changed since then: Home's "failed or timed out today" opens the list with the instant its day
+    began, so the list shows exactly the runs Home counted)."""
     state = lists.parse({"status": STATUSES, "flow": lists.ID, "thread": lists.ID}, SORTS)
-    since = request.args.get("updated_since", "").strip()
-    if not since:
+    given = request.args.get("updated_since", "").strip()
+    if not given:
         return state
-    try:
-        day = date.fromisoformat(since[:10])
-    except ValueError:
-        abort(400, description="updated_since in this address is not a day (YYYY-MM-DD).")
-    return lists.ListQuery({**state.filters, "updated_since": day.isoformat()}, state.sort, state.page)
+    moment = times.since(given)
+    if moment is None:
+        abort(400, description="updated_since in this address is not a day (YYYY-MM-DD) or a time.")
+    return lists.ListQuery({**state.filters, "updated_since": times.utc_text(moment)}, state.sort, state.page)
 
 
 def updated_since(state: lists.ListQuery) -> datetime | None:
-    """The start of the `updated_since` day (naive UTC), or None."""
-    day = state.get("updated_since")
-    return datetime.combine(date.fromisoformat(day), time()) if day else None
+    """The instant of `updated_since` (naive UTC), or None."""
+    given = state.get("updated_since")
+    return times.since(given) if given else None
 
 
 def all_flows() -> list[Mapping]:
@@ -160,80 +158,73 @@ def cancel(run_id: str) -> ResponseReturnValue:
     return render_template("flow_runs/_detail.html", run=run)
 
 
-def picker_threads(text: str, chosen: list[str]) -> list[Mapping]:
-    """The threads the launch form offers: the chosen ones first, then the latest matching the search (from the
-    read model once it is filled: any part of a name, phone or e-mail, case and accents ignored)."""
-    api = client()
-    if listing.ready("messageThreads"):
-        listed: dict[str, Mapping] = {thread.id: thread for thread in listing.threads(
-            ids=chosen, size=len(chosen)).items} if chosen else {}
-        missing = [thread_id for thread_id in chosen if thread_id not in listed]
-        if missing:  # made a moment ago, its webhook not yet here: the API has it
-            fetched = api.list("message-threads", filters={"id": missing}, size=len(missing),
-                               include="candidate").items
-            attach(api, fetched, "candidate", "candidates")
-            listed.update({thread.id: thread for thread in fetched})
-        found = listing.threads(search=text, sort="-updatedAt", size=PICKER_SIZE).items
-        return [listed[thread_id] for thread_id in chosen if thread_id in listed] + \
-            [thread for thread in found if thread.id not in chosen]
-    # One list by id for the chosen threads (a thread deleted meanwhile, or a mistyped id, drops out).
-    listed = {thread.id: thread for thread in api.list(
-        "message-threads", filters={"id": chosen}, size=len(chosen), include="candidate").items} if chosen else {}
-    threads = [listed[thread_id] for thread_id in chosen if thread_id in listed]
-    filters = thread_filters(text)
-    if filters is not None:
-        found = api.list("message-threads", filters=filters, sort="-updatedAt", size=PICKER_SIZE,
-                         include="candidate").items
-        threads += [thread for thread in found if thread.id not in chosen]
-    attach(api, threads, "candidate", "candidates")
-    return threads
+def picker_context(values: Mapping[str, str], chosen: list[str], page: int = 1) -> dict:
+    """What the thread picker shows: the filters, the ticked threads first, then a page of the matches."""
+    choice = selection.read(values)
+    matches = selection.matching(choice, page)
+    ticked = selection.ticked(chosen)
+    shown = ticked + [thread for thread in matches.threads if thread.id not in chosen]
+    return {"threads": shown, "selection": choice, "matches": matches, "picker_page": page,
+            "all_matching": values.get("allMatching") == "1", "limit": selection.LIMIT,
+            "max_page": max(1, -(-matches.total // selection.PAGE_SIZE)), "channels_filter": selection.CHANNELS,
+            "bot_filter": selection.BOT}
 
 
-def form_context(plan: launch.Launch, errors: dict[str, str] | None = None) -> dict:
+def form_context(plan: launch.Launch, errors: dict[str, str] | None = None,
+                 values: Mapping[str, str] | None = None) -> dict:
     """Everything the launch form shows: flows, templates, threads and the values entered so far."""
     templates = client().list("message-templates", sort="name", size=200).items
     flows, held = launch_choices()
     return {"launch": plan, "errors": errors or {}, "flows": flows, "held_flows": held, "templates": templates,
-            "threads": picker_threads("", plan.thread_ids), "channels": launch.CHANNELS, "search": ""}
+            "channels": launch.CHANNELS, **picker_context(values or {}, plan.thread_ids)}
 
 
 @bp.get("/new")
 def new() -> ResponseReturnValue:
-    """The launch form, with a flow or threads already picked when the URL names them."""
+    """The launch form, with a flow, threads or thread filters (`q`, `channel`, `bot`, `idle`) already chosen when
+    the URL names them."""
     plan = launch.Launch(flow_id=next(iter(lists.id_args("flowId", 1)), ""),
                          thread_ids=lists.id_args("messageThreadId", launch.MAX_THREADS))
-    return render_template("flow_runs/new.html", **form_context(plan))
+    return render_template("flow_runs/new.html", **form_context(plan, values=request.args))
 
 
 @bp.get("/new/threads")
 def thread_picker() -> ResponseReturnValue:
-    """The launch form's thread choices for a search, keeping the threads already ticked."""
+    """The launch form's thread choices for the filters and page, keeping the threads already ticked."""
     chosen = lists.id_args("messageThreadId", launch.MAX_THREADS)
-    search = request.args.get("threadSearch", "")[:100]
-    return render_template("flow_runs/_thread_picker.html", threads=picker_threads(search, chosen),
-                           launch=launch.Launch(thread_ids=chosen), errors={}, search=search)
+    return render_template("flow_runs/_thread_picker.html", launch=launch.Launch(thread_ids=chosen), errors={},
+                           **picker_context(request.args, chosen, lists.page_number()))
 
 
 @bp.post("")
 def create() -> ResponseReturnValue:
-    """Launch runs from the form, or answer it again with an error beside each bad field."""
+    """Launch runs from the form (on the ticked threads, every thread matching the filters, or a new candidate's) and
+    answer with the launch's page (its outcome in place for a form acting in place, `answer=in-place`: the
+    candidate page's), or answer the form again with an error beside each bad field."""
     plan = launch.read(request.form)
     try:
-        runs = launch.launch_runs(plan, client())
+        launch_id = by_filter.start(request.form, plan, client(), flow_choices())
     except launch.LaunchRejected as rejected:
         html = htmx.render("flow_runs/new.html", "flow_runs/_launch_form.html",
-                           **form_context(plan, rejected.errors))
+                           **form_context(plan, rejected.errors, request.form))
         return html, 422
-    target = url_for(".launched", id=[run.id for run in runs])
+    target = url_for(".launch", launch_id=launch_id)
     if not htmx.is_partial():
         return redirect(target, 303)
-    html = render_template("flow_runs/_launched.html", runs=load_runs([run.id for run in runs]))
-    return htmx_flask.make_response(html, 201, push_url=target)
+    if by_filter.wants_in_place(request.form):
+        return by_filter.outcome(launch_id), 201
+    return htmx_flask.make_response("", 201, redirect=target)
+
+
+bp.add_url_rule("/launches/<launch_id>", "launch", by_filter.show)
+# A launch a restart interrupted goes on from the background sync loop too, not only when its page is opened.
+bp.record_once(lambda state: state.app.extensions["read_model_sync"].chores.append(bulk.resume_stalled))
 
 
 @bp.get("/launched")
 def launched() -> ResponseReturnValue:
-    """The runs of one launch with their current status (polled while any is active)."""
+    """Runs by id with their status as they are now (the address earlier launches answered with; a launch now
+    answers with its own page, `launch`, whose lines arrive over the socket)."""
     ids = lists.id_args("id", launch.MAX_THREADS + 1)
     if not ids:
         abort(404)

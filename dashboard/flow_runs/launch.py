@@ -1,4 +1,5 @@
-"""Launching flow runs: read the form, check every input before writing, and undo a launch that fails halfway."""
+"""Launching flow runs: read the form, check every input before writing, and make a new candidate's thread (undone
+when the API refuses it halfway); the runs themselves are made by `bulk`."""
 
 from __future__ import annotations
 
@@ -9,11 +10,9 @@ from dataclasses import dataclass, field
 
 from werkzeug.datastructures import MultiDict
 
-from dashboard.core.names import thread_name
-from dashboard.db import approvals, listing
+from dashboard.db import approvals
 from dashboard.recrubo.client import RecruboClient, RecruboError, Resource
 from dashboard.recrubo.ids import is_id
-from dashboard.recrubo.relations import related_id
 from dashboard.recrubo.rows import keep
 
 log = logging.getLogger(__name__)
@@ -74,8 +73,8 @@ def identifier_error(channel: str, identifier: str) -> str | None:
     return None
 
 
-def check(launch: Launch, api: RecruboClient) -> None:
-    """Every problem with the launch keyed by field, reading (never writing) the API; raises LaunchRejected."""
+def flow_and_template_errors(launch: Launch, api: RecruboClient) -> dict[str, str]:
+    """What is wrong with the launch's flow and opening template, keyed by field (reading the API)."""
     errors: dict[str, str] = {}
     flow = api.find("flows", launch.flow_id) if is_id(launch.flow_id) else None
     if not launch.flow_id:
@@ -85,42 +84,13 @@ def check(launch: Launch, api: RecruboClient) -> None:
     elif approvals.awaiting_review(flow):
         errors["flowId"] = (f"“{flow.get('name') or 'This flow'}” was generated and awaits review: approve it on "
                             "its generation page before launching it.")
-    if not launch.thread_ids and not launch.wants_new_thread:
-        errors["messageThreadId"] = "Pick at least one thread, or add a new candidate below."
-    elif len(launch.thread_ids) > MAX_THREADS:
-        errors["messageThreadId"] = f"Launch on at most {MAX_THREADS} threads at once."
-    else:
-        errors.update(_thread_errors(launch, api))
-    if launch.wants_new_thread:
-        errors.update(_new_thread_errors(launch, api))
     if launch.template_id:
         problem = _template_error(launch, api)
         if problem:
             errors[problem[0]] = problem[1]
     elif launch.template_parameters:
         errors["templateParameters"] = "Pick a template first; these values fill its placeholders."
-    if errors:
-        raise LaunchRejected(errors)
-
-
-def _thread_errors(launch: Launch, api: RecruboClient) -> dict[str, str]:
-    if not launch.thread_ids:
-        return {}
-    if not all(is_id(thread_id) for thread_id in launch.thread_ids):
-        return {"messageThreadId": "One of the picked threads is not a Recrubo id; reload and pick again."}
-    existing = {thread.id for thread in api.list("message-threads", filters={"id": list(launch.thread_ids)},
-                                                 size=len(launch.thread_ids)).items}
-    if any(thread_id not in existing for thread_id in launch.thread_ids):
-        return {"messageThreadId": "One of the picked threads no longer exists; reload and pick again."}
-    busy = api.list("flow-runs", filters={"messageThreadId": list(launch.thread_ids), "status": "queued,running"},
-                    size=MAX_THREADS).items
-    if busy:
-        busy_ids = sorted({related_id(run, "messageThread") or "" for run in busy} - {""})
-        rows = {row["id"]: row for row in listing.threads(ids=busy_ids, size=len(busy_ids) or 1).items}
-        names = ", ".join(sorted(thread_name(rows.get(id_), id_) for id_ in busy_ids)) or "one of them"
-        return {"messageThreadId": f"A thread can run one flow at a time; these already have a queued or "
-                                   f"running run: {names}. Unpick them or cancel their runs first."}
-    return {}
+    return errors
 
 
 def _new_thread_errors(launch: Launch, api: RecruboClient) -> dict[str, str]:
@@ -168,27 +138,24 @@ def initial_message(launch: Launch) -> dict:
     return {"type": "template", "template": {"id": launch.template_id, "components": components}}
 
 
-def launch_runs(launch: Launch, api: RecruboClient) -> list[Resource]:
-    """Create the candidate and thread if asked, then one run per thread; on any refusal undo what was made."""
-    check(launch, api)
+def new_thread_errors(launch: Launch, api: RecruboClient) -> dict[str, str]:
+    """What is wrong with the new candidate's fields, keyed by field (reading the API); nothing without one."""
+    return _new_thread_errors(launch, api) if launch.wants_new_thread else {}
+
+
+def create_new_thread(launch: Launch, api: RecruboClient) -> str:
+    """Create the new candidate (on WhatsApp) and their thread, kept in the read model at once; the thread's id.
+    When the API refuses either, what was made is undone and LaunchRejected says why."""
     made: list[tuple[str, str]] = []  # (path, id) of everything created, to undo in reverse
+    answers: list[Resource] = []
     try:
-        thread_ids = list(launch.thread_ids)
-        answers: list[Resource] = []  # the candidate and thread made, kept in the read model with the runs
-        if launch.wants_new_thread:
-            thread_ids.append(_create_thread(launch, api, made, answers))
-        runs = []
-        for thread_id in thread_ids:
-            run = api.create("flow-runs", "flowRuns", {"flowId": launch.flow_id, "messageThreadId": thread_id,
-                                                      "state": {}, "initialMessage": initial_message(launch)})
-            made.append(("flow-runs", run.id))
-            runs.append(run)
+        thread_id = _create_thread(launch, api, made, answers)
     except RecruboError as error:
         undo(made, api)
         fields = {_form_field(name): message for name, message in error.field_errors().items()}
         raise LaunchRejected(fields or {"form": error.message}) from error
-    keep(*answers, *runs)
-    return runs
+    keep(*answers)
+    return thread_id
 
 
 def _create_thread(launch: Launch, api: RecruboClient, made: list[tuple[str, str]], answers: list[Resource]) -> str:

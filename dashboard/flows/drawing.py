@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dashboard.flows.labels import Placed, cubic, place, short
+from dashboard.recrubo.graph_walk import back_links
 from dashboard.recrubo.relations import related_id
 
 BOX_WIDTH = 300
@@ -113,25 +114,7 @@ def steps(nodes: Sequence[Mapping[str, Any]]) -> list[dict]:
 
 def _layers(order: list[str], links: dict[str, list[str]], start: str | None) -> dict[str, int]:
     """Longest-path layers over the graph without its back links, so end steps sink to the bottom."""
-    back: set[tuple[str, str]] = set()
-    state: dict[str, int] = {}
-    roots = ([start] if start else []) + [node for node in order if node != start]
-    for root in roots:  # iterative DFS: a 30-step chain must not hit the recursion limit
-        if root in state:
-            continue
-        stack = [(root, iter(links[root]))]
-        state[root] = 1
-        while stack:
-            node, children = stack[-1]
-            child = next(children, None)
-            if child is None:
-                state[node] = 2
-                stack.pop()
-            elif state.get(child) == 1:
-                back.add((node, child))
-            elif child not in state:
-                state[child] = 1
-                stack.append((child, iter(links[child])))
+    back = back_links(order, links, start)
     layer = {node: 0 for node in order}
     for _ in range(len(order)):  # relax: at most n rounds on a DAG
         changed = False

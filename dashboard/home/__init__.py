@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time as clock
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, abort, current_app, get_template_attribute, render_template
 from flask.typing import ResponseReturnValue
 
 from dashboard.core import htmx
+from dashboard.core.times import page_zone
 from dashboard.db import listing
 from dashboard.live import home as figures
 from dashboard.live.pages import live_page
@@ -28,7 +29,23 @@ def index() -> ResponseReturnValue:
     pushed again on `home` after a change)."""
     backfilling = not listing.ready("home")
     return render_template("home/index.html", organization=organization(backfilling),
-                           home=figures.figures(backfilling))
+                           home=figures.figures(backfilling, page_zone()))
+
+
+# Home's panels that count days, each alone in the page's zone: a pushed one (counted in UTC, once for every page)
+# is fetched again by a page in another zone.
+PANELS = ("attention", "runs-chart")
+
+
+@bp.get("/home-panels/<name>")
+def panel(name: str) -> ResponseReturnValue:
+    """One of PANELS, counted in the page's zone."""
+    if name not in PANELS:
+        abort(404)
+    home = figures.figures(zone=page_zone())
+    if name == "attention":
+        return get_template_attribute("home/_partials.html", "attention")(home.failed_today, home)
+    return get_template_attribute("home/_chart.html", "runs_chart")(home.chart, home.zone)
 
 
 def organization(backfilling: bool) -> dict | None:

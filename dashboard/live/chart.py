@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 WIDTH = 760
 HEIGHT = 240
@@ -44,17 +45,19 @@ class Chart:
     slot: float = 0
 
 
-def day_of(timestamp: Any) -> date | None:
-    """The UTC calendar day of an API timestamp."""
+def day_of(timestamp: Any, zone: str = "UTC") -> date | None:
+    """The calendar day in `zone` of an API timestamp."""
     try:
-        return date.fromisoformat(str(timestamp)[:10])
+        moment = datetime.fromisoformat(str(timestamp).strip().replace("Z", "+00:00"))
     except ValueError:
         return None
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(ZoneInfo(zone)).date()
 
 
-def counts(runs: Iterable[Mapping[str, Any]], stamp: str) -> Counter:
-    """How many runs fall on each day by one of their timestamps."""
-    return Counter(day for day in (day_of(run.get(stamp)) for run in runs) if day)
+def counts(runs: Iterable[Mapping[str, Any]], stamp: str, zone: str = "UTC") -> Counter:
+    """How many runs fall on each day (in `zone`) by one of their timestamps."""
+    return Counter(day for day in (day_of(run.get(stamp), zone) for run in runs) if day)
 
 
 def nice_top(value: int) -> int:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from dashboard.core.times import day_start, utc_text
 from dashboard.db import listing
 from dashboard.db.counts import runs_per_day
 from dashboard.live import chart
@@ -28,9 +30,12 @@ IN_PROGRESS_STATUSES = "queued,processing"
 
 @dataclass(frozen=True)
 class Figures:
-    """Everything Home shows, as of `today` (a UTC day): `backfilling` when it was read from the API."""
+    """Everything Home shows, as of `today` (a day in `zone`, which began at `today_began`, naive UTC):
+    `backfilling` when it was read from the API."""
 
     today: date
+    zone: str
+    today_began: datetime
     backfilling: bool
     totals: dict[str, int]
     runs: dict[str, int]
@@ -39,14 +44,16 @@ class Figures:
     chart: chart.Chart
 
 
-def figures(backfilling: bool | None = None) -> Figures:
-    """Home's figures now, from the read model when it is filled (else from the API)."""
-    today = datetime.now(timezone.utc).date()
+def figures(backfilling: bool | None = None, zone: str = "UTC") -> Figures:
+    """Home's figures now, with days as they are in `zone` (the page's), from the read model when it is filled
+    (else from the API)."""
+    today = datetime.now(ZoneInfo(zone)).date()
+    began = day_start(today, zone)
     if backfilling is None:
         backfilling = not listing.ready("home")
-    failed_today, generating = (api_panels if backfilling else model_panels)(today)
-    started, finished = chart_counts(today, backfilling)
-    return Figures(today, backfilling, current_totals(), run_counts(), failed_today, generating,
+    failed_today, generating = (api_panels if backfilling else model_panels)(began)
+    started, finished = chart_counts(today, zone, backfilling)
+    return Figures(today, zone, began, backfilling, current_totals(), run_counts(), failed_today, generating,
                    chart.build(today, started, finished, CHART_DAYS))
 
 
@@ -54,19 +61,19 @@ def _page(found: listing.Found) -> Page:
     return Page(found.items, {"total": found.total, "maxPage": max(1, -(-found.total // SHOWN))})
 
 
-def model_panels(today: date) -> tuple[Page, Page]:
-    """Runs that failed or timed out today (newest first, with their flow and candidate) and generations in
-    progress, from the read model."""
-    failed = listing.runs(status=ATTENTION_STATUSES, updated_since=datetime.combine(today, time()),
+def model_panels(since: datetime) -> tuple[Page, Page]:
+    """Runs that failed or timed out `since` (today's start; newest first, with their flow and candidate) and
+    generations in progress, from the read model."""
+    failed = listing.runs(status=ATTENTION_STATUSES, updated_since=since,
                           sort="-updatedAt", size=SHOWN)
     generating = listing.generations(status=IN_PROGRESS_STATUSES, sort="-createdAt", size=SHOWN)
     return _page(failed), _page(generating)
 
 
-def api_panels(today: date) -> tuple[Page, Page]:
+def api_panels(since: datetime) -> tuple[Page, Page]:
     """The same two panels read from the API, while the model is still backfilling."""
     api = client()
-    failed = api.list("flow-runs", filters={"status": ATTENTION_STATUSES, "updatedAt][gte": today.isoformat()},
+    failed = api.list("flow-runs", filters={"status": ATTENTION_STATUSES, "updatedAt][gte": utc_text(since)},
                       sort="-updatedAt", size=SHOWN, include="flow,messageThread")
     attach_runs(api, failed.items)
     generating = api.list("flow-generations", filters={"status": IN_PROGRESS_STATUSES}, sort="-createdAt",
@@ -74,14 +81,16 @@ def api_panels(today: date) -> tuple[Page, Page]:
     return failed, generating
 
 
-def chart_counts(today: date, backfilling: bool) -> tuple[Counter, Counter]:
-    """Runs started and finished per day over the chart's days: counted on the read model once it holds every
-    run, else a walk over the API's runs."""
-    since = today - timedelta(days=CHART_DAYS - 1)
+def chart_counts(today: date, zone: str, backfilling: bool) -> tuple[Counter, Counter]:
+    """Runs started and finished on each of the chart's days in `zone`: counted on the read model once it holds
+    every run, else a walk over the API's runs."""
+    days = [today - timedelta(days=CHART_DAYS - 1 - offset) for offset in range(CHART_DAYS)]
+    bounds = tuple(day_start(day, zone) for day in [*days, today + timedelta(days=1)])
     if not backfilling:
-        start = datetime.combine(since, time())
-        return runs_per_day(start, days=CHART_DAYS), runs_per_day(start, finished=True, days=CHART_DAYS)
+        started, finished = runs_per_day(bounds), runs_per_day(bounds, finished=True)
+        return Counter(dict(zip(days, started, strict=True))), Counter(dict(zip(days, finished, strict=True)))
     api = client()
-    return (chart.counts(api.iterate("flow-runs", filters={"createdAt][gte": since.isoformat()}), "createdAt"),
-            chart.counts(api.iterate("flow-runs", filters={"status": "finished", "updatedAt][gte": since.isoformat()}),
-                         "updatedAt"))
+    since = utc_text(bounds[0])
+    return (chart.counts(api.iterate("flow-runs", filters={"createdAt][gte": since}), "createdAt", zone),
+            chart.counts(api.iterate("flow-runs", filters={"status": "finished", "updatedAt][gte": since}),
+                         "updatedAt", zone))

@@ -90,9 +90,11 @@ def _list_html(event: Event, resource: Resource, listed: Listed) -> str:
     row = str(_macro(listed.template, "row")(resource))
     if event.event == "update":
         return hx_partial(row_id, row)
-    # A new resource goes on top of the first page only (the list marks it); a replay may find it
-    # there already, so the old copy is removed first and the row never appears twice.
-    return hx_partial(row_id, "", "delete") + hx_partial(f"{listed.rows_id}[data-live-inserts]", row, "afterbegin")
+    # A new resource goes on top of the first page only (the list marks it); a replay may find it there already,
+    # so that copy is removed first and the row never appears twice. Lists that take no new rows (filtered, later
+    # pages) keep the copy they show.
+    inserts = f"{listed.rows_id}[data-live-inserts]"
+    return hx_partial(f"{inserts} > #{row_id}", "", "delete") + hx_partial(inserts, row, "afterbegin")
 
 
 def _message_html(event: Event, message: Resource) -> str:
@@ -113,9 +115,9 @@ def counters(totals: dict[str, int], runs: dict[str, int], home: Figures | None 
     parts = [("totals", _macro("home/_partials.html", "totals")(totals)),
              ("run-counts", _macro("home/_partials.html", "run_counts")(runs))]
     if home is not None:
-        parts += [("attention", _macro("home/_partials.html", "attention")(home.failed_today, home.today)),
+        parts += [("attention", _macro("home/_partials.html", "attention")(home.failed_today, home)),
                   ("generating", _macro("home/_partials.html", "generating")(home.generating)),
-                  ("runs-chart", _macro("home/_chart.html", "runs_chart")(home.chart))]
+                  ("runs-chart", _macro("home/_chart.html", "runs_chart")(home.chart, home.zone))]
     return [("home", {"content": "".join(hx_partial(target, str(html)) for target, html in parts)})]
 
 

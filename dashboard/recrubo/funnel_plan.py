@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dashboard.db.funnel import Cond
+from dashboard.recrubo.graph_walk import back_links
 from dashboard.recrubo.relations import related_id
 
 LEFT_EARLY = ("timeout", "exception", "cancelled")
@@ -78,24 +79,7 @@ def _forward(nodes: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
             if target in links and target not in links[node["id"]]:
                 links[node["id"]].append(target)
     start = next((node["id"] for node in nodes if node.get("isStartFlow")), None)
-    state: dict[str, int] = {}
-    back: set[tuple[str, str]] = set()
-    for root in ([start] if start else []) + ids:
-        if root in state:
-            continue
-        stack = [(root, iter(links[root]))]
-        state[root] = 1
-        while stack:
-            node, children = stack[-1]
-            child = next(children, None)
-            if child is None:
-                state[node] = 2
-                stack.pop()
-            elif state.get(child) == 1 or child == node:
-                back.add((node, child))
-            elif child not in state:
-                state[child] = 1
-                stack.append((child, iter(links[child])))
+    back = back_links(ids, links, start)
     return {node: [target for target in targets if (node, target) not in back] for node, targets in links.items()}
 
 

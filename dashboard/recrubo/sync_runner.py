@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 import click
 from flask import Flask, current_app
@@ -35,6 +36,9 @@ class SyncRunner:
         self.thread: threading.Thread | None = None
         self.last: Result | None = None
         self.pruned_at: float | None = None
+        # Work a serving process does after each round's sync, in the app's context (a blueprint's: resuming bulk
+        # launches a restart interrupted); a chore that fails is logged and tried again next round.
+        self.chores: list[Callable[[], object]] = []
 
     def start(self) -> None:
         """Start the loop (once per process): the first sync begins about a second later."""
@@ -55,7 +59,17 @@ class SyncRunner:
             except Exception:  # the next round tries again; one failure must not end the loop
                 log.exception("read model sync failed")
             self.prune_events()
+            self.run_chores()
             time.sleep(wait)
+
+    def run_chores(self) -> None:
+        """Run every chore once, each on its own (one failing stops none of the others)."""
+        for chore in self.chores:
+            try:
+                with self.app.app_context():
+                    chore()
+            except Exception:
+                log.exception("background chore %s failed", getattr(chore, "__qualname__", chore))
 
     def prune_events(self) -> int:
         """Delete the webhook events older than the log's retention (`db.event_log`), at most once every

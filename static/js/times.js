@@ -2,7 +2,7 @@
 // labelled in #time-zone), exactly as the server writes it ("2026-12-05 08:21"): a row pushed over the socket
 // (rendered once for everyone, in UTC) then reads the same as after a reload. A recent [data-relative] time reads
 // "3 min ago", with the exact time in its title and in a tooltip shown on hover and keyboard focus; they stay
-// current every 30 s, with no request.
+// current every 30 s, with no request. Home's panels that count days are counted again in the page's zone.
 // The browser's own zone is sent once as the `time_zone` cookie: the server uses it when the account is not
 // linked to a Recrubo user (whose zone comes first, as the embeddables use it).
 (function () {
@@ -93,10 +93,20 @@
     element.replaceChildren(document.createTextNode(recent), tip);
   }
 
+  // A panel that counts days ([data-counted-in], Home's "today" and chart) counted in another zone (a push is
+  // counted once for every page, in UTC) is counted again by the server in this page's zone.
+  function recount(element) {
+    if (element.getAttribute("data-counted-in") === zone || !window.htmx) return;
+    element.setAttribute("data-counted-in", zone);  // asked once
+    window.htmx.ajax("GET", element.getAttribute("data-recount"), {source: element, target: element, swap: "outerHTML"});
+  }
+
   function showAll(node) {
     if (node.nodeType !== 1) return;
     if (node.matches("time[data-time]")) show(node);
     node.querySelectorAll("time[data-time]").forEach(show);
+    if (node.matches("[data-counted-in]")) recount(node);
+    node.querySelectorAll("[data-counted-in]").forEach(recount);
   }
 
   function start() {

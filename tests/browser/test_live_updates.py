@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
+from datetime import datetime, timezone
 
 import pytest
-import requests
 from playwright.sync_api import Page, expect
 
 from dashboard.recrubo.client import RecruboClient
-from tests.support.browsing import open_live, sign_in
-from tests.support.payloads import payload
-from tests.support.servers import API_KEY, WEBHOOK_SECRET
+from tests.support.browsing import hide, open_live, show, sign_in
+from tests.support.payloads import payload, post_webhook
+from tests.support.servers import API_KEY
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.browser
@@ -73,30 +72,6 @@ def test_two_browsers_see_a_new_run_appear_and_finish_without_reload(page: Page,
     # Announced by name (the candidate's and the flow's), never by an id.
     expect(page.locator("#live-announcer")).to_have_text(f"Noor Live finished {flow.name}.")
     second_browser.close()
-
-
-def hide(page: Page) -> None:
-    """Make the tab hidden as a browser does when it goes to the background: htmx closes the socket."""
-    page.evaluate("""() => {
-        Object.defineProperty(document, 'hidden', {value: true, configurable: true});
-        Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});
-        document.dispatchEvent(new Event('visibilitychange'));
-    }""")
-
-
-def show(page: Page) -> None:
-    page.evaluate("""() => {
-        Object.defineProperty(document, 'hidden', {value: false, configurable: true});
-        Object.defineProperty(document, 'visibilityState', {value: 'visible', configurable: true});
-        document.dispatchEvent(new Event('visibilitychange'));
-    }""")
-
-
-def post_webhook(server, document: dict) -> None:
-    response = requests.post(f"{server.url}/webhooks/recrubo", data=json.dumps(document), timeout=10,
-                             headers={"Content-Type": "application/vnd.api+json",
-                                      "X-Recrubo-Webhook-Secret": WEBHOOK_SECRET})
-    assert response.status_code == 200, response.text
 
 
 @pytest.fixture()
@@ -169,3 +144,33 @@ def test_home_counters_follow_the_api(page: Page, live_server):
         return {status: int(count) for status, count in shown.items()} == expected
 
     wait_until(counters_match, 30, "home's counters show the API's numbers", every=0.2)
+
+
+def test_a_creation_pushed_again_keeps_the_row_on_a_filtered_list_and_shows_it_once_on_the_first(
+        page: Page, live_server):
+    """An admin's "Push again" of a run's creation: the first page of the list (which takes new rows) shows the
+    row once, not twice; a filtered list (which takes none) keeps the row it already shows."""
+    sign_in(page, live_server.url)
+    run = str(uuid.uuid4())
+    created = payload(run, event="create", status="queued", fields=[])
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")  # the newest run: on top of the first page
+    created["data"]["attributes"]["resource"]["attributes"].update(createdAt=now, updatedAt=now)
+    post_webhook(live_server, created)
+    try:
+        pushed_again_and_shown_once(page, live_server, run)
+    finally:  # the read model again holds exactly the API's runs (`test_home_counters_follow_the_api`)
+        post_webhook(live_server, payload(run, event="delete", status="cancelled", updated_at=now))
+
+
+def pushed_again_and_shown_once(page: Page, live_server, run: str) -> None:
+    first, filtered = page.context.new_page(), page.context.new_page()
+    open_live(first, f"{live_server.url}/flow-runs")
+    open_live(filtered, f"{live_server.url}/flow-runs?status=queued")
+    for listing in (first, filtered):
+        expect(listing.locator(f"#flow-run-{run}"), listing.url).to_have_count(1)
+    seqs = [listing.locator("#live").get_attribute("data-live-seq") for listing in (first, filtered)]
+    page.goto(f"{live_server.url}/settings/events?q={run}&verdict=applied")
+    page.locator("#event-log-rows tr:has-text('create') button:has-text('Push again')").click()
+    for listing, seq in zip((first, filtered), seqs, strict=True):
+        expect(listing.locator("#live")).not_to_have_attribute("data-live-seq", seq)  # the push has arrived
+        expect(listing.locator(f"#flow-run-{run}"), listing.url).to_have_count(1)

@@ -11,7 +11,7 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from tests.support.browsing import sign_in
+from tests.support.browsing import hide, show, sign_in
 from tests.support.payloads import RECEIVER, WEBHOOK_HEADERS, payload
 
 pytestmark = pytest.mark.browser
@@ -58,23 +58,6 @@ def test_the_live_indicator_is_on_every_page_in_words(page: Page, live_server):
         expect(indicator).to_have_attribute("data-state", "live", timeout=20000)
         expect(indicator).to_have_text("Live")
         expect(page.locator("#live-refresh")).to_be_hidden()
-
-
-def hide(page: Page) -> None:
-    """Make the tab hidden as a browser does when it goes to the background: htmx closes the socket."""
-    page.evaluate("""() => {
-        Object.defineProperty(document, 'hidden', {value: true, configurable: true});
-        Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});
-        document.dispatchEvent(new Event('visibilitychange'));
-    }""")
-
-
-def show(page: Page) -> None:
-    page.evaluate("""() => {
-        Object.defineProperty(document, 'hidden', {value: false, configurable: true});
-        Object.defineProperty(document, 'visibilityState', {value: 'visible', configurable: true});
-        document.dispatchEvent(new Event('visibilitychange'));
-    }""")
 
 
 def test_a_page_too_far_behind_turns_stale_and_refreshes_in_one_click(page: Page, live_server):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,6 +14,8 @@ from playwright.sync_api import Browser, Page, expect
 from dashboard.recrubo.client import RecruboClient
 from dashboard.recrubo.relations import related_id
 from tests.support.accounts import create_account, signed_in_session
+from tests.support.browsing import sign_in
+from tests.support.pages import make_flow, make_thread, unique
 from tests.support.servers import API_KEY
 
 pytestmark = pytest.mark.browser
@@ -22,15 +24,6 @@ EXACT = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d")
 
 def api(server) -> RecruboClient:
     return RecruboClient(f"{server.url}/sandbox/public/v2", API_KEY)
-
-
-def sign_in(page: Page, url: str, email: str | None = None, password: str | None = None) -> None:
-    """Sign in through the form: as `email`, or as the demo account the sign-in page shows on loopback."""
-    page.goto(f"{url}/login")
-    page.fill("#email", email or page.locator("#demo-email").inner_text())
-    page.fill("#password", password or page.locator("#demo-password").inner_text())
-    page.click("#sign-in")
-    expect(page.locator("#account-email")).to_be_visible()
 
 
 def in_zone(instant: str, zone: str) -> str:
@@ -111,12 +104,17 @@ def test_an_account_linked_to_a_user_in_another_zone_sees_every_time_there(brows
         context.close()
 
 
-def test_a_recent_time_reads_minutes_ago_with_the_exact_time_on_hover_and_focus(page: Page, live_server):
+def new_thread(live_server, first_name: str, last_name: str):
+    """A thread created just now (its times read "just now") with a candidate of that name."""
     phone = "316" + str(uuid.uuid4().int)[:8]
-    candidate = api(live_server).create("candidates", "candidates", {"firstName": "Recent", "lastName": "Ramos",
-                                                                    "phone": phone})
-    thread = api(live_server).create("message-threads", "messageThreads", {"channel": "sms", "identifier": phone,
-                                                                           "candidateId": candidate.id})
+    candidate = api(live_server).create("candidates", "candidates", {"firstName": first_name,
+                                                                    "lastName": last_name, "phone": phone})
+    return api(live_server).create("message-threads", "messageThreads", {"channel": "sms", "identifier": phone,
+                                                                         "candidateId": candidate.id})
+
+
+def test_a_recent_time_reads_minutes_ago_with_the_exact_time_on_hover_and_focus(page: Page, live_server):
+    thread = new_thread(live_server, "Recent", "Ramos")
     sign_in(page, live_server.url)
     page.goto(f"{live_server.url}/message-threads/{thread.id}")
     zone = page.locator("#time-zone-name").inner_text()
@@ -161,11 +159,7 @@ def test_an_unlinked_account_sees_its_browsers_zone_and_a_bad_zone_falls_back_to
 
 
 def test_relative_times_stay_current_without_a_reload(page: Page, live_server):
-    phone = "316" + str(uuid.uuid4().int)[:8]
-    candidate = api(live_server).create("candidates", "candidates", {"firstName": "Clock", "lastName": "Keeper",
-                                                                    "phone": phone})
-    thread = api(live_server).create("message-threads", "messageThreads", {"channel": "sms", "identifier": phone,
-                                                                           "candidateId": candidate.id})
+    thread = new_thread(live_server, "Clock", "Keeper")
     page.clock.install()  # the page's clock, moved on by hand below: no waiting, no request
     sign_in(page, live_server.url)
     page.goto(f"{live_server.url}/message-threads/{thread.id}")
@@ -175,3 +169,41 @@ def test_relative_times_stay_current_without_a_reload(page: Page, live_server):
     page.clock.run_for("01:30:00")
     expect(recent).to_have_text(re.compile(r"^1 h ago"))
     assert page.evaluate("window.loadedOnce") is True
+
+
+def test_home_counts_its_days_in_the_pages_zone_and_keeps_them_there_after_a_push(browser: Browser, live_server):
+    """Kiritimati is 14 hours ahead of UTC: Home's "today" and the chart's days are its own, also after a failed
+    run's push (rendered once in UTC, fetched again by this page), and "failed today" lists what Home counted."""
+    zone = "Pacific/Kiritimati"
+    email, password = f"kiritimati-{uuid.uuid4().hex[:6]}@example.com", "a long enough password"
+    create_account(live_server, email, password)
+    context = browser.new_context(timezone_id=zone)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server.url, email, password)
+        page.goto(f"{live_server.url}/")  # the browser told the server its zone on the first page (a cookie)
+        today = datetime.now(ZoneInfo(zone)).date()
+        began = datetime.combine(today, datetime.min.time(), tzinfo=ZoneInfo(zone)).astimezone(timezone.utc)
+        expect(page.locator("#runs-chart-days")).to_have_text(f"Days from midnight to midnight, {zone}")
+        expect(page.locator("#runs-chart tbody tr").last.locator("td").first).to_have_text(today.isoformat())
+        page.evaluate("window.loadedOnce = true")
+        client = api(live_server)
+        thread = make_thread(client, "Kiri", "Timati")
+        run = client.create("flow-runs", "flowRuns", {"flowId": make_flow(client, unique("Zone")).id,
+                                                      "messageThreadId": thread.id})
+        client.update("flow-runs", "flowRuns", run.id, {"status": "exception"})
+        expect(page.locator(f"#attention-runs #flow-run-{run.id}")).to_have_count(1)
+        expect(page.locator("#runs-chart-days")).to_have_text(f"Days from midnight to midnight, {zone}")
+        expect(page.locator("#runs-chart tbody tr").last.locator("td").first).to_have_text(today.isoformat())
+        link = page.locator("#attention-today")
+        expect(link).to_have_attribute("href", re.compile(
+            "updated_since=" + re.escape(began.strftime("%Y-%m-%dT%H:%M:%SZ"))))
+        counted = int(re.match(r"\d+", link.inner_text()).group(0))
+        assert page.evaluate("window.loadedOnce") is True
+        link.click()
+        expect(page.locator("#filter-updated-since time")).to_have_attribute("datetime", began.strftime(
+            "%Y-%m-%dT%H:%M:%SZ"))
+        expect(page.locator(f"#flow-run-{run.id}")).to_have_count(1)
+        assert page.locator("#flow-runs-rows tr").count() == min(counted, 25)
+    finally:
+        context.close()

@@ -31,7 +31,7 @@ def test_filter_threads_open_one_launch_a_run_and_watch_it(recruiter_page: Page,
     page.goto(f"{live_server.url}/message-threads")
     page.fill("#filter-q", name)
     expect(page.locator("#message-threads-rows tr")).to_have_count(1)
-    expect(page).to_have_url(f"{live_server.url}/message-threads?q={name}&channel=&bot=&sort=activity")
+    expect(page).to_have_url(f"{live_server.url}/message-threads?q={name}&channel=&bot=&idle=&sort=activity")
     page.go_back()
     expect(page.locator("#filter-q")).to_have_value("")
     expect(page.locator("#message-threads-rows tr")).to_have_count(25)
@@ -43,11 +43,13 @@ def test_filter_threads_open_one_launch_a_run_and_watch_it(recruiter_page: Page,
     page.click("#launch-run")
     expect(page.locator(f'input[value="{thread.id}"]')).to_be_checked()
     page.select_option("#flowId", label="Quick screening")
+    expect(page.locator("#launch-submit")).to_have_text("Launch Quick screening for 1 thread")
     page.click("#launch-submit")
-    expect(page.locator("#launched-title")).to_have_text("1 run launched")
+    expect(page.locator("#launch-progress-text")).to_contain_text("1 launched, 0 refused")
     runs = api.list("flow-runs", filters={"messageThreadId": thread.id}).items
     assert len(runs) == 1 and api.get("flows", runs[0].flowId).name == "Quick screening"
-    page.click(f"#flow-run-{runs[0].id} td:first-child a")
+    expect(page.locator("#launch-lines tr")).to_contain_text(f"{name} Browser")
+    page.click(f'#launch-lines a[href="/flow-runs/{runs[0].id}"]')
     expect(page).to_have_url(f"{live_server.url}/flow-runs/{runs[0].id}")
     # The simulated candidate answers; the status block refreshes itself until the run ends.
     expect(page.locator("#run-status")).to_have_text("Finished", timeout=45_000)
@@ -68,7 +70,7 @@ def test_a_bad_number_is_shown_at_its_field_and_a_double_click_launches_once(rec
     page.select_option("#newChannel", "")
     page.fill("#newIdentifier", "")
     page.dblclick("#launch-submit")
-    expect(page.locator("#launched-title")).to_have_text("1 run launched")
+    expect(page.locator("#launch-progress-text")).to_contain_text("1 launched, 0 refused")
     assert len(api.list("flow-runs", filters={"messageThreadId": thread.id}).items) == 1
 
 

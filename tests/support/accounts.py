@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 import requests
+from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from dashboard.db import users
 from tests.support.servers import Server, remote_api
 
 
@@ -23,6 +25,15 @@ def sign_in(client: FlaskClient, email: str, password: str) -> TestResponse:
     """Sign in a Flask test client through the real form; return the response."""
     token = csrf_token(client.get("/login").get_data(as_text=True))
     return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+def signed_in_client(app: Flask, email: str, password: str = "a long password", admin: bool = False) -> FlaskClient:
+    """A test client of an in-process dashboard, signed in as a new account (an admin when `admin`)."""
+    with app.app_context():
+        users.create_user(email, password, admin=admin)
+    client = app.test_client()
+    sign_in(client, email, password)
+    return client
 
 
 def create_account(server: Server, email: str, password: str, admin: bool = False,
