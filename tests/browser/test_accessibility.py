@@ -7,7 +7,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page
 
 from scripts.screenshots import sign_in
-from tests.support.every_page import OPEN_DETAILS, SIGN_IN, Visit, every_page
+from tests.support.every_page import OPEN_DETAILS, SIGN_IN, Visit, every_page, launch_page
 from tests.support.pages import api_for, make_thread, unique
 
 pytestmark = pytest.mark.browser
@@ -35,10 +35,13 @@ def audit(page: Page, base_url: str, visits: list[Visit]) -> list[str]:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_every_page_passes_axe(page: Page, live_server, width):
-    make_thread(api_for(f"{live_server.url}/sandbox"), unique("Axe").replace(" ", ""), "Audited")
+    api = api_for(f"{live_server.url}/sandbox")
+    thread = make_thread(api, unique("Axe").replace(" ", ""), "Audited")
+    api.update("message-threads", "messageThreads", thread.id, {"chatbotPaused": True})  # its run stays queued
     sign_in(page, live_server.url)
     page.set_viewport_size(WIDTHS[width])
     visits = every_page(page, live_server.url)
+    visits.append(launch_page(page, live_server.url, thread.id))
     assert {"flow", "message-thread", "flow-run", "flow-generation", "candidate", "flow-funnel", "events-filtered",
             "launch-picked"} <= {visit.name for visit in visits}
     found = audit(page, live_server.url, visits)

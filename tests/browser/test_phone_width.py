@@ -6,12 +6,12 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from scripts.screenshots import sign_in
-from tests.support.every_page import OPEN_DETAILS, SIGN_IN, Visit, every_page
+from tests.support.every_page import OPEN_DETAILS, SIGN_IN, Visit, every_page, launch_page
 from tests.support.pages import api_for, make_thread, unique
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
-LISTS = ("home", "flows", "message-threads", "flow-runs", "flow-generations", "events", "accounts")
+LISTS = ("home", "flows", "message-threads", "flow-runs", "flow-generations", "events", "accounts", "bulk-launch")
 # What the page shows of its lists: each row's computed display, and each labelled cell's label as drawn.
 ROWS = """() => [...document.querySelectorAll('table.list > tbody > tr')].filter(tr => tr.closest('[hidden]') === null)
   .map(tr => ({display: getComputedStyle(tr).display, labels: [...tr.querySelectorAll(':scope > td[data-label]')]
@@ -39,10 +39,13 @@ def phone_page(page: Page, live_server) -> Page:
 
 
 def test_no_page_scrolls_sideways_and_lists_are_cards_at_390_px(phone_page: Page, live_server):
-    page = phone_page
+    page, api = phone_page, api_for(f"{live_server.url}/sandbox")
     visits = every_page(page, live_server.url)
     assert {"flow", "message-thread", "flow-run", "candidate", "flow-funnel", "events-filtered"} <= \
         {visit.name for visit in visits}
+    thread = make_thread(api, unique("Phone").replace(" ", ""), "Launched-On-A-Narrow-Screen")
+    api.update("message-threads", "messageThreads", thread.id, {"chatbotPaused": True})  # its run stays queued
+    visits.append(launch_page(page, live_server.url, thread.id))
     for visit in visits:
         page.goto(f"{live_server.url}{visit.path}")
         page.wait_for_load_state("networkidle")

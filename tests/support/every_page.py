@@ -9,6 +9,7 @@ the review page is the generation page of a generated flow awaiting review.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from playwright.sync_api import Page
@@ -86,3 +87,19 @@ def every_page(page: Page, base_url: str) -> list[Visit]:
         found["candidate"] = first_link(page, base_url, found["message-thread"], 'main a[href^="/candidates/"]')
     visits += [Visit(name, href) for name, href in found.items() if href]
     return visits + derived(found)
+
+
+def launch_page(page: Page, base_url: str, thread_id: str, flow: str = "Quick screening") -> Visit:
+    """A launch's page, `/flow-runs/launches/<id>` (its lines arrive over the socket), made by launching the flow
+    named `flow` (the demo's hand-built one) on the thread through the launch form: a caller's own thread, as a
+    launch changes what it runs on (a paused one keeps its run queued)."""
+    ticked = page.locator(f'input[name="messageThreadId"][value="{thread_id}"]:checked')
+    for _attempt in range(30):  # the form ticks a thread once the read model has it (its webhook arrived)
+        page.goto(f"{base_url}/flow-runs/new?messageThreadId={thread_id}")
+        if ticked.count():
+            break
+        page.wait_for_timeout(1_000)
+    page.select_option("#flowId", label=flow)
+    page.click("#launch-submit")
+    page.wait_for_url(re.compile(r".*/flow-runs/launches/[^/?#]+$"))
+    return Visit("bulk-launch", page.url.removeprefix(base_url))
