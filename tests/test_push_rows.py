@@ -49,16 +49,21 @@ def raw_resource(sandbox_server, path: str, id_: str) -> dict:
 
 
 def listed_id(sandbox_server, page: str, prefix: str, path: str) -> str:
-    """The first row of the list whose resource names a candidate the API still has (other tests share this
-    sandbox and delete candidates, leaving their threads behind without a name to show)."""
+    """The first row of the list whose resource names a candidate the API still has, by a name that reads as one
+    (other tests share this sandbox: they delete candidates, leaving their threads behind without a name to show,
+    and give some a hostile name such as `<script>`)."""
     for id_ in re.findall(rf'<tr id="{prefix}-([0-9a-f-]{{36}})"', page):
         if path != "message-threads":
             return id_
         candidate_id = related_id(parse_resource(raw_resource(sandbox_server, path, id_)), "candidate")
-        if candidate_id and requests.get(f"{sandbox_server.url}/public/v2/candidates/{candidate_id}", timeout=10,
-                                         headers={"Authorization": f"Bearer {API_KEY}"}).status_code == 200:
+        if not candidate_id:
+            continue
+        response = requests.get(f"{sandbox_server.url}/public/v2/candidates/{candidate_id}", timeout=10,
+                                headers={"Authorization": f"Bearer {API_KEY}"})
+        if response.status_code == 200 and re.match(
+                r"[A-Z]", response.json()["data"]["attributes"].get("firstName") or ""):
             return id_
-    raise AssertionError(f"no {prefix} row with a candidate on the page")
+    raise AssertionError(f"no {prefix} row with a named candidate on the page")
 
 
 def table_row(html: str, element_id: str) -> str:

@@ -133,7 +133,7 @@ class Watcher:
                 self.latest[run_id] = (frame["seq"], content)
 
     def shows(self, run_id: str, step: int) -> bool:
-        return f'<td class="wide-only">{step}</td>' in self.latest.get(run_id, (0, ""))[1]
+        return f'<td class="wide-only" data-label="Cost">{step}</td>' in self.latest.get(run_id, (0, ""))[1]
 
     def stop(self) -> None:
         self.stopped.set()

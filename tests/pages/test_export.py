@@ -65,7 +65,7 @@ def page_rows(client, path: str, query: dict, prefix: str) -> tuple[list[str], l
         shown = row_ids(html, prefix)
         ids += shown
         names += [re.sub(r"\s+", " ", name).strip() for name in re.findall(
-            rf'<tr id="{prefix}-[0-9a-f-]{{36}}">\s*<td><a href="[^"]+"[^>]*>(.*?)</a>', html, re.S)]
+            rf'<tr id="{prefix}-[0-9a-f-]{{36}}">\s*<td[^>]*><a href="[^"]+"[^>]*>(.*?)</a>', html, re.S)]
         if 'rel="next"' not in html:
             return ids, names
         page += 1

@@ -75,7 +75,7 @@ def section(html: str, element_id: str) -> str:
 def chart_rows(html: str) -> dict[str, tuple[int, int]]:
     """The chart's table: day -> (started, finished)."""
     return {day: (int(started), int(finished)) for day, started, finished in re.findall(
-        r"<tr><td>(\d{4}-\d\d-\d\d)</td><td>(\d+)</td><td>(\d+)</td></tr>", html)}
+        r"<tr><td[^>]*>(\d{4}-\d\d-\d\d)</td><td[^>]*>(\d+)</td><td[^>]*>(\d+)</td></tr>", html)}
 
 
 def counted_by_api(api) -> dict:

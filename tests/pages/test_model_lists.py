@@ -126,7 +126,7 @@ def test_homes_chart_counts_started_runs_per_day_with_one_group_by(lister, api):
     started = Counter(date.fromisoformat(run.createdAt[:10])
                       for run in api.iterate("flow-runs", filters={"createdAt][gte": since.isoformat()}))
     html = lister.get("/").get_data(as_text=True)
-    shown = dict(re.findall(r"<tr><td>(\d{4}-\d\d-\d\d)</td><td>(\d+)</td><td>\d+</td></tr>", html))
+    shown = dict(re.findall(r"<tr><td[^>]*>(\d{4}-\d\d-\d\d)</td><td[^>]*>(\d+)</td><td[^>]*>\d+</td></tr>", html))
     assert len(shown) == 14 and sum(started.values())
     assert {day: int(count) for day, count in shown.items()} == \
         {(since + timedelta(days=offset)).isoformat(): started[since + timedelta(days=offset)] for offset in range(14)}

@@ -72,6 +72,6 @@ def post_form(session: requests.Session, server: Server, page: str, action: str,
 def account_id(admin: requests.Session, server: Server, email: str) -> int:
     """The id of the account with `email`, as the admin's accounts page shows it."""
     page = admin.get(f"{server.url}/settings/users", timeout=10).text
-    match = re.search(rf'<tr id="account-(\d+)">\s*<td>{re.escape(email)}', page)
+    match = re.search(rf'<tr id="account-(\d+)">\s*<td[^>]*>{re.escape(email)}', page)
     assert match, f"no account {email} on the accounts page"
     return int(match.group(1))
