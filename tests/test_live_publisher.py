@@ -117,7 +117,7 @@ LIVE_PAGES = {
     "flows.index": "flows", "flows.show": "flows:{flow_id}",
     "message_threads.index": "messageThreads", "message_threads.show": "messageThreads:{thread_id}",
     "flow_generations.index": "flowGenerations", "flow_generations.show": "flowGenerations:{generation_id}",
-    "candidates.show": "candidates:{candidate_id}",
+    "candidates.show": "candidates:{candidate_id}", "flow_runs.launch": "launches:{launch_id}",
 }
 
 
