@@ -7,7 +7,7 @@
 
 Without URL it starts the embedded default itself (gunicorn on a free loopback port, a fresh instance folder
 with the sandbox's demo data), waits until the read model is filled, and stops it afterwards. With URL it
-signs in to that dashboard with the demo account its sign-in page shows. The page tests call `capture` too.
+signs in to that dashboard with the demo account its sign-in page shows. The page tests call `capture_readme` too.
 """
 
 from __future__ import annotations

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from scripts.screenshots import capture, sign_in
+from scripts.screenshots import capture_readme, sign_in
 from tests.support.pages import api_for, make_thread, unique
 
 pytestmark = pytest.mark.browser
-ROOT = Path(__file__).resolve().parent.parent.parent
 VACANCY = ("Delivery driver in Utrecht, day shifts. You deliver parcels to homes and businesses with an electric van. "
            "You need a driving licence B and speak Dutch. Experience as a courier is a plus.")
 
@@ -96,14 +94,13 @@ def test_generate_a_flow_from_a_pasted_vacancy_and_see_its_graph(recruiter_page:
     expect(page.locator("h1")).to_have_text(title)
 
 
-def test_pages_fit_a_phone_and_screenshots_of_every_page_are_written(recruiter_page: Page, live_server):
-    page = recruiter_page
-    written = capture(page, live_server.url, ROOT / "screenshots")
-    assert len(written) >= 2 * 12 and all(path.stat().st_size > 10_000 for path in written)
-    page.set_viewport_size({"width": 390, "height": 800})
-    for path in ("/", "/message-threads", "/flow-runs/new", "/flow-generations/new"):
-        page.goto(f"{live_server.url}{path}")
-        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), path
+def test_the_readmes_screenshots_are_made_from_the_embedded_default(recruiter_page: Page, live_server, tmp_path):
+    """What `scripts/screenshots.py --readme` writes into docs/screenshots/ (every page at phone width and its axe
+    audit: tests/browser/test_phone_width.py, test_accessibility.py)."""
+    written = capture_readme(recruiter_page, live_server.url, tmp_path)
+    assert sorted(path.name for path in written) == sorted(
+        f"{name}{suffix}.png" for name in ("home", "candidate", "flow-funnel") for suffix in ("", "-phone"))
+    assert all(path.stat().st_size > 10_000 for path in written)
 
 
 def test_an_expired_form_says_so_and_keeps_what_was_typed(recruiter_page: Page, live_server):
