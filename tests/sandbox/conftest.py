@@ -23,6 +23,8 @@ def api(tmp_path_factory, receiver) -> Api:
     receive webhooks although they are loopback (SANDBOX_WEBHOOK_ALLOW)."""
     client, stop = serve(tmp_path_factory.mktemp("demo"), SANDBOX_WEBHOOK_URL=receiver.url + "/hooks",
                          SANDBOX_WEBHOOK_ALLOW=f"{receiver.url},http://127.0.0.1:9")
+    # The seed's own flows, before any test adds one (tests of the seed look at its data alone, in any order).
+    client.demo_flow_ids = {flow["id"] for flow in client.all("/flows")}
     yield client
     stop()
 
