@@ -12,6 +12,7 @@ from dashboard.recrubo.client import RecruboClient
 from tests.support.browsing import open_live, sign_in
 from tests.support.pages import make_flow, make_thread, unique
 from tests.support.servers import API_KEY
+from tests.support.sockets import poll_health
 
 pytestmark = pytest.mark.browser
 
@@ -48,6 +49,8 @@ def sandbox_api(server) -> RecruboClient:
 
 
 def test_the_funnel_counts_a_new_run_and_how_it_ended_without_a_reload(page: Page, live_server):
+    # The funnel counts the read model's runs: a fresh server may still be filling it.
+    poll_health(live_server, lambda health: health.get("read_model") == "ok", 120)
     api = sandbox_api(live_server)
     flow = make_flow(api, unique("Funnel live"), questions=2)
     sign_in(page, live_server.url)

@@ -17,6 +17,7 @@ from tests.support.accounts import create_account, signed_in_session
 from tests.support.browsing import sign_in
 from tests.support.pages import make_flow, make_thread, unique
 from tests.support.servers import API_KEY
+from tests.support.sockets import poll_health
 
 pytestmark = pytest.mark.browser
 EXACT = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d")
@@ -175,6 +176,8 @@ def test_home_counts_its_days_in_the_pages_zone_and_keeps_them_there_after_a_pus
     """Kiritimati is 14 hours ahead of UTC: Home's "today" and the chart's days are its own, also after a failed
     run's push (rendered once in UTC, fetched again by this page), and "failed today" lists what Home counted."""
     zone = "Pacific/Kiritimati"
+    # Home pushes its panels (not only its totals) once the read model is filled: a fresh server may still fill it.
+    poll_health(live_server, lambda health: health.get("read_model") == "ok", 120)
     email, password = f"kiritimati-{uuid.uuid4().hex[:6]}@example.com", "a long enough password"
     create_account(live_server, email, password)
     context = browser.new_context(timezone_id=zone)
